@@ -1,0 +1,93 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Tessera.AspNetCore;
+
+/// <summary>
+/// Puts Tessera's session on <see cref="HttpContext.Session"/>, commits what changed, and turns an
+/// unreachable Redis into a 503 with problem details instead of a 500 or a hang.
+/// </summary>
+internal sealed partial class TesseraMiddleware
+{
+    private readonly RequestDelegate _next;
+    private readonly RedisSessionStore _store;
+    private readonly TesseraSessionOptions _options;
+    private readonly ILogger _logger;
+    private readonly string _cookieName;
+
+    public TesseraMiddleware(RequestDelegate next, RedisSessionStore store, IOptions<TesseraSessionOptions> options, ILogger<TesseraMiddleware> logger)
+    {
+        _next = next;
+        _store = store;
+        _options = options.Value;
+        _logger = logger;
+        _cookieName = _options.Cookie.Name!;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        string? cookieId = null;
+        if (context.Request.Cookies.TryGetValue(_cookieName, out var raw))
+        {
+            if (SessionIds.IsValid(raw))
+            {
+                cookieId = raw;
+            }
+            else
+            {
+                // A malformed cookie is a new visitor, and is never sent to Redis.
+                LogMalformedCookie(_logger, raw?.Length ?? 0);
+            }
+        }
+
+        var session = new TesseraSession(_store, _options, context, cookieId, _logger);
+        context.Features.Set<ISessionFeature>(session);
+        try
+        {
+            await _next(context).ConfigureAwait(false);
+            if (session.IsDirty)
+            {
+                await session.CommitAtEndAsync().ConfigureAwait(false);
+            }
+        }
+        catch (TesseraUnavailableException ex) when (!context.Response.HasStarted)
+        {
+            await ProblemResponses.WriteAsync(
+                context,
+                _options.UnavailableStatusCode,
+                "Session store unavailable",
+                "The session store did not answer in time. Try again shortly.",
+                _options.RetryAfterSeconds).ConfigureAwait(false);
+            LogUnavailableResponse(_logger, ex.Message);
+        }
+        catch (SessionTooLargeException ex) when (!context.Response.HasStarted)
+        {
+            await ProblemResponses.WriteAsync(
+                context,
+                StatusCodes.Status413PayloadTooLarge,
+                "Session too large",
+                ex.Message,
+                retryAfterSeconds: null).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TesseraUnavailableException or SessionTooLargeException)
+        {
+            // The response has started: nothing can change it now. Log and finish.
+            LogFailedAfterStart(_logger, ex);
+        }
+        finally
+        {
+            context.Features.Set<ISessionFeature>(null);
+        }
+    }
+
+    [LoggerMessage(30, LogLevel.Debug, "A session cookie of {Length} characters is not a Tessera identifier; treated as a new visitor.")]
+    private static partial void LogMalformedCookie(ILogger logger, int length);
+
+    [LoggerMessage(31, LogLevel.Warning, "Answered {Reason}: the session store is unavailable.")]
+    private static partial void LogUnavailableResponse(ILogger logger, string reason);
+
+    [LoggerMessage(32, LogLevel.Error, "A session operation failed after the response started.")]
+    private static partial void LogFailedAfterStart(ILogger logger, Exception exception);
+}

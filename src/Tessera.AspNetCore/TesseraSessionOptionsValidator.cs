@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Tessera.AspNetCore;
+
+/// <summary>Checks <see cref="TesseraSessionOptions"/> at start-up; a bad option stops the app with a message that names it.</summary>
+internal sealed class TesseraSessionOptionsValidator : IValidateOptions<TesseraSessionOptions>
+{
+    private static readonly TesseraOptionsValidator Core = new();
+    private static readonly System.Buffers.SearchValues<char> CookieNameForbidden = System.Buffers.SearchValues.Create("=;, \t\r\n\"()<>@:\\/[]?{}");
+
+    public ValidateOptionsResult Validate(string? name, TesseraSessionOptions options)
+    {
+        var builder = new ValidateOptionsResultBuilder();
+        builder.AddResult(Core.Validate(name, options));
+        var cookie = options.Cookie;
+        if (cookie is null)
+        {
+            builder.AddError("Cookie must be set.", nameof(TesseraSessionOptions.Cookie));
+            return builder.Build();
+        }
+
+        if (string.IsNullOrWhiteSpace(cookie.Name) || cookie.Name.AsSpan().IndexOfAny(CookieNameForbidden) >= 0)
+        {
+            builder.AddError($"Cookie.Name '{cookie.Name}' is not a valid cookie name.", "Cookie.Name");
+        }
+        else if (cookie.Name.StartsWith("__Host-", StringComparison.Ordinal))
+        {
+            if (cookie.SecurePolicy != CookieSecurePolicy.Always)
+            {
+                builder.AddError("A '__Host-' cookie must be Secure: set Cookie.SecurePolicy to Always.", "Cookie.SecurePolicy");
+            }
+
+            if (cookie.Path != "/")
+            {
+                builder.AddError("A '__Host-' cookie must have Path '/'.", "Cookie.Path");
+            }
+
+            if (cookie.Domain is not null)
+            {
+                builder.AddError("A '__Host-' cookie must not set a Domain.", "Cookie.Domain");
+            }
+        }
+        else if (cookie.Name.StartsWith("__Secure-", StringComparison.Ordinal) && cookie.SecurePolicy != CookieSecurePolicy.Always)
+        {
+            builder.AddError("A '__Secure-' cookie must be Secure: set Cookie.SecurePolicy to Always.", "Cookie.SecurePolicy");
+        }
+
+        if (cookie.SameSite == SameSiteMode.None && cookie.SecurePolicy != CookieSecurePolicy.Always)
+        {
+            builder.AddError("SameSite=None requires a Secure cookie: set Cookie.SecurePolicy to Always.", "Cookie.SameSite");
+        }
+
+        if (options.UnavailableStatusCode is < 500 or > 599)
+        {
+            builder.AddError($"UnavailableStatusCode {options.UnavailableStatusCode} is not a 5xx status.", nameof(TesseraSessionOptions.UnavailableStatusCode));
+        }
+
+        if (options.RetryAfterSeconds is < 0 or > 3600)
+        {
+            builder.AddError($"RetryAfterSeconds {options.RetryAfterSeconds} is outside 0..3600.", nameof(TesseraSessionOptions.RetryAfterSeconds));
+        }
+
+        return builder.Build();
+    }
+}

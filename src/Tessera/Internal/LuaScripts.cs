@@ -1,0 +1,241 @@
+namespace Tessera.Internal;
+
+/// <summary>
+/// The Lua scripts behind every session operation. Each touches exactly one key, so each is
+/// single-slot on Redis Cluster. They read the clock with TIME, so every app server agrees on now.
+/// StackExchange.Redis sends them with EVALSHA and reloads them on NOSCRIPT.
+/// Replies start with a status: -2 bad value, -1 corrupt, 0 not found, 1 ok, 2 rotated (then the
+/// new id), 3 absolute deadline passed (the key was deleted), 4 too large, 5 conflict.
+/// </summary>
+internal static class LuaScripts
+{
+    // Shared helpers, prepended to every script.
+    private const string Prelude = """
+        local unpack = unpack or table.unpack
+        local function now_ms()
+          local t = redis.call('TIME')
+          return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        end
+        local function is_user(f)
+          local b = string.byte(f, 1)
+          return b ~= 35 or string.byte(f, 2) == 35
+        end
+        local function gran_for(idle, fixed)
+          if fixed > 0 then return fixed end
+          local g = math.floor(idle / 20)
+          if g > 60000 then g = 60000 end
+          return g
+        end
+        local function expire_at(key, now, idle, deadline)
+          local e = now + idle
+          if deadline < e then e = deadline end
+          redis.call('PEXPIREAT', key, e)
+        end
+        local function field_size(key, f)
+          local n = redis.call('HSTRLEN', key, f)
+          if n == 0 then return 0 end
+          return n + string.len(f)
+        end
+        -- Metadata of a live session: status, and for status 1: last access, idle, deadline, size.
+        local function meta(key)
+          local ok, m = pcall(redis.call, 'HMGET', key, '#a', '#i', '#d', '#s', '#r')
+          if not ok then return -1 end
+          if m[5] then return 2, m[5] end
+          local a, i, d = tonumber(m[1]), tonumber(m[2]), tonumber(m[3])
+          if not a and not i and not d then
+            if redis.call('EXISTS', key) == 0 then return 0 end
+            return -1
+          end
+          if not (a and i and d) then return -1 end
+          return 1, a, i, d, tonumber(m[4]) or 0
+        end
+
+        """;
+
+    /// <summary>
+    /// Load + sliding refresh. KEYS[1] session key; ARGV[1] fixed refresh granularity in ms (0: a
+    /// twentieth of the idle timeout, at most a minute). Reply {1, now, {field, value, ...}}.
+    /// The refresh writes only when the last one is older than the granularity.
+    /// </summary>
+    public const string Load = Prelude + """
+        local key = KEYS[1]
+        local ok, all = pcall(redis.call, 'HGETALL', key)
+        if not ok then return {-1} end
+        if #all == 0 then return {0} end
+        local a, i, d, r
+        for n = 1, #all, 2 do
+          local f = all[n]
+          if string.byte(f, 1) == 35 then
+            if f == '#a' then a = tonumber(all[n + 1])
+            elseif f == '#i' then i = tonumber(all[n + 1])
+            elseif f == '#d' then d = tonumber(all[n + 1])
+            elseif f == '#r' then r = all[n + 1] end
+          end
+        end
+        if r then return {2, r} end
+        if not (a and i and d) then return {-1} end
+        local now = now_ms()
+        if now >= d then
+          redis.call('DEL', key)
+          return {3}
+        end
+        if now - a >= gran_for(i, tonumber(ARGV[1])) then
+          redis.call('HSET', key, '#a', now)
+          expire_at(key, now, i, d)
+        end
+        return {1, now, all}
+        """;
+
+    /// <summary>
+    /// Writes a delta to a live session, never recreating one that is gone. KEYS[1] session key;
+    /// ARGV[1] clear flag (1: remove every caller value first); ARGV[2] max bytes (0: no limit);
+    /// ARGV[3] number of fields to set (n); then n field/value pairs; then the fields to remove.
+    /// Metadata fields ('#i', '#u', ...) may be set the same way by the library, never by callers.
+    /// Nothing is written unless every check passes. Reply {1, now, size}.
+    /// </summary>
+    public const string Commit = Prelude + """
+        local key = KEYS[1]
+        local st, a, i, d, s = meta(key)
+        if st ~= 1 then return {st, a} end
+        local now = now_ms()
+        if now >= d then
+          redis.call('DEL', key)
+          return {3}
+        end
+        local clear = ARGV[1] == '1'
+        local max = tonumber(ARGV[2])
+        local nset = tonumber(ARGV[3])
+        local cleared = nil
+        if clear then
+          cleared = {}
+          local fields = redis.call('HKEYS', key)
+          for _, f in ipairs(fields) do
+            if is_user(f) then cleared[#cleared + 1] = f end
+          end
+          s = 0
+        end
+        local last = 3 + 2 * nset
+        for n = 4, last, 2 do
+          local f, v = ARGV[n], ARGV[n + 1]
+          if is_user(f) then
+            if not clear then s = s - field_size(key, f) end
+            s = s + string.len(f) + string.len(v)
+          elseif f == '#i' then
+            i = tonumber(v)
+          elseif f == '#d' then
+            d = tonumber(v)
+          end
+        end
+        if not clear then
+          for n = last + 1, #ARGV do
+            s = s - field_size(key, ARGV[n])
+          end
+        end
+        if s < 0 then s = 0 end
+        if max > 0 and s > max then return {4, s} end
+        if cleared and #cleared > 0 then redis.call('HDEL', key, unpack(cleared)) end
+        for n = 4, last, 2 do
+          redis.call('HSET', key, ARGV[n], ARGV[n + 1])
+        end
+        for n = last + 1, #ARGV do
+          redis.call('HDEL', key, ARGV[n])
+        end
+        redis.call('HSET', key, '#a', now, '#s', s)
+        expire_at(key, now, i, d)
+        return {1, now, s}
+        """;
+
+    /// <summary>
+    /// Creates a session, never overwriting a key that exists. KEYS[1] session key; ARGV[1] idle
+    /// timeout ms; ARGV[2] absolute lifetime ms; ARGV[3] max bytes (0: no limit); then field/value
+    /// pairs (caller values and metadata such as '#u'). Reply {1, now, size} or {5} when the key exists.
+    /// </summary>
+    public const string Create = Prelude + """
+        local key = KEYS[1]
+        if redis.call('EXISTS', key) == 1 then return {5} end
+        local idle, life, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+        local s = 0
+        for n = 4, #ARGV, 2 do
+          if is_user(ARGV[n]) then s = s + string.len(ARGV[n]) + string.len(ARGV[n + 1]) end
+        end
+        if max > 0 and s > max then return {4, s} end
+        local now = now_ms()
+        local d = now + life
+        redis.call('HSET', key, '#c', now, '#a', now, '#i', idle, '#d', d, '#s', s)
+        for n = 4, #ARGV, 2 do
+          redis.call('HSET', key, ARGV[n], ARGV[n + 1])
+        end
+        expire_at(key, now, idle, d)
+        return {1, now, s}
+        """;
+
+    /// <summary>
+    /// One atomic operation on one field of a live session, with the existence check and the
+    /// sliding refresh, in one round trip. KEYS[1] session key; ARGV[1] op ('incr', 'setnx', 'cas',
+    /// 'del'); ARGV[2] field; ARGV[3], ARGV[4] operands; ARGV[5] max bytes (0: no limit).
+    /// incr: ARGV[3] delta, reply {1, now, new value}. setnx: ARGV[3] value, reply {1, now, 1|0}.
+    /// cas: ARGV[3] expected (empty: absent), ARGV[4] new value, reply {1, now, 1|0}.
+    /// del: reply {1, now, 1|0}. A value that is not an integer for incr: {-2}.
+    /// </summary>
+    public const string Atomic = Prelude + """
+        local key = KEYS[1]
+        local st, a, i, d, s = meta(key)
+        if st ~= 1 then return {st, a} end
+        local now = now_ms()
+        if now >= d then
+          redis.call('DEL', key)
+          return {3}
+        end
+        local op, f, max = ARGV[1], ARGV[2], tonumber(ARGV[5])
+        local old = field_size(key, f)
+        local result
+        if op == 'incr' then
+          local ok, v = pcall(redis.call, 'HINCRBY', key, f, ARGV[3])
+          if not ok then return {-2} end
+          result = v
+        elseif op == 'setnx' then
+          if old > 0 then
+            result = 0
+          else
+            if max > 0 and s + string.len(f) + string.len(ARGV[3]) > max then return {4, s} end
+            redis.call('HSET', key, f, ARGV[3])
+            result = 1
+          end
+        elseif op == 'cas' then
+          local cur = redis.call('HGET', key, f)
+          local matches = (ARGV[3] == '' and not cur) or (cur and cur == ARGV[3])
+          if not matches then
+            result = 0
+          else
+            if max > 0 and s - old + string.len(f) + string.len(ARGV[4]) > max then return {4, s} end
+            redis.call('HSET', key, f, ARGV[4])
+            result = 1
+          end
+        elseif op == 'del' then
+          result = redis.call('HDEL', key, f)
+        else
+          return {-2}
+        end
+        s = s - old + field_size(key, f)
+        if s < 0 then s = 0 end
+        redis.call('HSET', key, '#a', now, '#s', s)
+        expire_at(key, now, i, d)
+        return {1, now, result}
+        """;
+
+    /// <summary>
+    /// Retires a session for rotation: its key becomes a tombstone that names the new identifier,
+    /// for a short time. KEYS[1] old key; ARGV[1] new id; ARGV[2] tombstone lifetime ms.
+    /// Reply {1, now, {field, value, ...}} with the values it held at that moment.
+    /// </summary>
+    public const string Seal = Prelude + """
+        local key = KEYS[1]
+        local st, a = meta(key)
+        if st ~= 1 then return {st, a} end
+        local all = redis.call('HGETALL', key)
+        redis.call('DEL', key)
+        redis.call('HSET', key, '#r', ARGV[1])
+        redis.call('PEXPIRE', key, ARGV[2])
+        return {1, now_ms(), all}
+        """;
+}

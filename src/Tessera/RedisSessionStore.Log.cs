@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace Tessera;
+
+public sealed partial class RedisSessionStore
+{
+    [LoggerMessage(1, LogLevel.Warning, "Session {SessionTag} holds data that is not a Tessera session ({Reason}); treated as no session.")]
+    private static partial void LogCorrupt(ILogger logger, string sessionTag, string reason);
+
+    [LoggerMessage(2, LogLevel.Warning, "Session store unavailable during {Operation}.")]
+    private static partial void LogUnavailable(ILogger logger, string operation, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Debug, "Session {SessionTag} was rotated; the old identifier is refused.")]
+    private static partial void LogRotatedRefused(ILogger logger, string sessionTag);
+
+    [LoggerMessage(4, LogLevel.Debug, "Session {SessionTag} created.")]
+    private static partial void LogCreated(ILogger logger, string sessionTag);
+
+    [LoggerMessage(5, LogLevel.Debug, "Session {SessionTag} destroyed.")]
+    private static partial void LogDestroyed(ILogger logger, string sessionTag);
+
+    [LoggerMessage(6, LogLevel.Debug, "A commit to session {SessionTag} followed its rotation to {NewSessionTag}.")]
+    private static partial void LogFollowedRotation(ILogger logger, string sessionTag, string newSessionTag);
+}

@@ -1,0 +1,501 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Tessera.Internal;
+
+namespace Tessera;
+
+/// <summary>
+/// The session store: one Redis hash per session, read and written by single-key Lua scripts.
+/// Every operation is one round trip, bounded by <see cref="TesseraOptions.OperationTimeout"/>;
+/// a Redis that cannot be reached surfaces as <see cref="TesseraUnavailableException"/>.
+/// </summary>
+public sealed partial class RedisSessionStore
+{
+    private const int MaxRotationHops = 4;
+
+    private readonly TesseraConnection _connection;
+    private readonly TesseraOptions _options;
+    private readonly ValueCodec _codec;
+    private readonly ILogger _logger;
+    private readonly TesseraMetrics _metrics;
+    private readonly RedisValue _granularityMs;
+    private readonly RedisValue _maxBytes;
+
+    /// <summary>Creates the store.</summary>
+    /// <param name="connection">The shared Redis connection.</param>
+    /// <param name="options">The store options.</param>
+    /// <param name="codec">The value codec (plain, or with compression and encryption).</param>
+    /// <param name="metrics">The metrics instruments.</param>
+    /// <param name="logger">The logger.</param>
+    public RedisSessionStore(
+        TesseraConnection connection,
+        IOptions<TesseraOptions> options,
+        ValueCodec? codec = null,
+        TesseraMetrics? metrics = null,
+        ILogger<RedisSessionStore>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(options);
+        _connection = connection;
+        _options = options.Value;
+        _codec = codec ?? new ValueCodec();
+        _metrics = metrics ?? new TesseraMetrics();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _granularityMs = (long)(_options.RefreshGranularity?.TotalMilliseconds ?? 0);
+        _maxBytes = _options.MaxSessionBytes;
+    }
+
+    /// <summary>The options in force.</summary>
+    public TesseraOptions Options => _options;
+
+    /// <summary>The metrics instruments.</summary>
+    public TesseraMetrics Metrics => _metrics;
+
+    /// <summary>The shared connection.</summary>
+    public TesseraConnection Connection => _connection;
+
+    /// <summary>The Redis key of a session.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <returns><c>{prefix}{id}</c>.</returns>
+    public RedisKey KeyFor(string id) => string.Concat(_options.KeyPrefix, id);
+
+    /// <summary>Loads a session and refreshes its sliding expiry when due, in one round trip.</summary>
+    /// <param name="id">A well-formed session identifier.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>What was found.</returns>
+    public async Task<LoadResult> LoadAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ThrowIfMalformed(id);
+        var start = Stopwatch.GetTimestamp();
+        var reply = await EvalAsync(LuaScripts.Load, KeyFor(id), [_granularityMs], "load", cancellationToken).ConfigureAwait(false);
+        _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        return ParseLoad(id, reply);
+    }
+
+    /// <summary>Loads a session synchronously (for <c>ISession.TryGetValue</c> without a prior <c>LoadAsync</c>).</summary>
+    /// <param name="id">A well-formed session identifier.</param>
+    /// <returns>What was found.</returns>
+    public LoadResult Load(string id)
+    {
+        ThrowIfMalformed(id);
+        var start = Stopwatch.GetTimestamp();
+        RedisResult reply;
+        try
+        {
+            reply = _connection.GetDatabase().ScriptEvaluate(LuaScripts.Load, [KeyFor(id)], [_granularityMs]);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable("load", ex);
+        }
+
+        _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        return ParseLoad(id, reply);
+    }
+
+    /// <summary>Creates a session with its first values; never overwrites an existing key.</summary>
+    /// <param name="id">A new identifier from <see cref="SessionIds.NewId"/>.</param>
+    /// <param name="changes">The values to store.</param>
+    /// <param name="write">Metadata to store (bindings, per-session timeouts), if any.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see cref="CommitStatus.Committed"/>, <see cref="CommitStatus.Conflict"/> or <see cref="CommitStatus.TooLarge"/>.</returns>
+    public async Task<CommitResult> CreateAsync(string id, SessionChanges changes, SessionWrite? write = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfMalformed(id);
+        ArgumentNullException.ThrowIfNull(changes);
+        var idle = write?.IdleTimeout ?? _options.IdleTimeout;
+        var life = _options.AbsoluteTimeout;
+        var args = new List<RedisValue>(4 + (2 * changes.Count))
+        {
+            (long)idle.TotalMilliseconds,
+            (long)life.TotalMilliseconds,
+            _maxBytes,
+        };
+        AddMetadata(args, write, includeTimeouts: false);
+        foreach (var (key, value) in changes.Entries)
+        {
+            if (value is not null)
+            {
+                var field = FieldNames.ToField(key);
+                args.Add(field);
+                args.Add(changes.IsCounter(key) ? value : _codec.Encode(id, field, value));
+            }
+        }
+
+        var reply = await EvalAsync(LuaScripts.Create, KeyFor(id), [.. args], "create", cancellationToken).ConfigureAwait(false);
+        var status = ParseWriteStatus(id, reply, out _, out var size);
+        if (status == CommitStatus.Committed)
+        {
+            _metrics.Created.Add(1);
+            _metrics.CommitBytes.Record(size);
+            LogCreated(_logger, SessionIds.LogTag(id));
+        }
+
+        return new CommitResult(status, id);
+    }
+
+    /// <summary>
+    /// Writes only the changed and removed values of a live session, in one round trip. A session
+    /// that is gone (logged out, revoked, expired) is never recreated. When the session was rotated
+    /// meanwhile and <paramref name="followRotation"/> is set, the changes go to the new identifier.
+    /// </summary>
+    /// <param name="id">The identifier the request loaded.</param>
+    /// <param name="changes">The changes.</param>
+    /// <param name="write">Metadata to write, if any.</param>
+    /// <param name="followRotation">Whether to follow a rotation tombstone to the new session.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The outcome, with the identifier the changes went to.</returns>
+    public async Task<CommitResult> CommitAsync(
+        string id,
+        SessionChanges changes,
+        SessionWrite? write = null,
+        bool followRotation = true,
+        CancellationToken cancellationToken = default)
+    {
+        ThrowIfMalformed(id);
+        ArgumentNullException.ThrowIfNull(changes);
+        for (var hop = 0; ; hop++)
+        {
+            var args = BuildCommitArgs(id, changes, write);
+            var reply = await EvalAsync(LuaScripts.Commit, KeyFor(id), args, "commit", cancellationToken).ConfigureAwait(false);
+            var status = ParseWriteStatus(id, reply, out var rotatedTo, out var size);
+            if (status == CommitStatus.Rotated && followRotation && hop < MaxRotationHops && SessionIds.IsValid(rotatedTo))
+            {
+                LogFollowedRotation(_logger, SessionIds.LogTag(id), SessionIds.LogTag(rotatedTo));
+                id = rotatedTo!;
+                continue;
+            }
+
+            if (status == CommitStatus.Committed)
+            {
+                _metrics.CommitBytes.Record(size);
+            }
+
+            return new CommitResult(status, id, rotatedTo);
+        }
+    }
+
+    /// <summary>Adds <paramref name="delta"/> to an integer value, creating it at 0 first, in one round trip.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <param name="key">The caller key.</param>
+    /// <param name="delta">The amount to add.</param>
+    /// <param name="followRotation">Whether to follow a rotation to the new session (only for a request that loaded before it).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The new value, or the reason nothing changed.</returns>
+    /// <exception cref="InvalidOperationException">The stored value is not an integer.</exception>
+    public Task<AtomicResult> IncrementAsync(string id, string key, long delta = 1, bool followRotation = false, CancellationToken cancellationToken = default) =>
+        AtomicAsync(id, "incr", key, delta, RedisValue.EmptyString, followRotation, cancellationToken);
+
+    /// <summary>Sets a value only when the key has none, in one round trip.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <param name="key">The caller key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="followRotation">Whether to follow a rotation to the new session.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see cref="AtomicResult.Succeeded"/> when the value was set.</returns>
+    public Task<AtomicResult> SetIfAbsentAsync(string id, string key, ReadOnlyMemory<byte> value, bool followRotation = false, CancellationToken cancellationToken = default) =>
+        AtomicAsync(id, "setnx", key, value, RedisValue.EmptyString, followRotation, cancellationToken);
+
+    /// <summary>Replaces a value only when it still equals <paramref name="expected"/>, in one round trip.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <param name="key">The caller key.</param>
+    /// <param name="expected">The value the caller saw, or <see langword="null"/> for "no value".</param>
+    /// <param name="value">The new value.</param>
+    /// <param name="followRotation">Whether to follow a rotation to the new session.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see cref="AtomicResult.Succeeded"/> when the value was replaced.</returns>
+    public Task<AtomicResult> CompareAndSetAsync(string id, string key, ReadOnlyMemory<byte>? expected, ReadOnlyMemory<byte> value, bool followRotation = false, CancellationToken cancellationToken = default) =>
+        AtomicAsync(id, "cas", key, expected is { } e ? (RedisValue)e : RedisValue.Null, value, followRotation, cancellationToken);
+
+    /// <summary>Removes a value, in one round trip with the existence check and the sliding refresh.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <param name="key">The caller key.</param>
+    /// <param name="followRotation">Whether to follow a rotation to the new session.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see cref="AtomicResult.Succeeded"/> when a value was removed.</returns>
+    public Task<AtomicResult> RemoveAsync(string id, string key, bool followRotation = false, CancellationToken cancellationToken = default) =>
+        AtomicAsync(id, "del", key, RedisValue.Null, RedisValue.EmptyString, followRotation, cancellationToken);
+
+    /// <summary>Deletes a session (logout).</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see langword="true"/> when a session was deleted.</returns>
+    public async Task<bool> DestroyAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ThrowIfMalformed(id);
+        var db = await _connection.GetDatabaseAsync().ConfigureAwait(false);
+        bool deleted;
+        try
+        {
+            deleted = await db.KeyDeleteAsync(KeyFor(id)).WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable("destroy", ex);
+        }
+
+        if (deleted)
+        {
+            _metrics.Destroyed.Add(1);
+            LogDestroyed(_logger, SessionIds.LogTag(id));
+        }
+
+        return deleted;
+    }
+
+    private async Task<AtomicResult> AtomicAsync(
+        string id, string op, string key, RedisValue a, RedisValue b, bool followRotation, CancellationToken cancellationToken)
+    {
+        ThrowIfMalformed(id);
+        ArgumentNullException.ThrowIfNull(key);
+        var field = FieldNames.ToField(key);
+        for (var hop = 0; ; hop++)
+        {
+            // Values are stored encoded; the counter of 'incr' is stored as decimal text.
+            var encodedA = op is "setnx" or "cas" && !a.IsNull ? (RedisValue)_codec.Encode(id, field, ((ReadOnlyMemory<byte>)a).Span) : a;
+            var encodedB = op == "cas" ? (RedisValue)_codec.Encode(id, field, ((ReadOnlyMemory<byte>)b).Span) : b;
+            if (op == "cas" && a.IsNull)
+            {
+                encodedA = RedisValue.EmptyString;
+            }
+
+            var reply = await EvalAsync(
+                LuaScripts.Atomic,
+                KeyFor(id),
+                [op, field, encodedA.IsNull ? RedisValue.EmptyString : encodedA, encodedB, _maxBytes],
+                op,
+                cancellationToken).ConfigureAwait(false);
+            var parts = (RedisResult[])reply!;
+            var code = (int)parts[0];
+            switch (code)
+            {
+                case 1:
+                    return new AtomicResult(CommitStatus.Committed, (long)parts[2], id);
+                case 2 when followRotation && hop < MaxRotationHops && SessionIds.IsValid((string?)parts[1]):
+                    id = (string)parts[1]!;
+                    continue;
+                case -2:
+                    throw new InvalidOperationException($"The session value '{key}' is not an integer, so it cannot be incremented.");
+                default:
+                    var status = StatusOf(id, code, parts);
+                    return new AtomicResult(status, 0, id);
+            }
+        }
+    }
+
+    private RedisValue[] BuildCommitArgs(string id, SessionChanges changes, SessionWrite? write)
+    {
+        var sets = new List<RedisValue>(2 * changes.Count + 8);
+        var removes = new List<RedisValue>();
+        AddMetadata(sets, write, includeTimeouts: true);
+        foreach (var (key, value) in changes.Entries)
+        {
+            var field = FieldNames.ToField(key);
+            if (value is null)
+            {
+                removes.Add(field);
+            }
+            else
+            {
+                sets.Add(field);
+                sets.Add(changes.IsCounter(key) ? value : _codec.Encode(id, field, value));
+            }
+        }
+
+        var args = new RedisValue[3 + sets.Count + removes.Count];
+        args[0] = changes.Cleared ? 1 : 0;
+        args[1] = _maxBytes;
+        args[2] = sets.Count / 2;
+        sets.CopyTo(args, 3);
+        removes.CopyTo(args, 3 + sets.Count);
+        return args;
+    }
+
+    private static void AddMetadata(List<RedisValue> args, SessionWrite? write, bool includeTimeouts)
+    {
+        if (write is null)
+        {
+            return;
+        }
+
+        if (includeTimeouts && write.IdleTimeout is { } idle)
+        {
+            args.Add(FieldNames.IdleMs);
+            args.Add((long)idle.TotalMilliseconds);
+        }
+
+        if (includeTimeouts && write.AbsoluteDeadline is { } deadline)
+        {
+            args.Add(FieldNames.Deadline);
+            args.Add(deadline.ToUnixTimeMilliseconds());
+        }
+
+        AddIfSet(args, FieldNames.User, write.UserId);
+        AddIfSet(args, FieldNames.ClientIp, write.ClientIp);
+        AddIfSet(args, FieldNames.UserAgent, write.UserAgent);
+
+        static void AddIfSet(List<RedisValue> args, string field, string? value)
+        {
+            if (value is not null)
+            {
+                args.Add(field);
+                args.Add(value);
+            }
+        }
+    }
+
+    private LoadResult ParseLoad(string id, RedisResult reply)
+    {
+        var parts = (RedisResult[])reply!;
+        var code = (int)parts[0];
+        switch (code)
+        {
+            case 1:
+                break;
+            case 0:
+                return new LoadResult(LoadStatus.NotFound);
+            case 2:
+                LogRotatedRefused(_logger, SessionIds.LogTag(id));
+                return new LoadResult(LoadStatus.Rotated, RotatedTo: (string?)parts[1]);
+            case 3:
+                return new LoadResult(LoadStatus.Expired);
+            default:
+                ReportCorrupt(id, "the key is not a Tessera session hash");
+                return new LoadResult(LoadStatus.Corrupt);
+        }
+
+        var now = DateTimeOffset.FromUnixTimeMilliseconds((long)parts[1]);
+        var pairs = (RedisResult[])parts[2]!;
+        var values = new Dictionary<string, byte[]>(pairs.Length / 2, StringComparer.Ordinal);
+        long created = 0, last = 0, idle = 0, deadline = 0, size = 0;
+        string? user = null, ip = null, agent = null;
+        try
+        {
+            for (var n = 0; n + 1 < pairs.Length; n += 2)
+            {
+                var field = (string)pairs[n]!;
+                var key = FieldNames.ToKey(field);
+                if (key is not null)
+                {
+                    values[key] = _codec.Decode(id, field, (byte[])pairs[n + 1]!);
+                    continue;
+                }
+
+                var text = (string?)pairs[n + 1];
+                switch (field)
+                {
+                    case FieldNames.Created: created = ParseLong(text); break;
+                    case FieldNames.LastAccess: last = ParseLong(text); break;
+                    case FieldNames.IdleMs: idle = ParseLong(text); break;
+                    case FieldNames.Deadline: deadline = ParseLong(text); break;
+                    case FieldNames.Size: size = ParseLong(text); break;
+                    case FieldNames.User: user = text; break;
+                    case FieldNames.ClientIp: ip = text; break;
+                    case FieldNames.UserAgent: agent = text; break;
+                    default: break;
+                }
+            }
+        }
+        catch (CorruptSessionException ex)
+        {
+            ReportCorrupt(id, ex.Message);
+            return new LoadResult(LoadStatus.Corrupt);
+        }
+
+        var metadata = new SessionMetadata
+        {
+            Created = DateTimeOffset.FromUnixTimeMilliseconds(created),
+            LastAccess = DateTimeOffset.FromUnixTimeMilliseconds(last),
+            IdleTimeout = TimeSpan.FromMilliseconds(idle),
+            AbsoluteDeadline = DateTimeOffset.FromUnixTimeMilliseconds(deadline),
+            UserId = user,
+            ClientIp = ip,
+            UserAgent = agent,
+            Size = size,
+        };
+        return new LoadResult(LoadStatus.Found, new SessionRecord(id, metadata, values, now));
+    }
+
+    private static long ParseLong(string? text) =>
+        long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new CorruptSessionException("A metadata field is not an integer.");
+
+    private CommitStatus ParseWriteStatus(string id, RedisResult reply, out string? rotatedTo, out long size)
+    {
+        var parts = (RedisResult[])reply!;
+        var code = (int)parts[0];
+        rotatedTo = code == 2 ? (string?)parts[1] : null;
+        size = code is 1 ? (long)parts[2] : code is 4 ? (long)parts[1] : 0;
+        return StatusOf(id, code, parts);
+    }
+
+    private CommitStatus StatusOf(string id, int code, RedisResult[] parts)
+    {
+        switch (code)
+        {
+            case 1: return CommitStatus.Committed;
+            case 0: case 3: return CommitStatus.Gone;
+            case 2: return CommitStatus.Rotated;
+            case 4: return CommitStatus.TooLarge;
+            case 5: return CommitStatus.Conflict;
+            default:
+                ReportCorrupt(id, "the key is not a Tessera session hash");
+                _ = parts;
+                return CommitStatus.Corrupt;
+        }
+    }
+
+    private void ReportCorrupt(string id, string reason)
+    {
+        _metrics.Corrupt.Add(1);
+        LogCorrupt(_logger, SessionIds.LogTag(id), reason);
+    }
+
+    private async Task<RedisResult> EvalAsync(string script, RedisKey key, RedisValue[] args, string operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var db = await _connection.GetDatabaseAsync().ConfigureAwait(false);
+            return await db.ScriptEvaluateAsync(script, [key], args)
+                .WaitAsync(_options.OperationTimeout, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(operation, ex);
+        }
+    }
+
+    private TesseraUnavailableException Unavailable(string operation, Exception ex)
+    {
+        _metrics.Errors.Add(1);
+        LogUnavailable(_logger, operation, ex);
+        return new TesseraUnavailableException($"The session store did not answer the {operation} within {_options.OperationTimeout.TotalSeconds:0.###} s: {ex.Message}", ex);
+    }
+
+    /// <summary>Whether an exception means Redis is unreachable or not serving now (as opposed to a bug).</summary>
+    internal static bool IsUnavailable(Exception ex) => ex switch
+    {
+        RedisConnectionException or RedisTimeoutException or TimeoutException or ObjectDisposedException => true,
+        RedisServerException server => server.Message.StartsWith("LOADING", StringComparison.Ordinal)
+            || server.Message.StartsWith("READONLY", StringComparison.Ordinal)
+            || server.Message.StartsWith("BUSY", StringComparison.Ordinal)
+            || server.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal)
+            || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
+            || server.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal),
+        _ => false,
+    };
+
+    private static void ThrowIfMalformed(string id)
+    {
+        if (!SessionIds.IsValid(id))
+        {
+            throw new ArgumentException("Not a well-formed session identifier.", nameof(id));
+        }
+    }
+}

@@ -1,0 +1,33 @@
+namespace Tessera;
+
+/// <summary>What Tessera keeps about a session beside its values. Times are Redis server time.</summary>
+public sealed record SessionMetadata
+{
+    /// <summary>When the session was created.</summary>
+    public DateTimeOffset Created { get; init; }
+
+    /// <summary>When the sliding expiry was last refreshed (the last access, to within the refresh granularity).</summary>
+    public DateTimeOffset LastAccess { get; init; }
+
+    /// <summary>The idle timeout of this session.</summary>
+    public TimeSpan IdleTimeout { get; init; }
+
+    /// <summary>The absolute deadline: the session ends then however active it is.</summary>
+    public DateTimeOffset AbsoluteDeadline { get; init; }
+
+    /// <summary>The user the session is bound to, if any.</summary>
+    public string? UserId { get; init; }
+
+    /// <summary>The client address recorded when the session was created or bound, if any.</summary>
+    public string? ClientIp { get; init; }
+
+    /// <summary>The user agent recorded when the session was created or bound, if any.</summary>
+    public string? UserAgent { get; init; }
+
+    /// <summary>The bytes the session's values take, as Tessera counts them (field names and values).</summary>
+    public long Size { get; init; }
+
+    /// <summary>When the session expires if it is not used again: the sooner of idle and absolute expiry.</summary>
+    public DateTimeOffset ExpiresAt =>
+        LastAccess + IdleTimeout < AbsoluteDeadline ? LastAccess + IdleTimeout : AbsoluteDeadline;
+}

@@ -1,0 +1,12 @@
+namespace Tessera;
+
+/// <summary>A session as loaded from Redis: its identifier, metadata and decoded values.</summary>
+/// <param name="Id">The session identifier.</param>
+/// <param name="Metadata">Times, timeouts and bindings.</param>
+/// <param name="Values">Caller keys and their decoded values.</param>
+/// <param name="ServerTime">Redis's clock when the record was read.</param>
+public sealed record SessionRecord(
+    string Id,
+    SessionMetadata Metadata,
+    IReadOnlyDictionary<string, byte[]> Values,
+    DateTimeOffset ServerTime);

@@ -1,0 +1,23 @@
+namespace Tessera;
+
+/// <summary>Metadata a request writes beside its value changes (bindings and per-session timeouts).</summary>
+public sealed class SessionWrite
+{
+    /// <summary>A per-session idle timeout to store, overriding the configured one.</summary>
+    public TimeSpan? IdleTimeout { get; set; }
+
+    /// <summary>A per-session absolute deadline (for example, created time plus a "remember me" lifetime).</summary>
+    public DateTimeOffset? AbsoluteDeadline { get; set; }
+
+    /// <summary>The user to bind the session to.</summary>
+    public string? UserId { get; set; }
+
+    /// <summary>The client address to record.</summary>
+    public string? ClientIp { get; set; }
+
+    /// <summary>The user agent to record.</summary>
+    public string? UserAgent { get; set; }
+
+    /// <summary>Whether any metadata is set.</summary>
+    public bool IsEmpty => IdleTimeout is null && AbsoluteDeadline is null && UserId is null && ClientIp is null && UserAgent is null;
+}

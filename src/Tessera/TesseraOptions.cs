@@ -1,0 +1,57 @@
+using System.ComponentModel.DataAnnotations;
+using StackExchange.Redis;
+
+namespace Tessera;
+
+/// <summary>Options of the session store.</summary>
+public class TesseraOptions
+{
+    /// <summary>
+    /// The StackExchange.Redis configuration string, for example <c>localhost:6379</c> or
+    /// <c>sentinel1:26379,serviceName=mymaster</c>. Not needed when a multiplexer is registered in
+    /// the service collection or <see cref="ConnectionMultiplexerFactory"/> is set.
+    /// </summary>
+    public string? Configuration { get; set; }
+
+    /// <summary>Creates the multiplexer, when the app wants to build it itself.</summary>
+    public Func<Task<IConnectionMultiplexer>>? ConnectionMultiplexerFactory { get; set; }
+
+    /// <summary>The prefix of every key Tessera writes.</summary>
+    /// <value>Default <c>session:</c>.</value>
+    [Required]
+    [StringLength(64, MinimumLength = 1)]
+    public string KeyPrefix { get; set; } = TesseraDefaults.KeyPrefix;
+
+    /// <summary>How long a session lives without being used (sliding).</summary>
+    /// <value>Default 20 minutes.</value>
+    [Range(typeof(TimeSpan), "00:00:01", "90.00:00:00")]
+    public TimeSpan IdleTimeout { get; set; } = TesseraDefaults.IdleTimeout;
+
+    /// <summary>How long a session lives at most, however active it is.</summary>
+    /// <value>Default 12 hours.</value>
+    [Range(typeof(TimeSpan), "00:00:01", "400.00:00:00")]
+    public TimeSpan AbsoluteTimeout { get; set; } = TesseraDefaults.AbsoluteTimeout;
+
+    /// <summary>
+    /// How old the last sliding refresh must be before a read refreshes it again. <see langword="null"/>
+    /// means a twentieth of the session's idle timeout, at most a minute.
+    /// </summary>
+    /// <value>Default <see langword="null"/>.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan? RefreshGranularity { get; set; }
+
+    /// <summary>The bound on one Redis operation; past it the request fails with 503.</summary>
+    /// <value>Default 2 seconds.</value>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan OperationTimeout { get; set; } = TesseraDefaults.OperationTimeout;
+
+    /// <summary>The largest a session may grow, in bytes of field names and stored values; 0 for no limit.</summary>
+    /// <value>Default 1 MiB.</value>
+    [Range(0, int.MaxValue)]
+    public int MaxSessionBytes { get; set; } = TesseraDefaults.MaxSessionBytes;
+
+    /// <summary>How long a rotated session's old key points to the new one, for requests already in flight.</summary>
+    /// <value>Default 30 seconds.</value>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan RotationGracePeriod { get; set; } = TesseraDefaults.RotationGracePeriod;
+}

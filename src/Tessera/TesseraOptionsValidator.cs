@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Options;
+
+namespace Tessera;
+
+/// <summary>Checks the data annotations of <see cref="TesseraOptions"/>.</summary>
+[OptionsValidator]
+internal sealed partial class TesseraOptionsAnnotationsValidator : IValidateOptions<TesseraOptions>
+{
+}
+
+/// <summary>Checks <see cref="TesseraOptions"/> rules that span fields, and the annotations.</summary>
+public class TesseraOptionsValidator : IValidateOptions<TesseraOptions>
+{
+    private static readonly TesseraOptionsAnnotationsValidator Annotations = new();
+
+    /// <inheritdoc/>
+    public virtual ValidateOptionsResult Validate(string? name, TesseraOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = new ValidateOptionsResultBuilder();
+        builder.AddResult(Annotations.Validate(name, options));
+        if (options.AbsoluteTimeout < options.IdleTimeout)
+        {
+            builder.AddError(
+                $"AbsoluteTimeout ({options.AbsoluteTimeout}) must not be shorter than IdleTimeout ({options.IdleTimeout}).",
+                nameof(TesseraOptions.AbsoluteTimeout));
+        }
+
+        if (options.KeyPrefix is { } prefix && (prefix.Contains('{', StringComparison.Ordinal) || prefix.Contains('}', StringComparison.Ordinal)))
+        {
+            builder.AddError(
+                "KeyPrefix must not contain '{' or '}': a hash tag would put every session in one Redis Cluster slot.",
+                nameof(TesseraOptions.KeyPrefix));
+        }
+
+        if (options.Configuration is { } config && string.IsNullOrWhiteSpace(config))
+        {
+            builder.AddError("Configuration is empty: give a Redis configuration string such as 'localhost:6379'.",
+                nameof(TesseraOptions.Configuration));
+        }
+
+        return builder.Build();
+    }
+}
