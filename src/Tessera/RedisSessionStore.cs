@@ -45,7 +45,7 @@ public sealed partial class RedisSessionStore
         _codec = codec ?? new ValueCodec();
         _metrics = metrics ?? new TesseraMetrics();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _granularityMs = (long)(_options.RefreshGranularity?.TotalMilliseconds ?? 0);
+        _granularityMs = _options.RefreshGranularity is { } granularity ? Math.Max(1L, (long)granularity.TotalMilliseconds) : 0L;
         _maxBytes = _options.MaxSessionBytes;
     }
 

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh machine: installs what the tests start (redis-server, redis-sentinel,
+# redis-cli; Chromium for the browser tests) when it is missing, then runs `dotnet test`.
+# Usage: ./test.sh [extra dotnet test arguments]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+need=()
+command -v redis-server >/dev/null || need+=(redis-server)
+command -v redis-sentinel >/dev/null || need+=(redis-sentinel)
+command -v redis-cli >/dev/null || need+=(redis-tools)
+command -v chromium >/dev/null || need+=(chromium)
+if ((${#need[@]})); then
+  echo "Installing ${need[*]} with apt-get ..." >&2
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+command -v dotnet >/dev/null || { echo "The .NET SDK 10 is required: https://dot.net/download" >&2; exit 1; }
+
+dotnet build Tessera.slnx -c Release --nologo -v quiet
+dotnet test --solution Tessera.slnx -c Release --no-build "$@"

@@ -1,0 +1,112 @@
+using System.Net;
+using Tessera.TestUtils;
+
+namespace Tessera.IntegrationTests;
+
+/// <summary>
+/// The round-trip budget, asserted by counting the commands a dedicated redis-server received:
+/// no session use 0, read 1, read + modify 2, new visitor who stores nothing 0.
+/// </summary>
+public sealed class RoundTripBudgetTests : IAsyncLifetime
+{
+    private RedisServerProcess _redis = null!;
+    private TestApp _app = null!;
+    private CommandCounter _counter = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _redis = RedisServerProcess.Start();
+        _counter = new CommandCounter(_redis.Port);
+        _app = await TestApp.StartAsync(_redis.Endpoint, "budget:");
+        // Connect the app and load its scripts once, outside every measurement.
+        using var warm = _app.CreateClient();
+        await warm.PostTextAsync("/login?user=warm");
+        await warm.PostTextAsync("/login?user=warm");
+        await warm.GetTextAsync("/peek");
+        await warm.GetTextAsync("/view");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _redis.Dispose();
+    }
+
+    private async Task<string> CountAsync(Func<Task> request)
+    {
+        var commands = await _counter.MeasureAsync(request);
+        // The count, then which commands, so a failure says what was sent.
+        return $"{commands.Values.Sum()} [{string.Join(",", commands.Select(c => $"{c.Key}x{c.Value}").Order(StringComparer.Ordinal))}]";
+    }
+
+    private async Task<CookieClient> LoggedInAsync()
+    {
+        var client = _app.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/login?user=ada")).Status);
+        return client;
+    }
+
+    [Fact]
+    public async Task RequestWithoutCookie_ThatDoesNotUseTheSession_Costs0()
+    {
+        using var client = _app.CreateClient();
+        Assert.StartsWith("0 [", await CountAsync(async () => Assert.Equal(HttpStatusCode.OK, (await client.GetTextAsync("/health")).Status)));
+    }
+
+    [Fact]
+    public async Task RequestWithCookie_ThatDoesNotUseTheSession_Costs0()
+    {
+        using var client = await LoggedInAsync();
+        Assert.StartsWith("0 [", await CountAsync(async () => Assert.Equal(HttpStatusCode.OK, (await client.GetTextAsync("/health")).Status)));
+    }
+
+    [Fact]
+    public async Task Read_Costs1()
+    {
+        using var client = await LoggedInAsync();
+        var commands = await _counter.MeasureAsync(async () => Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek")));
+        Assert.Equal(1, commands.Values.Sum());
+        Assert.True(commands.ContainsKey("evalsha") || commands.ContainsKey("eval"), string.Join(",", commands.Keys));
+    }
+
+    [Fact]
+    public async Task ReadThenModify_Costs2()
+    {
+        using var client = await LoggedInAsync();
+        Assert.StartsWith("2 [", await CountAsync(async () => Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/login?user=bob")).Status)));
+        Assert.Equal((HttpStatusCode.OK, "bob"), await client.GetTextAsync("/peek"));
+    }
+
+    [Fact]
+    public async Task AtomicIncrement_WithoutLoad_Costs1()
+    {
+        using var client = await LoggedInAsync();
+        Assert.StartsWith("1 [", await CountAsync(async () => Assert.Equal((HttpStatusCode.OK, "1"), await client.GetTextAsync("/view"))));
+    }
+
+    [Fact]
+    public async Task NewVisitor_WhoReadsAndStoresNothing_Costs0()
+    {
+        using var client = _app.CreateClient();
+        Assert.StartsWith("0 [", await CountAsync(async () =>
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetTextAsync("/peek")).Status);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetTextAsync("/get?k=x")).Status);
+        }));
+        Assert.Null(client.Cookie(".Tessera"));
+    }
+
+    [Fact]
+    public async Task NewVisitor_WhoStoresAValue_Costs1()
+    {
+        using var client = _app.CreateClient();
+        Assert.StartsWith("1 [", await CountAsync(async () => Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/set?k=a&v=b")).Status)));
+    }
+
+    [Fact]
+    public async Task Logout_Costs1()
+    {
+        using var client = await LoggedInAsync();
+        Assert.StartsWith("1 [", await CountAsync(async () => Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/logout")).Status)));
+    }
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Tessera.AspNetCore;
+
+namespace Tessera.IntegrationTests;
+
+/// <summary>
+/// A real ASP.NET Core pipeline (TestServer) with Tessera, exposing the peers-bench contract and a
+/// few generic endpoints the tests drive.
+/// </summary>
+public sealed class TestApp : IAsyncDisposable
+{
+    private static readonly Uri Https = new("https://localhost/");
+
+    private TestApp(WebApplication app) => App = app;
+
+    /// <summary>The running app.</summary>
+    public WebApplication App { get; }
+
+    /// <summary>The app's session store.</summary>
+    public RedisSessionStore Store => App.Services.GetRequiredService<RedisSessionStore>();
+
+    /// <summary>Starts an app against a Redis endpoint.</summary>
+    /// <param name="redis">host:port.</param>
+    /// <param name="prefix">The key prefix.</param>
+    /// <param name="configure">More option changes.</param>
+    /// <param name="map">More endpoints.</param>
+    /// <returns>The app.</returns>
+    public static async Task<TestApp> StartAsync(string redis, string prefix, Action<TesseraSessionOptions>? configure = null, Action<WebApplication>? map = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Services.AddTessera(o =>
+        {
+            o.Configuration = redis;
+            o.KeyPrefix = prefix;
+            configure?.Invoke(o);
+        });
+        builder.Services.AddHealthChecks().AddTessera();
+        var app = builder.Build();
+        app.UseTessera();
+        MapContract(app);
+        map?.Invoke(app);
+        await app.StartAsync();
+        return new TestApp(app);
+    }
+
+    /// <summary>A browser-like client with its own cookie jar.</summary>
+    /// <returns>The client.</returns>
+    public CookieClient CreateClient() => new(App.GetTestServer().CreateHandler(), Https);
+
+    /// <summary>A plain client that sends exactly the headers a test gives it.</summary>
+    /// <returns>The client.</returns>
+    public HttpClient CreateRawClient()
+    {
+        var client = App.GetTestServer().CreateClient();
+        client.BaseAddress = Https;
+        return client;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+
+    private static void MapContract(WebApplication app)
+    {
+        app.MapGet("/health", () => Results.Text("ok"));
+        app.MapHealthChecks("/healthz");
+        app.MapPost("/login", async (HttpContext ctx, string? user) =>
+        {
+            if (string.IsNullOrEmpty(user))
+            {
+                return Results.BadRequest("user required");
+            }
+
+            var s = ctx.Session.AsTessera();
+            await s.LoadAsync();
+            s.Clear();
+            s.SetString("username", user);
+            s.Remove("page_views");
+            return Results.Text("logged in");
+        });
+        app.MapGet("/view", async (HttpContext ctx) =>
+        {
+            var n = await ctx.Session.AsTessera().TryIncrementAsync("page_views");
+            return n is null ? Results.Text("no session", statusCode: 401) : Results.Text(n.Value.ToString(CultureInfo.InvariantCulture));
+        });
+        app.MapGet("/peek", async (HttpContext ctx) =>
+        {
+            await ctx.Session.LoadAsync();
+            var user = ctx.Session.GetString("username");
+            return user is null ? Results.Text("no session", statusCode: 401) : Results.Text(user);
+        });
+        app.MapPost("/logout", async (HttpContext ctx) =>
+        {
+            await ctx.Session.AsTessera().DestroyAsync();
+            return Results.Text("logged out");
+        });
+        app.MapGet("/get", (HttpContext ctx, string k) =>
+            ctx.Session.GetString(k) is { } v ? Results.Text(v) : Results.NotFound());
+        app.MapPost("/set", (HttpContext ctx, string k, string v) =>
+        {
+            ctx.Session.SetString(k, v);
+            return Results.Text("set");
+        });
+        app.MapPost("/remove", (HttpContext ctx, string k) =>
+        {
+            ctx.Session.Remove(k);
+            return Results.Text("removed");
+        });
+        app.MapGet("/keys", (HttpContext ctx) => Results.Text(string.Join(",", ctx.Session.Keys.Order(StringComparer.Ordinal))));
+        app.MapGet("/id", (HttpContext ctx) => Results.Text(ctx.Session.Id));
+        app.MapPost("/incr", async (HttpContext ctx, string k) =>
+            Results.Text((await ctx.Session.AsTessera().IncrementAsync(k)).ToString(CultureInfo.InvariantCulture)));
+        app.MapGet("/read-nothing", (HttpContext ctx) => Results.Text("fine"));
+    }
+}
