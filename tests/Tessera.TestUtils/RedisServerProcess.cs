@@ -55,6 +55,28 @@ public sealed class RedisServerProcess : IDisposable
     public static RedisServerProcess Start(int port = 0, IEnumerable<string>? extraArgs = null, string? directory = null) =>
         StartBinary("redis-server", port, extraArgs, directory, configFile: null);
 
+    /// <summary>
+    /// Starts redis-server with a configuration file (such as deploy/redis-sessions.conf), overriding
+    /// port, directory, daemonize and logfile on the command line so it runs here on a free loopback port.
+    /// </summary>
+    /// <param name="configFile">The configuration file.</param>
+    /// <param name="extraArgs">More overrides, such as <c>--requirepass</c>.</param>
+    /// <returns>The running server.</returns>
+    public static RedisServerProcess StartWithConfigFile(string configFile, IEnumerable<string>? extraArgs = null)
+    {
+        var port = FreePort.Get(10000);
+        var dir = NewDirectory("redis-server");
+        string[] overrides =
+        [
+            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--dir", dir,
+            "--daemonize", "no",
+            "--logfile", string.Empty,
+            .. extraArgs ?? [],
+        ];
+        return StartBinary("redis-server", port, overrides, dir, configFile);
+    }
+
     /// <summary>Starts redis-sentinel with a configuration file written into its directory.</summary>
     /// <param name="port">The port, or 0 for a free one.</param>
     /// <param name="config">The sentinel configuration, without the port line.</param>
@@ -182,7 +204,7 @@ public sealed class RedisServerProcess : IDisposable
     }
 
     /// <summary>Sends PING over a raw socket.</summary>
-    /// <returns><see langword="true"/> when the server answered +PONG.</returns>
+    /// <returns><see langword="true"/> when the server answered +PONG (or -NOAUTH: it wants a password).</returns>
     public bool Ping()
     {
         try
@@ -194,7 +216,9 @@ public sealed class RedisServerProcess : IDisposable
             stream.Write("PING\r\n"u8);
             var buffer = new byte[64];
             var n = stream.Read(buffer);
-            return n > 0 && Encoding.ASCII.GetString(buffer, 0, n).StartsWith("+PONG", StringComparison.Ordinal);
+            var reply = n > 0 ? Encoding.ASCII.GetString(buffer, 0, n) : string.Empty;
+            // A server with a password answers NOAUTH: it is up all the same.
+            return reply.StartsWith("+PONG", StringComparison.Ordinal) || reply.StartsWith("-NOAUTH", StringComparison.Ordinal);
         }
         catch (SocketException)
         {
