@@ -1,0 +1,23 @@
+namespace Tessera.Admin;
+
+/// <summary>What a key under the Tessera prefix holds.</summary>
+public enum SessionKeyKind
+{
+    /// <summary>A live session hash (it has a created time, <c>#c</c>).</summary>
+    Session,
+
+    /// <summary>A rotation tombstone: a hash with only <c>#r</c>, the new identifier, and a short TTL.</summary>
+    Tombstone,
+
+    /// <summary>A user index: the sorted set <c>{prefix}user:{userId}</c>.</summary>
+    UserIndex,
+
+    /// <summary>A per-session lock: the string <c>{prefix}lock:{id}</c>.</summary>
+    Lock,
+
+    /// <summary>Anything else under the prefix: not written by Tessera, or damaged.</summary>
+    Foreign,
+
+    /// <summary>The key disappeared between the scan and the read (expired or deleted meanwhile).</summary>
+    Gone,
+}

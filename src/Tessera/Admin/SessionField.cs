@@ -1,0 +1,9 @@
+namespace Tessera.Admin;
+
+/// <summary>One caller value of a session, as <c>show</c> displays it.</summary>
+/// <param name="Key">The caller's key.</param>
+/// <param name="StoredBytes">Bytes stored in Redis (header included).</param>
+/// <param name="Kind">How it is stored.</param>
+/// <param name="Header">The first stored byte.</param>
+/// <param name="Value">The caller's bytes, when they could be decoded (plain, counter, or encoded with a codec that knows it); otherwise <see langword="null"/>.</param>
+public sealed record SessionField(string Key, int StoredBytes, StoredValueKind Kind, byte Header, ReadOnlyMemory<byte>? Value);

@@ -1,0 +1,300 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using StackExchange.Redis;
+using Tessera.Internal;
+
+namespace Tessera.Admin;
+
+/// <summary>
+/// Walks the keys under a Tessera prefix on every master (standalone, Sentinel or Cluster) with
+/// <c>SCAN</c>, never <c>KEYS</c>, pausing every few batches, and reads what each key holds with
+/// pipelined <c>HMGET</c> + <c>PTTL</c>. Values are never read here. Shared by the CLI and the dashboard.
+/// </summary>
+public sealed class SessionKeyspace
+{
+    private static readonly RedisValue[] MetadataFields =
+    [
+        FieldNames.Created, FieldNames.LastAccess, FieldNames.IdleMs, FieldNames.Deadline,
+        FieldNames.Size, FieldNames.User, FieldNames.RotatedTo,
+    ];
+
+    private readonly AdminScanOptions _options;
+    private readonly TimeProvider _time;
+    private readonly string _userPrefix;
+    private readonly string _lockPrefix;
+
+    /// <summary>Creates the walker.</summary>
+    /// <param name="multiplexer">A connected multiplexer.</param>
+    /// <param name="prefix">The key prefix (default <c>session:</c>).</param>
+    /// <param name="options">Scan pacing.</param>
+    /// <param name="timeProvider">The clock for pauses.</param>
+    public SessionKeyspace(IConnectionMultiplexer multiplexer, string prefix, AdminScanOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(multiplexer);
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        Multiplexer = multiplexer;
+        Prefix = prefix;
+        _options = options ?? new AdminScanOptions();
+        _options.Validate();
+        _time = timeProvider ?? TimeProvider.System;
+        _userPrefix = prefix + "user:";
+        _lockPrefix = prefix + "lock:";
+    }
+
+    /// <summary>The multiplexer.</summary>
+    public IConnectionMultiplexer Multiplexer { get; }
+
+    /// <summary>The key prefix.</summary>
+    public string Prefix { get; }
+
+    /// <summary>The scan pacing.</summary>
+    public AdminScanOptions Options => _options;
+
+    /// <summary>The database keys are read from.</summary>
+    public IDatabase Database => Multiplexer.GetDatabase(_options.Database ?? -1);
+
+    /// <summary>The connected masters, sorted by endpoint so that a <see cref="ScanPosition"/> stays meaningful.</summary>
+    /// <returns>The masters.</returns>
+    /// <exception cref="TesseraUnavailableException">No master is connected.</exception>
+    public IReadOnlyList<IServer> Masters()
+    {
+        var masters = Multiplexer.GetServers()
+            .Where(static s => s.IsConnected && !s.IsReplica)
+            .OrderBy(static s => s.EndPoint.ToString(), StringComparer.Ordinal)
+            .ToArray();
+        return masters.Length > 0
+            ? masters
+            : throw new TesseraUnavailableException("No connected Redis master to scan.");
+    }
+
+    /// <summary>The total number of keys on every master (all keys, not just sessions): the bound for progress bars.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The sum of <c>DBSIZE</c>.</returns>
+    public async Task<long> CountAllKeysAsync(CancellationToken cancellationToken = default)
+    {
+        long total = 0;
+        foreach (var server in Masters())
+        {
+            total += await server.DatabaseSizeAsync(DatabaseNumber).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return total;
+    }
+
+    /// <summary>The Redis server's clock (of the first master), which every session time is relative to.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>Now, as Redis sees it.</returns>
+    public async Task<DateTimeOffset> ServerTimeAsync(CancellationToken cancellationToken = default)
+    {
+        var time = await Masters()[0].TimeAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc));
+    }
+
+    /// <summary>The Redis key of a session.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <returns><c>{prefix}{id}</c>.</returns>
+    public RedisKey KeyFor(string id) => string.Concat(Prefix, id);
+
+    /// <summary>The user index key of a user.</summary>
+    /// <param name="userId">The user identifier.</param>
+    /// <returns><c>{prefix}user:{userId}</c>.</returns>
+    public RedisKey UserKeyFor(string userId) => string.Concat(_userPrefix, userId);
+
+    /// <summary>Classifies a key by its name alone.</summary>
+    /// <param name="key">A key under the prefix.</param>
+    /// <returns><see cref="SessionKeyKind.Session"/> for a key that may hold a session or tombstone (its name ends in a well-formed identifier), else the kind.</returns>
+    public SessionKeyKind ClassifyName(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.StartsWith(_userPrefix, StringComparison.Ordinal))
+        {
+            return SessionKeyKind.UserIndex;
+        }
+
+        if (key.StartsWith(_lockPrefix, StringComparison.Ordinal))
+        {
+            return SessionKeyKind.Lock;
+        }
+
+        return key.StartsWith(Prefix, StringComparison.Ordinal) && SessionIds.IsValid(key.AsSpan(Prefix.Length))
+            ? SessionKeyKind.Session
+            : SessionKeyKind.Foreign;
+    }
+
+    /// <summary>
+    /// Scans every master from <paramref name="from"/> on, one <c>SCAN ... MATCH {prefix}* COUNT n</c>
+    /// at a time, pausing as <see cref="AdminScanOptions"/> says.
+    /// </summary>
+    /// <param name="from">Where to start; <see langword="null"/> for the beginning.</param>
+    /// <param name="cancellationToken">Stops the scan between batches.</param>
+    /// <returns>The batches, in order.</returns>
+    public async IAsyncEnumerable<KeyBatch> ScanAsync(ScanPosition? from = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var masters = Masters();
+        var pattern = EscapeGlob(Prefix) + "*";
+        var batches = 0;
+        for (var server = from?.Server ?? 0; server < masters.Count; server++)
+        {
+            var cursor = from is not null && server == from.Server ? from.Cursor : 0UL;
+            do
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var reply = await masters[server].ExecuteAsync(
+                    _options.Database,
+                    "SCAN",
+                    [cursor.ToString(CultureInfo.InvariantCulture), "MATCH", pattern, "COUNT", _options.Count],
+                    CommandFlags.None).WaitAsync(cancellationToken).ConfigureAwait(false);
+                var parts = (RedisResult[])reply!;
+                var next = ulong.Parse((string)parts[0]!, NumberStyles.None, CultureInfo.InvariantCulture);
+                var keys = ((RedisResult[])parts[1]!).Select(static k => (RedisKey)k).ToArray();
+                yield return new KeyBatch(server, cursor, next, keys);
+                cursor = next;
+                if (_options.PauseEvery > 0 && ++batches % _options.PauseEvery == 0 && _options.Pause > TimeSpan.Zero)
+                {
+                    await Task.Delay(_options.Pause, _time, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            while (cursor != 0);
+        }
+    }
+
+    /// <summary>
+    /// Reads the metadata of a batch of keys in one pipelined burst: <c>HMGET</c> of the metadata
+    /// fields and <c>PTTL</c> for each key that may be a session, and <c>MEMORY USAGE</c> when asked.
+    /// </summary>
+    /// <param name="keys">Keys under the prefix.</param>
+    /// <param name="memoryUsage">Whether to ask <c>MEMORY USAGE</c> for each session too.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>One summary per key, in order.</returns>
+    public async Task<IReadOnlyList<SessionSummary>> ReadAsync(IReadOnlyList<RedisKey> keys, bool memoryUsage = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var db = Database;
+        var pending = new (Task<RedisValue[]> Fields, Task<RedisResult> Ttl, Task<RedisResult>? Memory)?[keys.Count];
+        for (var n = 0; n < keys.Count; n++)
+        {
+            if (ClassifyName(keys[n]!) == SessionKeyKind.Session)
+            {
+                pending[n] = (
+                    db.HashGetAsync(keys[n], MetadataFields),
+                    db.ExecuteAsync("PTTL", [keys[n]]),
+                    memoryUsage ? db.ExecuteAsync("MEMORY", ["USAGE", keys[n], "SAMPLES", "0"]) : null);
+            }
+        }
+
+        var all = pending.Where(static p => p is not null)
+            .SelectMany(static p => new Task?[] { p!.Value.Fields, p.Value.Ttl, p.Value.Memory })
+            .OfType<Task>()
+            .ToArray();
+        try
+        {
+            await Task.WhenAll(all).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException)
+        {
+            // WRONGTYPE for a key that is not a hash, or MEMORY refused: classified below, per key.
+            // Anything else (a timeout, a lost connection) fails the whole read.
+            foreach (var task in all)
+            {
+                if (task.IsFaulted && task.Exception!.InnerException is { } inner and not RedisServerException)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner);
+                }
+            }
+        }
+
+        var summaries = new SessionSummary[keys.Count];
+        for (var n = 0; n < keys.Count; n++)
+        {
+            string key = keys[n]!;
+            summaries[n] = pending[n] is { } p
+                ? Summarize(key, p.Fields, p.Ttl, p.Memory)
+                : new SessionSummary { Key = key, Kind = ClassifyName(key) };
+        }
+
+        return summaries;
+    }
+
+    /// <summary>Reads one session's summary.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <param name="memoryUsage">Whether to ask <c>MEMORY USAGE</c> too.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The summary; its kind is <see cref="SessionKeyKind.Gone"/> when there is no such key.</returns>
+    public async Task<SessionSummary> ReadOneAsync(string id, bool memoryUsage = false, CancellationToken cancellationToken = default)
+    {
+        var result = await ReadAsync([KeyFor(id)], memoryUsage, cancellationToken).ConfigureAwait(false);
+        return result[0];
+    }
+
+    private SessionSummary Summarize(string key, Task<RedisValue[]> fields, Task<RedisResult> ttl, Task<RedisResult>? memory)
+    {
+        var id = key[Prefix.Length..];
+        if (fields.IsFaulted || ttl.IsFaulted)
+        {
+            return new SessionSummary { Key = key, Id = id, Kind = SessionKeyKind.Foreign, Ttl = TtlOf(ttl) };
+        }
+
+        var f = fields.Result;
+        var pttl = ttl.IsCompletedSuccessfully ? (long)ttl.Result : -2;
+        long? usage = memory is { IsCompletedSuccessfully: true } m && !m.Result.IsNull ? (long)m.Result : null;
+        if (pttl == -2)
+        {
+            return new SessionSummary { Key = key, Id = id, Kind = SessionKeyKind.Gone };
+        }
+
+        var kind = !f[6].IsNull ? SessionKeyKind.Tombstone : !f[0].IsNull ? SessionKeyKind.Session : SessionKeyKind.Foreign;
+        var summary = new SessionSummary
+        {
+            Key = key,
+            Id = id,
+            Kind = kind,
+            Ttl = pttl >= 0 ? TimeSpan.FromMilliseconds(pttl) : null,
+            MemoryUsage = usage,
+        };
+        if (kind != SessionKeyKind.Session)
+        {
+            return summary;
+        }
+
+        return summary with
+        {
+            Created = Time(f[0]),
+            LastAccess = Time(f[1]),
+            IdleTimeout = Long(f[2]) is { } idle ? TimeSpan.FromMilliseconds(idle) : null,
+            AbsoluteDeadline = Time(f[3]),
+            Size = Long(f[4]) ?? 0,
+            UserId = f[5].IsNull ? null : (string?)f[5],
+        };
+    }
+
+    private static TimeSpan? TtlOf(Task<RedisResult> ttl) =>
+        ttl.IsCompletedSuccessfully && (long)ttl.Result is >= 0 and var ms ? TimeSpan.FromMilliseconds(ms) : null;
+
+    private static long? Long(RedisValue value) =>
+        !value.IsNull && long.TryParse((string?)value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    private static DateTimeOffset? Time(RedisValue value) =>
+        Long(value) is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+
+    private int DatabaseNumber => _options.Database ?? Database.Database;
+
+    /// <summary>Escapes the glob characters of a literal for <c>SCAN MATCH</c>.</summary>
+    /// <param name="literal">The text to match literally.</param>
+    /// <returns>The escaped pattern.</returns>
+    internal static string EscapeGlob(string literal)
+    {
+        var builder = new StringBuilder(literal.Length + 4);
+        foreach (var c in literal)
+        {
+            if (c is '*' or '?' or '[' or ']' or '\\')
+            {
+                builder.Append('\\');
+            }
+
+            builder.Append(c);
+        }
+
+        return builder.ToString();
+    }
+}
