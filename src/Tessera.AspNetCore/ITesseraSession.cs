@@ -60,6 +60,46 @@ public interface ITesseraSession : ISession
     /// <returns>The value, or <see langword="null"/> when absent or not an integer.</returns>
     long? GetInt64(string key);
 
+    /// <summary>The user this session is bound to, if any.</summary>
+    string? UserId { get; }
+
+    /// <summary>
+    /// Issues a new identifier, carries every value over and kills the old identifier at once: a
+    /// request that tries to load it is refused, while one already in flight commits into the new
+    /// session. The new cookie is sent with this response. Call it on login and privilege change.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The new identifier.</returns>
+    Task<string> RotateAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Binds the session to a user (so it shows in the user's devices and "log out everywhere"
+    /// reaches it) and rotates its identifier, so a session fixed by an attacker before login never
+    /// becomes the authenticated one.
+    /// </summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task.</returns>
+    Task SignInAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>The live sessions of this session's user ("your devices"); empty when it is bound to none.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The sessions, most recently seen first.</returns>
+    Task<IReadOnlyList<SessionInfo>> GetUserSessionsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>"Log out my other devices": revokes every session of this session's user but this one.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>How many sessions were revoked.</returns>
+    Task<int> RevokeOtherSessionsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Overrides the idle timeout and/or the absolute lifetime (counted from creation) of this
+    /// session only, for example for "remember me". Written with the request's other changes.
+    /// </summary>
+    /// <param name="idleTimeout">The new idle timeout, or null to keep it.</param>
+    /// <param name="absoluteTimeout">The new absolute lifetime from creation, or null to keep it.</param>
+    void SetTimeouts(TimeSpan? idleTimeout = null, TimeSpan? absoluteTimeout = null);
+
     /// <summary>
     /// Logs out: deletes the session in Redis now and drops the cookie. The object then acts as a new,
     /// empty session; storing a value in it starts a new session with a new identifier.

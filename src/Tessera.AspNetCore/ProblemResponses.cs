@@ -29,6 +29,7 @@ internal static class ProblemResponses
             {
                 503 => "https://tools.ietf.org/html/rfc9110#section-15.6.4",
                 409 => "https://tools.ietf.org/html/rfc9110#section-15.5.10",
+                403 => "https://tools.ietf.org/html/rfc9110#section-15.5.4",
                 413 => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
                 _ => "about:blank",
             },

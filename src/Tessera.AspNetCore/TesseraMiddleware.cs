@@ -71,6 +71,10 @@ internal sealed partial class TesseraMiddleware
                 ex.Message,
                 retryAfterSeconds: null).ConfigureAwait(false);
         }
+        catch (SessionBindingException ex) when (!context.Response.HasStarted)
+        {
+            await ProblemResponses.WriteAsync(context, StatusCodes.Status403Forbidden, "Session not valid for this client", ex.Message, retryAfterSeconds: null).ConfigureAwait(false);
+        }
         catch (Exception ex) when (ex is TesseraUnavailableException or SessionTooLargeException)
         {
             // The response has started: nothing can change it now. Log and finish.

@@ -41,7 +41,8 @@ public static class TesseraServiceCollectionExtensions
             sp.GetRequiredService<IOptions<TesseraOptions>>(),
             sp.GetRequiredService<ValueCodec>(),
             sp.GetRequiredService<TesseraMetrics>(),
-            sp.GetService<ILogger<RedisSessionStore>>()));
+            sp.GetService<ILogger<RedisSessionStore>>(),
+            sp.GetServices<ITesseraObserver>()));
         services.AddSingleton<IValidateOptions<TesseraSessionOptions>, ConnectionSourceValidator>();
         return services;
     }

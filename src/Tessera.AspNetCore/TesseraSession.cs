@@ -27,6 +27,8 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
     private string? _id;
     private Dictionary<string, byte[]>? _values;
     private SessionMetadata? _metadata;
+    private SessionRecord? _record;
+    private HashSet<string>? _counters;
     private SessionWrite? _write;
     private bool _loaded;
     private bool _exists;
@@ -122,6 +124,16 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
         {
             Load();
             return _metadata;
+        }
+    }
+
+    /// <inheritdoc/>
+    public string? UserId
+    {
+        get
+        {
+            Load();
+            return _write?.UserId ?? _metadata?.UserId;
         }
     }
 
@@ -283,6 +295,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
 
         var bytes = Encoding.ASCII.GetBytes(r.Value.ToString(CultureInfo.InvariantCulture));
         Remember(key, bytes);
+        (_counters ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
         return r.Value;
     }
 
@@ -368,10 +381,12 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
         var id = _exists ? _id : _cookieId;
         if (id is not null)
         {
-            await _store.DestroyAsync(id, cancellationToken).ConfigureAwait(false);
+            await _store.DestroyAsync(id, _metadata?.UserId, cancellationToken).ConfigureAwait(false);
         }
 
         _cookieId = null;
+        _record = null;
+        _counters = null;
         _id = null;
         _values = null;
         _metadata = null;
@@ -382,6 +397,129 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
         _sendCookie = false;
         _deleteCookie = true;
         EnsureCallback();
+    }
+
+    /// <inheritdoc/>
+    public async Task<string> RotateAsync(CancellationToken cancellationToken = default) =>
+        await RotateCoreAsync(null, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public async Task SignInAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        await RotateCoreAsync(userId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<SessionInfo>> GetUserSessionsAsync(CancellationToken cancellationToken = default)
+    {
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        return UserId is { } user ? await _store.GetUserSessionsAsync(user, cancellationToken).ConfigureAwait(false) : [];
+    }
+
+    /// <inheritdoc/>
+    public async Task<int> RevokeOtherSessionsAsync(CancellationToken cancellationToken = default)
+    {
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        return UserId is { } user && _exists
+            ? await _store.RevokeUserSessionsAsync(user, _id, cancellationToken).ConfigureAwait(false)
+            : 0;
+    }
+
+    /// <inheritdoc/>
+    public void SetTimeouts(TimeSpan? idleTimeout = null, TimeSpan? absoluteTimeout = null)
+    {
+        if (idleTimeout is { } idle && (idle < TimeSpan.FromSeconds(1) || idle > TimeSpan.FromDays(400)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(idleTimeout), idle, "An idle timeout must be between 1 second and 400 days.");
+        }
+
+        if (absoluteTimeout is { } absolute && (absolute < TimeSpan.FromSeconds(1) || absolute > TimeSpan.FromDays(400)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(absoluteTimeout), absolute, "An absolute lifetime must be between 1 second and 400 days.");
+        }
+
+        Load();
+        PrepareWrite();
+        var write = _write ??= new SessionWrite();
+        if (idleTimeout is not null)
+        {
+            write.IdleTimeout = idleTimeout;
+        }
+
+        if (absoluteTimeout is { } lifetime)
+        {
+            var created = _exists && _metadata is { } meta && meta.Created != default ? meta.Created : DateTimeOffset.UtcNow;
+            write.AbsoluteDeadline = created + lifetime;
+        }
+    }
+
+    private async Task<string> RotateCoreAsync(string? userId, CancellationToken cancellationToken)
+    {
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (_context.Response.HasStarted)
+        {
+            throw new InvalidOperationException("The session cannot be rotated after the response has started: the new cookie could not be sent.");
+        }
+
+        if (!_exists)
+        {
+            // Nothing stored yet: a fresh identifier is all rotation means; binding creates the session now.
+            _id = SessionIds.NewId();
+            if (userId is not null)
+            {
+                PrepareWrite();
+                (_write ??= new SessionWrite()).UserId = userId;
+                await CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return _id;
+        }
+
+        if (userId is not null)
+        {
+            (_write ??= new SessionWrite()).UserId = userId;
+        }
+
+        var snapshot = new SessionRecord(_id!, _metadata!, _values!, DateTimeOffset.UtcNow)
+        {
+            Counters = _counters ?? (IReadOnlySet<string>)new HashSet<string>(),
+        };
+        var result = await _store.RotateAsync(snapshot, _changes, _write, cancellationToken).ConfigureAwait(false);
+        if (result.Status == CommitStatus.TooLarge)
+        {
+            throw TooLarge();
+        }
+
+        if (result.Status != CommitStatus.Committed)
+        {
+            // The session ended (or another request rotated it) meanwhile: start afresh, never adopt.
+            _exists = false;
+            _id = null;
+            _values = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            _metadata = null;
+            if (userId is not null)
+            {
+                PrepareWrite();
+                (_write ??= new SessionWrite()).UserId = userId;
+                await CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return Id;
+        }
+
+        _id = result.SessionId;
+        _cookieId = result.SessionId;
+        ApplyCommitted();
+        if (userId is not null && _metadata is not null)
+        {
+            _metadata = _metadata with { UserId = userId };
+        }
+
+        _sendCookie = true;
+        _deleteCookie = false;
+        EnsureCallback();
+        return _id;
     }
 
     /// <summary>Commits what is left at the end of the request.</summary>
@@ -481,8 +619,10 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
     private void Apply(LoadResult result)
     {
         _loaded = true;
-        if (result is { Status: LoadStatus.Found, Record: { } record })
+        if (result is { Status: LoadStatus.Found, Record: { } record } && !BindingRefuses(record))
         {
+            _record = record;
+            _counters = new HashSet<string>(record.Counters, StringComparer.Ordinal);
             _id = record.Id;
             _exists = true;
             _metadata = record.Metadata;
@@ -497,6 +637,41 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
         {
             LogRotatedIdRefused(_logger, SessionIds.LogTag(_cookieId));
         }
+    }
+
+    private bool BindingRefuses(SessionRecord record)
+    {
+        var binding = _options.ClientBinding;
+        if (!binding.IsEnabled)
+        {
+            return false;
+        }
+
+        var mismatch = ClientBinding.Mismatch(
+            binding,
+            _context.Connection.RemoteIpAddress,
+            _context.Request.Headers.UserAgent,
+            record.Metadata.ClientIp,
+            record.Metadata.UserAgent);
+        if (mismatch is null)
+        {
+            return false;
+        }
+
+        var tag = SessionIds.LogTag(record.Id);
+        _store.Metrics.BindingRejected.Add(1);
+        _store.Raise(new TesseraEvent(TesseraEventKind.BindingRejected, tag, record.Metadata.UserId, Detail: mismatch));
+        LogBindingMismatch(_logger, tag, mismatch);
+        if (binding.OnMismatch == BindingMismatchAction.Reject)
+        {
+            _loaded = true;
+            _loadFailure = null;
+            throw new SessionBindingException($"The session is bound to another client ({mismatch}).");
+        }
+
+        // Not honoured: this request is a new visitor; the session stays for its rightful client.
+        _cookieId = null;
+        return true;
     }
 
     private void ApplyCommitted()
@@ -530,7 +705,12 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
         for (var attempt = 0; ; attempt++)
         {
             var id = _id ??= SessionIds.NewId();
-            var result = await _store.CreateAsync(id, _changes, _write, cancellationToken).ConfigureAwait(false);
+            var write = _write ?? new SessionWrite();
+            write.ClientIp ??= _context.Connection.RemoteIpAddress is { } address
+                ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
+                : null;
+            write.UserAgent ??= ClientBinding.Normalize(_context.Request.Headers.UserAgent);
+            var result = await _store.CreateAsync(id, _changes, write, cancellationToken).ConfigureAwait(false);
             if (result.Status == CommitStatus.Conflict && attempt < 2)
             {
                 _id = null;
@@ -550,7 +730,23 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
             _exists = true;
             _loaded = true;
             _values ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            _metadata = new SessionMetadata
+            {
+                UserId = write.UserId,
+                ClientIp = write.ClientIp,
+                UserAgent = write.UserAgent,
+                IdleTimeout = write.IdleTimeout ?? _options.IdleTimeout,
+            };
+            foreach (var (key, _) in _changes.Entries)
+            {
+                if (_changes.IsCounter(key))
+                {
+                    (_counters ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
+                }
+            }
+
             ApplyCommitted();
+            _record = null;
             _sendCookie = true;
             _deleteCookie = false;
             EnsureCallback();
@@ -625,6 +821,9 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
 
     [LoggerMessage(21, LogLevel.Information, "Session {SessionTag} was rotated; its old identifier was refused.")]
     private static partial void LogRotatedIdRefused(ILogger logger, string sessionTag);
+
+    [LoggerMessage(23, LogLevel.Warning, "Session {SessionTag} did not match its client binding ({Mismatch}); not honoured.")]
+    private static partial void LogBindingMismatch(ILogger logger, string sessionTag, string mismatch);
 
     [LoggerMessage(22, LogLevel.Error, "The session could not be committed as the response started.")]
     private static partial void LogCommitFailedAtStart(ILogger logger, Exception exception);

@@ -23,6 +23,9 @@ public class TesseraSessionOptions : TesseraOptions
         IsEssential = true,
     };
 
+    /// <summary>Optional binding of sessions to the client address or subnet and user agent.</summary>
+    public ClientBindingOptions ClientBinding { get; set; } = new();
+
     /// <summary>The status code sent when Redis cannot be reached in time.</summary>
     /// <value>Default 503.</value>
     [Range(500, 599)]

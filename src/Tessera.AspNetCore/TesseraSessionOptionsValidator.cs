@@ -61,6 +61,11 @@ internal sealed class TesseraSessionOptionsValidator : IValidateOptions<TesseraS
             builder.AddError($"RetryAfterSeconds {options.RetryAfterSeconds} is outside 0..3600.", nameof(TesseraSessionOptions.RetryAfterSeconds));
         }
 
+        if (options.ClientBinding is { } binding && (binding.IPv4PrefixLength is < 0 or > 32 || binding.IPv6PrefixLength is < 0 or > 128))
+        {
+            builder.AddError("ClientBinding prefix lengths must be 0..32 (IPv4PrefixLength) and 0..128 (IPv6PrefixLength).", "ClientBinding");
+        }
+
         return builder.Build();
     }
 }

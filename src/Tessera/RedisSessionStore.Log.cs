@@ -21,4 +21,13 @@ public sealed partial class RedisSessionStore
 
     [LoggerMessage(6, LogLevel.Debug, "A commit to session {SessionTag} followed its rotation to {NewSessionTag}.")]
     private static partial void LogFollowedRotation(ILogger logger, string sessionTag, string newSessionTag);
+
+    [LoggerMessage(7, LogLevel.Error, "Session observer {Observer} threw; the event was dropped for it.")]
+    private static partial void LogObserverFailed(ILogger logger, string observer, Exception exception);
+
+    [LoggerMessage(8, LogLevel.Information, "Session {SessionTag} rotated to {NewSessionTag}.")]
+    private static partial void LogRotated(ILogger logger, string sessionTag, string newSessionTag);
+
+    [LoggerMessage(9, LogLevel.Information, "Session {SessionTag} revoked ({Reason}).")]
+    private static partial void LogRevoked(ILogger logger, string sessionTag, string reason);
 }

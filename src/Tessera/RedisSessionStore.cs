@@ -24,6 +24,7 @@ public sealed partial class RedisSessionStore
     private readonly TesseraMetrics _metrics;
     private readonly RedisValue _granularityMs;
     private readonly RedisValue _maxBytes;
+    private readonly ITesseraObserver[] _observers;
 
     /// <summary>Creates the store.</summary>
     /// <param name="connection">The shared Redis connection.</param>
@@ -31,12 +32,14 @@ public sealed partial class RedisSessionStore
     /// <param name="codec">The value codec (plain, or with compression and encryption).</param>
     /// <param name="metrics">The metrics instruments.</param>
     /// <param name="logger">The logger.</param>
+    /// <param name="observers">The event observers.</param>
     public RedisSessionStore(
         TesseraConnection connection,
         IOptions<TesseraOptions> options,
         ValueCodec? codec = null,
         TesseraMetrics? metrics = null,
-        ILogger<RedisSessionStore>? logger = null)
+        ILogger<RedisSessionStore>? logger = null,
+        IEnumerable<ITesseraObserver>? observers = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
@@ -47,7 +50,11 @@ public sealed partial class RedisSessionStore
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _granularityMs = _options.RefreshGranularity is { } granularity ? Math.Max(1L, (long)granularity.TotalMilliseconds) : 0L;
         _maxBytes = _options.MaxSessionBytes;
+        _observers = observers?.ToArray() ?? [];
     }
+
+    /// <summary>The value codec.</summary>
+    public ValueCodec Codec => _codec;
 
     /// <summary>The options in force.</summary>
     public TesseraOptions Options => _options;
@@ -105,17 +112,35 @@ public sealed partial class RedisSessionStore
     /// <returns><see cref="CommitStatus.Committed"/>, <see cref="CommitStatus.Conflict"/> or <see cref="CommitStatus.TooLarge"/>.</returns>
     public async Task<CommitResult> CreateAsync(string id, SessionChanges changes, SessionWrite? write = null, CancellationToken cancellationToken = default)
     {
+        var (status, now, size) = await CreateCoreAsync(id, changes, write, cancellationToken).ConfigureAwait(false);
+        if (status == CommitStatus.Committed)
+        {
+            _metrics.Created.Add(1);
+            _metrics.CommitBytes.Record(size);
+            LogCreated(_logger, SessionIds.LogTag(id));
+            if (write?.UserId is { } user)
+            {
+                var deadline = write.AbsoluteDeadline ?? DateTimeOffset.FromUnixTimeMilliseconds(now) + _options.AbsoluteTimeout;
+                await IndexAsync(user, id, null, deadline, cancellationToken).ConfigureAwait(false);
+            }
+
+            Raise(new TesseraEvent(TesseraEventKind.Created, SessionIds.LogTag(id), write?.UserId));
+        }
+
+        return new CommitResult(status, id);
+    }
+
+    private async Task<(CommitStatus Status, long Now, long Size)> CreateCoreAsync(string id, SessionChanges changes, SessionWrite? write, CancellationToken cancellationToken)
+    {
         ThrowIfMalformed(id);
         ArgumentNullException.ThrowIfNull(changes);
-        var idle = write?.IdleTimeout ?? _options.IdleTimeout;
-        var life = _options.AbsoluteTimeout;
         var args = new List<RedisValue>(4 + (2 * changes.Count))
         {
-            (long)idle.TotalMilliseconds,
-            (long)life.TotalMilliseconds,
+            (long)_options.IdleTimeout.TotalMilliseconds,
+            (long)_options.AbsoluteTimeout.TotalMilliseconds,
             _maxBytes,
         };
-        AddMetadata(args, write, includeTimeouts: false);
+        AddMetadata(args, write, includeTimeouts: true);
         foreach (var (key, value) in changes.Entries)
         {
             if (value is not null)
@@ -128,14 +153,8 @@ public sealed partial class RedisSessionStore
 
         var reply = await EvalAsync(LuaScripts.Create, KeyFor(id), [.. args], "create", cancellationToken).ConfigureAwait(false);
         var status = ParseWriteStatus(id, reply, out _, out var size);
-        if (status == CommitStatus.Committed)
-        {
-            _metrics.Created.Add(1);
-            _metrics.CommitBytes.Record(size);
-            LogCreated(_logger, SessionIds.LogTag(id));
-        }
-
-        return new CommitResult(status, id);
+        var now = status == CommitStatus.Committed ? (long)((RedisResult[])reply!)[1] : 0;
+        return (status, now, size);
     }
 
     /// <summary>
@@ -220,28 +239,20 @@ public sealed partial class RedisSessionStore
     public Task<AtomicResult> RemoveAsync(string id, string key, bool followRotation = false, CancellationToken cancellationToken = default) =>
         AtomicAsync(id, "del", key, RedisValue.Null, RedisValue.EmptyString, followRotation, cancellationToken);
 
-    /// <summary>Deletes a session (logout).</summary>
+    /// <summary>Deletes a session (logout) and removes it from its user's index.</summary>
     /// <param name="id">The session identifier.</param>
+    /// <param name="userId">The user it is bound to, when the caller knows; otherwise it is read first.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns><see langword="true"/> when a session was deleted.</returns>
-    public async Task<bool> DestroyAsync(string id, CancellationToken cancellationToken = default)
+    public async Task<bool> DestroyAsync(string id, string? userId = null, CancellationToken cancellationToken = default)
     {
-        ThrowIfMalformed(id);
-        var db = await _connection.GetDatabaseAsync().ConfigureAwait(false);
-        bool deleted;
-        try
-        {
-            deleted = await db.KeyDeleteAsync(KeyFor(id)).WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (IsUnavailable(ex))
-        {
-            throw Unavailable("destroy", ex);
-        }
-
+        var (deleted, user) = await DeleteCoreAsync(id, userId, cancellationToken).ConfigureAwait(false);
+        userId = user;
         if (deleted)
         {
             _metrics.Destroyed.Add(1);
             LogDestroyed(_logger, SessionIds.LogTag(id));
+            Raise(new TesseraEvent(TesseraEventKind.Destroyed, SessionIds.LogTag(id), userId));
         }
 
         return deleted;
@@ -328,6 +339,12 @@ public sealed partial class RedisSessionStore
             args.Add((long)idle.TotalMilliseconds);
         }
 
+        if (includeTimeouts && write.Created is { } created)
+        {
+            args.Add(FieldNames.Created);
+            args.Add(created.ToUnixTimeMilliseconds());
+        }
+
         if (includeTimeouts && write.AbsoluteDeadline is { } deadline)
         {
             args.Add(FieldNames.Deadline);
@@ -362,6 +379,7 @@ public sealed partial class RedisSessionStore
                 LogRotatedRefused(_logger, SessionIds.LogTag(id));
                 return new LoadResult(LoadStatus.Rotated, RotatedTo: (string?)parts[1]);
             case 3:
+                Raise(new TesseraEvent(TesseraEventKind.ExpiredOnRead, SessionIds.LogTag(id)));
                 return new LoadResult(LoadStatus.Expired);
             default:
                 ReportCorrupt(id, "the key is not a Tessera session hash");
@@ -371,6 +389,7 @@ public sealed partial class RedisSessionStore
         var now = DateTimeOffset.FromUnixTimeMilliseconds((long)parts[1]);
         var pairs = (RedisResult[])parts[2]!;
         var values = new Dictionary<string, byte[]>(pairs.Length / 2, StringComparer.Ordinal);
+        HashSet<string>? counters = null;
         long created = 0, last = 0, idle = 0, deadline = 0, size = 0;
         string? user = null, ip = null, agent = null;
         try
@@ -381,7 +400,13 @@ public sealed partial class RedisSessionStore
                 var key = FieldNames.ToKey(field);
                 if (key is not null)
                 {
-                    values[key] = _codec.Decode(id, field, (byte[])pairs[n + 1]!);
+                    var stored = (byte[])pairs[n + 1]!;
+                    values[key] = _codec.Decode(id, field, stored);
+                    if (ValueCodec.IsCounter(stored))
+                    {
+                        (counters ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
+                    }
+
                     continue;
                 }
 
@@ -417,7 +442,7 @@ public sealed partial class RedisSessionStore
             UserAgent = agent,
             Size = size,
         };
-        return new LoadResult(LoadStatus.Found, new SessionRecord(id, metadata, values, now));
+        return new LoadResult(LoadStatus.Found, new SessionRecord(id, metadata, values, now) { Counters = counters ?? (IReadOnlySet<string>)new HashSet<string>() });
     }
 
     private static long ParseLong(string? text) =>
@@ -490,6 +515,23 @@ public sealed partial class RedisSessionStore
             || server.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal),
         _ => false,
     };
+
+    /// <summary>Tells every observer; an observer that throws is logged, never allowed to fail the request.</summary>
+    /// <param name="sessionEvent">The event.</param>
+    internal void Raise(in TesseraEvent sessionEvent)
+    {
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                observer.OnEvent(sessionEvent);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogObserverFailed(_logger, observer.GetType().Name, ex);
+            }
+        }
+    }
 
     private static void ThrowIfMalformed(string id)
     {

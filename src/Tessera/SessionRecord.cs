@@ -9,4 +9,8 @@ public sealed record SessionRecord(
     string Id,
     SessionMetadata Metadata,
     IReadOnlyDictionary<string, byte[]> Values,
-    DateTimeOffset ServerTime);
+    DateTimeOffset ServerTime)
+{
+    /// <summary>The keys whose values are counters written by the atomic API (decimal text).</summary>
+    public IReadOnlySet<string> Counters { get; init; } = new HashSet<string>();
+}

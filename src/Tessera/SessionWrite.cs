@@ -9,6 +9,9 @@ public sealed class SessionWrite
     /// <summary>A per-session absolute deadline (for example, created time plus a "remember me" lifetime).</summary>
     public DateTimeOffset? AbsoluteDeadline { get; set; }
 
+    /// <summary>The creation time to keep (rotation carries it over); only honoured when a session is created.</summary>
+    public DateTimeOffset? Created { get; set; }
+
     /// <summary>The user to bind the session to.</summary>
     public string? UserId { get; set; }
 
@@ -19,5 +22,5 @@ public sealed class SessionWrite
     public string? UserAgent { get; set; }
 
     /// <summary>Whether any metadata is set.</summary>
-    public bool IsEmpty => IdleTimeout is null && AbsoluteDeadline is null && UserId is null && ClientIp is null && UserAgent is null;
+    public bool IsEmpty => IdleTimeout is null && AbsoluteDeadline is null && Created is null && UserId is null && ClientIp is null && UserAgent is null;
 }

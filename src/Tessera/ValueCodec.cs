@@ -11,6 +11,11 @@ public class ValueCodec
     /// <summary>Header of a plain value.</summary>
     public const byte Plain = 0;
 
+    /// <summary>Whether stored bytes are a counter of the atomic API (decimal text, no header).</summary>
+    /// <param name="stored">The stored bytes.</param>
+    /// <returns><see langword="true"/> for a counter.</returns>
+    public static bool IsCounter(ReadOnlySpan<byte> stored) => stored.Length > 0 && stored[0] is (byte)'-' or (>= (byte)'0' and <= (byte)'9');
+
     /// <summary>Encodes a value for storage.</summary>
     /// <param name="sessionId">The session the value belongs to.</param>
     /// <param name="field">The hash field it is stored under.</param>

@@ -148,22 +148,30 @@ internal static class LuaScripts
     /// <summary>
     /// Creates a session, never overwriting a key that exists. KEYS[1] session key; ARGV[1] idle
     /// timeout ms; ARGV[2] absolute lifetime ms; ARGV[3] max bytes (0: no limit); then field/value
-    /// pairs (caller values and metadata such as '#u'). Reply {1, now, size} or {5} when the key exists.
+    /// pairs (caller values and metadata such as '#u'). Metadata pairs '#c', '#i' and '#d' override
+    /// the defaults (rotation carries the old session's creation time and deadline over).
+    /// Reply {1, now, size} or {5} when the key exists.
     /// </summary>
     public const string Create = Prelude + """
         local key = KEYS[1]
         if redis.call('EXISTS', key) == 1 then return {5} end
-        local idle, life, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+        local now = now_ms()
+        local idle, max = tonumber(ARGV[1]), tonumber(ARGV[3])
+        local c, d = now, now + tonumber(ARGV[2])
         local s = 0
         for n = 4, #ARGV, 2 do
-          if is_user(ARGV[n]) then s = s + string.len(ARGV[n]) + string.len(ARGV[n + 1]) end
+          local f = ARGV[n]
+          if is_user(f) then s = s + string.len(f) + string.len(ARGV[n + 1])
+          elseif f == '#i' then idle = tonumber(ARGV[n + 1])
+          elseif f == '#c' then c = tonumber(ARGV[n + 1])
+          elseif f == '#d' then d = tonumber(ARGV[n + 1]) end
         end
         if max > 0 and s > max then return {4, s} end
-        local now = now_ms()
-        local d = now + life
-        redis.call('HSET', key, '#c', now, '#a', now, '#i', idle, '#d', d, '#s', s)
+        if now >= d then return {3} end
+        redis.call('HSET', key, '#c', c, '#a', now, '#i', idle, '#d', d, '#s', s)
         for n = 4, #ARGV, 2 do
-          redis.call('HSET', key, ARGV[n], ARGV[n + 1])
+          local f = ARGV[n]
+          if f ~= '#c' and f ~= '#i' and f ~= '#d' then redis.call('HSET', key, f, ARGV[n + 1]) end
         end
         expire_at(key, now, idle, d)
         return {1, now, s}
@@ -237,5 +245,45 @@ internal static class LuaScripts
         redis.call('HSET', key, '#r', ARGV[1])
         redis.call('PEXPIRE', key, ARGV[2])
         return {1, now_ms(), all}
+        """;
+
+    /// <summary>
+    /// Adds a session to its user's index and drops members past their score. KEYS[1] user index;
+    /// ARGV[1] session id; ARGV[2] score (the session's absolute deadline, unix ms); ARGV[3] a member
+    /// to remove (the id it replaced), or ''. The index expires with its latest member.
+    /// </summary>
+    public const string IndexAdd = Prelude + """
+        local key = KEYS[1]
+        local now = now_ms()
+        redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+        if ARGV[3] ~= '' then redis.call('ZREM', key, ARGV[3]) end
+        redis.call('ZADD', key, ARGV[2], ARGV[1])
+        local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+        redis.call('PEXPIREAT', key, tonumber(last[2]))
+        return redis.call('ZCARD', key)
+        """;
+
+    /// <summary>
+    /// The members of a user's index that may still be live, after dropping those past their score.
+    /// KEYS[1] user index. Reply {now, {id, score, ...}}.
+    /// </summary>
+    public const string IndexList = Prelude + """
+        local key = KEYS[1]
+        local now = now_ms()
+        redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+        return {now, redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')}
+        """;
+
+    /// <summary>
+    /// Deletes a session and tells which user it was bound to, in one round trip. KEYS[1] session
+    /// key. Reply {deleted (0|1), user id or false}. A key that is not a session hash is left alone.
+    /// </summary>
+    public const string Delete = """
+        local ok, u = pcall(redis.call, 'HGET', KEYS[1], '#u')
+        if not ok then return {0, false} end
+        local c = redis.call('HEXISTS', KEYS[1], '#c')
+        local r = redis.call('HEXISTS', KEYS[1], '#r')
+        if c == 0 and r == 0 then return {0, false} end
+        return {redis.call('DEL', KEYS[1]), u}
         """;
 }

@@ -24,6 +24,7 @@ public sealed class RoundTripBudgetTests : IAsyncLifetime
         await warm.PostTextAsync("/login?user=warm");
         await warm.GetTextAsync("/peek");
         await warm.GetTextAsync("/view");
+        await warm.PostTextAsync("/logout");
     }
 
     public async ValueTask DisposeAsync()

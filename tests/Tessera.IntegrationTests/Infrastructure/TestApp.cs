@@ -32,9 +32,10 @@ public sealed class TestApp : IAsyncDisposable
     /// <param name="configure">More option changes.</param>
     /// <param name="map">More endpoints.</param>
     /// <returns>The app.</returns>
-    public static async Task<TestApp> StartAsync(string redis, string prefix, Action<TesseraSessionOptions>? configure = null, Action<WebApplication>? map = null)
+    public static async Task<TestApp> StartAsync(string redis, string prefix, Action<TesseraSessionOptions>? configure = null, Action<WebApplication>? map = null, Action<IServiceCollection>? services = null, Action<WebApplication>? beforeSession = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        services?.Invoke(builder.Services);
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
         builder.Services.AddTessera(o =>
@@ -45,6 +46,7 @@ public sealed class TestApp : IAsyncDisposable
         });
         builder.Services.AddHealthChecks().AddTessera();
         var app = builder.Build();
+        beforeSession?.Invoke(app);
         app.UseTessera();
         MapContract(app);
         map?.Invoke(app);
@@ -90,18 +92,18 @@ public sealed class TestApp : IAsyncDisposable
             s.Remove("page_views");
             return Results.Text("logged in");
         });
-        app.MapGet("/view", async (HttpContext ctx) =>
+        app.MapGet("/view", async Task<IResult> (HttpContext ctx) =>
         {
             var n = await ctx.Session.AsTessera().TryIncrementAsync("page_views");
             return n is null ? Results.Text("no session", statusCode: 401) : Results.Text(n.Value.ToString(CultureInfo.InvariantCulture));
         });
-        app.MapGet("/peek", async (HttpContext ctx) =>
+        app.MapGet("/peek", async Task<IResult> (HttpContext ctx) =>
         {
             await ctx.Session.LoadAsync();
             var user = ctx.Session.GetString("username");
             return user is null ? Results.Text("no session", statusCode: 401) : Results.Text(user);
         });
-        app.MapPost("/logout", async (HttpContext ctx) =>
+        app.MapPost("/logout", async Task<IResult> (HttpContext ctx) =>
         {
             await ctx.Session.AsTessera().DestroyAsync();
             return Results.Text("logged out");
@@ -123,5 +125,42 @@ public sealed class TestApp : IAsyncDisposable
         app.MapPost("/incr", async (HttpContext ctx, string k) =>
             Results.Text((await ctx.Session.AsTessera().IncrementAsync(k)).ToString(CultureInfo.InvariantCulture)));
         app.MapGet("/read-nothing", (HttpContext ctx) => Results.Text("fine"));
+        app.MapPost("/rotate", async Task<IResult> (HttpContext ctx) =>
+        {
+            var s = ctx.Session.AsTessera();
+            await s.RotateAsync();
+            return Results.Text("rotated");
+        });
+        app.MapPost("/signin", async (HttpContext ctx, string user) =>
+        {
+            var s = ctx.Session.AsTessera();
+            await s.SignInAsync(user);
+            s.SetString("username", user);
+            return Results.Text("signed in");
+        });
+        app.MapGet("/devices", async Task<IResult> (HttpContext ctx) =>
+        {
+            var sessions = await ctx.Session.AsTessera().GetUserSessionsAsync();
+            return Results.Json(sessions.Select(x => new { prefix = x.Id[..8], ip = x.Metadata.ClientIp, agent = x.Metadata.UserAgent, current = x.Id == ctx.Session.Id }));
+        });
+        app.MapPost("/logout-others", async Task<IResult> (HttpContext ctx) =>
+            Results.Text((await ctx.Session.AsTessera().RevokeOtherSessionsAsync()).ToString(CultureInfo.InvariantCulture)));
+        app.MapPost("/ttl", (HttpContext ctx, int idleSeconds) =>
+        {
+            try
+            {
+                ctx.Session.AsTessera().SetTimeouts(idleTimeout: TimeSpan.FromSeconds(idleSeconds));
+                return Results.Text("ok");
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                return Results.BadRequest(ex.Message);
+            }
+        });
+        app.MapPost("/big", (HttpContext ctx, int bytes) =>
+        {
+            ctx.Session.Set("big", new byte[bytes]);
+            return Results.Text("stored");
+        });
     }
 }

@@ -1,0 +1,171 @@
+using StackExchange.Redis;
+using Tessera.Internal;
+
+namespace Tessera;
+
+/// <summary>
+/// Identifier rotation, correct on Redis Cluster where the old and new keys live in different
+/// slots: write the new session first, then turn the old key into a short-lived tombstone that
+/// names the new identifier, then copy over whatever other requests wrote in between. No request
+/// can load the old identifier once it is sealed; a request that loaded it before commits into the
+/// new session by following the tombstone.
+/// </summary>
+public sealed partial class RedisSessionStore
+{
+    /// <summary>Rotates a loaded session to a new identifier, carrying its values and pending changes over.</summary>
+    /// <param name="snapshot">The session as this request loaded it.</param>
+    /// <param name="pending">This request's changes not yet written; they are written into the new session.</param>
+    /// <param name="write">Metadata to set on the new session (for example a user on sign-in), or null.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>
+    /// <see cref="CommitStatus.Committed"/> with the new identifier in <see cref="CommitResult.SessionId"/>;
+    /// or <see cref="CommitStatus.Gone"/> when the old session ended (or was rotated by another request)
+    /// meanwhile, in which case nothing was created.
+    /// </returns>
+    public async Task<CommitResult> RotateAsync(SessionRecord snapshot, SessionChanges pending, SessionWrite? write = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(pending);
+        var oldId = snapshot.Id;
+        ThrowIfMalformed(oldId);
+        var meta = snapshot.Metadata;
+
+        // 1. The new session: the snapshot with this request's changes applied, the old creation time and deadline.
+        var carried = new SessionChanges();
+        var counters = new HashSet<string>(snapshot.Counters, StringComparer.Ordinal);
+        if (!pending.Cleared)
+        {
+            foreach (var (key, value) in snapshot.Values)
+            {
+                Carry(carried, key, value, counters.Contains(key));
+            }
+        }
+
+        foreach (var (key, value) in pending.Entries)
+        {
+            if (value is null)
+            {
+                carried.Remove(key);
+            }
+            else
+            {
+                Carry(carried, key, value, pending.IsCounter(key));
+            }
+        }
+
+        var newWrite = new SessionWrite
+        {
+            Created = meta.Created,
+            AbsoluteDeadline = write?.AbsoluteDeadline ?? meta.AbsoluteDeadline,
+            IdleTimeout = write?.IdleTimeout ?? meta.IdleTimeout,
+            UserId = write?.UserId ?? meta.UserId,
+            ClientIp = write?.ClientIp ?? meta.ClientIp,
+            UserAgent = write?.UserAgent ?? meta.UserAgent,
+        };
+        var newId = SessionIds.NewId();
+        var (created, _, _) = await CreateCoreAsync(newId, carried, newWrite, cancellationToken).ConfigureAwait(false);
+        if (created != CommitStatus.Committed)
+        {
+            return new CommitResult(created, oldId);
+        }
+
+        // 2. Seal the old key: from here on it refuses loads and points commits to the new one.
+        var sealedReply = (RedisResult[])(await EvalAsync(
+            LuaScripts.Seal,
+            KeyFor(oldId),
+            [newId, (long)_options.RotationGracePeriod.TotalMilliseconds],
+            "rotate",
+            cancellationToken).ConfigureAwait(false))!;
+        if ((int)sealedReply[0] != 1)
+        {
+            // The old session ended, or another request rotated it first: never hand out a session
+            // this request did not own. Drop the new key.
+            await RunAsync(db => db.KeyDeleteAsync(KeyFor(newId)), "rotate", cancellationToken).ConfigureAwait(false);
+            return new CommitResult(CommitStatus.Gone, oldId);
+        }
+
+        // 3. Copy what other requests wrote to the old key between this request's load and the seal.
+        if (!pending.Cleared)
+        {
+            var patch = Patch(oldId, snapshot, pending, (RedisResult[])sealedReply[2]!);
+            if (!patch.IsEmpty)
+            {
+                await CommitAsync(newId, patch, null, followRotation: false, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // 4. The user index follows the session.
+        if (newWrite.UserId is { } user)
+        {
+            await IndexAsync(user, newId, oldId, newWrite.AbsoluteDeadline!.Value, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (meta.UserId is { } oldUser && oldUser != newWrite.UserId)
+        {
+            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(oldUser), oldId), "user index prune", cancellationToken).ConfigureAwait(false);
+        }
+
+        _metrics.Rotated.Add(1);
+        LogRotated(_logger, SessionIds.LogTag(oldId), SessionIds.LogTag(newId));
+        Raise(new TesseraEvent(TesseraEventKind.Rotated, SessionIds.LogTag(oldId), newWrite.UserId, SessionIds.LogTag(newId)));
+        return new CommitResult(CommitStatus.Committed, newId);
+    }
+
+    private static void Carry(SessionChanges changes, string key, byte[] value, bool counter)
+    {
+        if (counter && System.Buffers.Text.Utf8Parser.TryParse(value, out long n, out var used) && used == value.Length)
+        {
+            changes.SetCounter(key, n);
+        }
+        else
+        {
+            changes.Set(key, value);
+        }
+    }
+
+    private SessionChanges Patch(string oldId, SessionRecord snapshot, SessionChanges pending, RedisResult[] sealedPairs)
+    {
+        var patch = new SessionChanges();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var n = 0; n + 1 < sealedPairs.Length; n += 2)
+        {
+            var field = (string)sealedPairs[n]!;
+            if (FieldNames.ToKey(field) is not { } key)
+            {
+                continue;
+            }
+
+            seen.Add(key);
+            if (pending.TryGet(key, out _))
+            {
+                continue;
+            }
+
+            var stored = (byte[])sealedPairs[n + 1]!;
+            byte[] value;
+            try
+            {
+                value = _codec.Decode(oldId, field, stored);
+            }
+            catch (CorruptSessionException)
+            {
+                continue;
+            }
+
+            if (!snapshot.Values.TryGetValue(key, out var before) || !before.AsSpan().SequenceEqual(value))
+            {
+                Carry(patch, key, value, ValueCodec.IsCounter(stored));
+            }
+        }
+
+        foreach (var key in snapshot.Values.Keys)
+        {
+            if (!seen.Contains(key) && !pending.TryGet(key, out _))
+            {
+                patch.Remove(key);
+            }
+        }
+
+        return patch;
+    }
+}

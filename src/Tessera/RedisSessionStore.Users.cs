@@ -1,0 +1,223 @@
+using StackExchange.Redis;
+using Tessera.Internal;
+
+namespace Tessera;
+
+/// <summary>The user index: which sessions a user has, listing them, and revoking them.</summary>
+public sealed partial class RedisSessionStore
+{
+    private const int MaxUserIdLength = 512;
+
+    private static readonly RedisValue[] MetadataFields =
+    [
+        FieldNames.Created, FieldNames.LastAccess, FieldNames.IdleMs, FieldNames.Deadline,
+        FieldNames.Size, FieldNames.User, FieldNames.ClientIp, FieldNames.UserAgent, FieldNames.RotatedTo,
+    ];
+
+    /// <summary>The Redis key of a user's index: a sorted set of session ids scored by absolute deadline.</summary>
+    /// <param name="userId">The user.</param>
+    /// <returns><c>{prefix}user:{userId}</c>.</returns>
+    public RedisKey UserKeyFor(string userId) => string.Concat(_options.KeyPrefix, "user:", userId);
+
+    /// <summary>
+    /// The live sessions of a user, with created, last seen, client address and user agent. Index
+    /// members whose session has gone (idle expiry, logout) are dropped as they are found.
+    /// </summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The sessions, most recently seen first.</returns>
+    public async Task<IReadOnlyList<SessionInfo>> GetUserSessionsAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        ThrowIfBadUser(userId);
+        var members = await IndexMembersAsync(userId, cancellationToken).ConfigureAwait(false);
+        if (members.Count == 0)
+        {
+            return [];
+        }
+
+        var db = await _connection.GetDatabaseAsync().ConfigureAwait(false);
+        RedisValue[][] rows;
+        try
+        {
+            rows = await Task.WhenAll(members.Select(id => db.HashGetAsync(KeyFor(id), MetadataFields)))
+                .WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable("user sessions", ex);
+        }
+
+        var sessions = new List<SessionInfo>(members.Count);
+        var gone = new List<RedisValue>();
+        for (var n = 0; n < members.Count; n++)
+        {
+            var row = rows[n];
+            if (row[0].IsNull || !row[8].IsNull || (string?)row[5] != userId)
+            {
+                gone.Add(members[n]);
+                continue;
+            }
+
+            sessions.Add(new SessionInfo(members[n], new SessionMetadata
+            {
+                Created = FromMs(row[0]),
+                LastAccess = FromMs(row[1]),
+                IdleTimeout = TimeSpan.FromMilliseconds((long)row[2]),
+                AbsoluteDeadline = FromMs(row[3]),
+                Size = row[4].IsNull ? 0 : (long)row[4],
+                UserId = row[5],
+                ClientIp = row[6],
+                UserAgent = row[7],
+            }));
+        }
+
+        if (gone.Count > 0)
+        {
+            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), [.. gone]), "user index prune", cancellationToken).ConfigureAwait(false);
+        }
+
+        sessions.Sort(static (a, b) => b.Metadata.LastAccess.CompareTo(a.Metadata.LastAccess));
+        return sessions;
+
+        static DateTimeOffset FromMs(RedisValue value) => DateTimeOffset.FromUnixTimeMilliseconds(value.IsNull ? 0 : (long)value);
+    }
+
+    /// <summary>Revokes every session of a user ("log out everywhere"), or all but one ("log out my other devices").</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="exceptId">A session to keep (the current one), or null.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>How many sessions were revoked.</returns>
+    public async Task<int> RevokeUserSessionsAsync(string userId, string? exceptId = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfBadUser(userId);
+        var members = await IndexMembersAsync(userId, cancellationToken).ConfigureAwait(false);
+        var targets = members.Where(id => id != exceptId && SessionIds.IsValid(id)).ToList();
+        if (targets.Count == 0)
+        {
+            return 0;
+        }
+
+        // One DEL per session: each key is in its own cluster slot. Pipelined, so one round trip's wait.
+        var db = await _connection.GetDatabaseAsync().ConfigureAwait(false);
+        bool[] deleted;
+        try
+        {
+            deleted = await Task.WhenAll(targets.Select(id => db.KeyDeleteAsync(KeyFor(id))))
+                .WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable("revoke user sessions", ex);
+        }
+
+        await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), [.. targets.Select(id => (RedisValue)id)]), "user index prune", cancellationToken).ConfigureAwait(false);
+        var count = 0;
+        for (var n = 0; n < targets.Count; n++)
+        {
+            if (deleted[n])
+            {
+                count++;
+                _metrics.Revoked.Add(1);
+                var tag = SessionIds.LogTag(targets[n]);
+                LogRevoked(_logger, tag, exceptId is null ? "all sessions of the user" : "other sessions of the user");
+                Raise(new TesseraEvent(TesseraEventKind.Revoked, tag, userId, Detail: exceptId is null ? "user" : "other-devices"));
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Revokes one session (an operator's action): deletes it and removes it from its user's index.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see langword="true"/> when a session was revoked.</returns>
+    public async Task<bool> RevokeAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var (deleted, user) = await DeleteCoreAsync(id, null, cancellationToken).ConfigureAwait(false);
+        if (deleted)
+        {
+            _metrics.Revoked.Add(1);
+            LogRevoked(_logger, SessionIds.LogTag(id), "single session");
+            Raise(new TesseraEvent(TesseraEventKind.Revoked, SessionIds.LogTag(id), user, Detail: "session"));
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Binds a live session to a user: writes the user into the session and adds it to the index.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <param name="userId">The user.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The outcome.</returns>
+    public async Task<CommitResult> BindUserAsync(string id, string userId, CancellationToken cancellationToken = default)
+    {
+        ThrowIfBadUser(userId);
+        var result = await CommitAsync(id, new SessionChanges(), new SessionWrite { UserId = userId }, followRotation: false, cancellationToken).ConfigureAwait(false);
+        if (result.Status == CommitStatus.Committed)
+        {
+            var load = await LoadAsync(id, cancellationToken).ConfigureAwait(false);
+            if (load.Record is { } record)
+            {
+                await IndexAsync(userId, id, null, record.Metadata.AbsoluteDeadline, cancellationToken).ConfigureAwait(false);
+                Raise(new TesseraEvent(TesseraEventKind.UserBound, SessionIds.LogTag(id), userId));
+            }
+        }
+
+        return result;
+    }
+
+    internal async Task IndexAsync(string userId, string id, string? replaces, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        ThrowIfBadUser(userId);
+        await EvalAsync(LuaScripts.IndexAdd, UserKeyFor(userId), [id, deadline.ToUnixTimeMilliseconds(), replaces ?? string.Empty], "user index", cancellationToken).ConfigureAwait(false);
+    }
+
+    internal async Task<(bool Deleted, string? UserId)> DeleteCoreAsync(string id, string? userId, CancellationToken cancellationToken)
+    {
+        ThrowIfMalformed(id);
+        var reply = (RedisResult[])(await EvalAsync(LuaScripts.Delete, KeyFor(id), [], "delete", cancellationToken).ConfigureAwait(false))!;
+        var deleted = (int)reply[0] == 1;
+        userId ??= reply[1].IsNull ? null : (string?)reply[1];
+        if (deleted && userId is not null)
+        {
+            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), id), "user index prune", cancellationToken).ConfigureAwait(false);
+        }
+
+        return (deleted, userId);
+    }
+
+    private async Task<List<string>> IndexMembersAsync(string userId, CancellationToken cancellationToken)
+    {
+        var reply = (RedisResult[])(await EvalAsync(LuaScripts.IndexList, UserKeyFor(userId), [], "user index", cancellationToken).ConfigureAwait(false))!;
+        var pairs = (RedisResult[])reply[1]!;
+        var members = new List<string>(pairs.Length / 2);
+        for (var n = 0; n + 1 < pairs.Length; n += 2)
+        {
+            members.Add((string)pairs[n]!);
+        }
+
+        return members;
+    }
+
+    private async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var db = await _connection.GetDatabaseAsync().ConfigureAwait(false);
+            return await operation(db).WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(name, ex);
+        }
+    }
+
+    private static void ThrowIfBadUser(string userId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        if (userId.Length > MaxUserIdLength || userId.Any(char.IsControl))
+        {
+            throw new ArgumentException($"A user id must be 1 to {MaxUserIdLength} characters without control characters.", nameof(userId));
+        }
+    }
+}
