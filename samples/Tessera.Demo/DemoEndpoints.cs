@@ -1,0 +1,281 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.Extensions.Options;
+using Tessera.AspNetCore;
+using Tessera.Demo.Model;
+using Tessera.Demo.Rendering;
+
+namespace Tessera.Demo;
+
+/// <summary>
+/// The demo's page, its form posts (post/redirect/get, antiforgery-checked) and its JSON endpoints.
+/// A refused form is answered 400 (409 for a conflict) with the page and a message by the form,
+/// never a 500.
+/// </summary>
+internal static class DemoEndpoints
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Maps the endpoints.</summary>
+    /// <param name="app">The app.</param>
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/", PageAsync);
+        app.MapPost("/login", static ctx => PostAsync(ctx, "login", LoginAsync));
+        app.MapPost("/count", static ctx => PostAsync(ctx, "count", CountAsync));
+        app.MapPost("/ttl", static ctx => PostAsync(ctx, "ttl", SetTtlAsync));
+        app.MapPost("/logout", static ctx => PostAsync(ctx, "logout", LogoutAsync));
+        app.MapPost("/logout-others", static ctx => PostAsync(ctx, "logout-others", LogoutOthersAsync));
+        app.MapGet("/api/session", ApiSessionAsync);
+        app.MapGet("/api/ttl", ApiTtlAsync);
+        app.MapHealthChecks("/healthz");
+    }
+
+    private static async Task PageAsync(HttpContext ctx)
+    {
+        var s = ctx.GetTesseraSession();
+        await s.LoadAsync(ctx.RequestAborted);
+        Notice? notice = null;
+        if (s.Exists)
+        {
+            if (s.GetString(SessionReader.FlashKey) is { } flash)
+            {
+                notice = ReadFlash(flash);
+                await s.RemoveNowAsync(SessionReader.FlashKey, ctx.RequestAborted);
+            }
+        }
+        else
+        {
+            var cookieName = ctx.RequestServices.GetRequiredService<IOptions<TesseraSessionOptions>>().Value.Cookie.Name!;
+            if (ctx.Request.Query["m"] == "bye")
+            {
+                notice = new Notice("info", "You are logged out: the session was deleted from Redis at once, for every instance.");
+            }
+            else if (ctx.Request.Cookies.ContainsKey(cookieName))
+            {
+                notice = new Notice("warning", "Your session has ended: Redis no longer holds it. It expired, or it was logged out here or from another device.");
+            }
+
+            if (ctx.Request.Cookies.ContainsKey(cookieName))
+            {
+                var cookie = ctx.RequestServices.GetRequiredService<IOptions<TesseraSessionOptions>>().Value.Cookie;
+                ctx.Response.Cookies.Delete(cookieName, cookie.Build(ctx));
+            }
+        }
+
+        await WritePageAsync(ctx, StatusCodes.Status200OK, notice, error: null);
+    }
+
+    private static async Task PostAsync(HttpContext ctx, string form, Func<HttpContext, IFormCollection, Task<PostResult>> action)
+    {
+        PostResult result;
+        if (!ctx.Request.HasFormContentType)
+        {
+            result = PostResult.Refuse(form, "Send this form from the page: a form post (application/x-www-form-urlencoded) was expected.");
+        }
+        else
+        {
+            IFormCollection? fields = null;
+            try
+            {
+                fields = await ctx.Request.ReadFormAsync(ctx.RequestAborted);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException)
+            {
+                var status = ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
+                result = PostResult.Refuse(form, "The form could not be read: it is too large or malformed.", status: status);
+                await WritePageAsync(ctx, result.Status, notice: null, result.Error);
+                return;
+            }
+
+            var antiforgery = ctx.RequestServices.GetRequiredService<IAntiforgery>();
+            try
+            {
+                await antiforgery.ValidateRequestAsync(ctx);
+                result = await action(ctx, fields);
+            }
+            catch (AntiforgeryValidationException)
+            {
+                result = PostResult.Refuse(form, "This form is out of date or did not come from this page. Reload the page and try again.");
+            }
+        }
+
+        if (result.RedirectTo is { } location)
+        {
+            ctx.Response.StatusCode = result.Status;
+            ctx.Response.Headers.Location = location;
+            return;
+        }
+
+        await WritePageAsync(ctx, result.Status, notice: null, result.Error);
+    }
+
+    private static async Task<PostResult> LoginAsync(HttpContext ctx, IFormCollection form)
+    {
+        var raw = form["username"].ToString();
+        if (InputRules.CheckUsername(raw, out var user) is { } problem)
+        {
+            return PostResult.Refuse("login", problem, raw);
+        }
+
+        var s = ctx.GetTesseraSession();
+        await s.LoadAsync(ctx.RequestAborted);
+        if (s.Exists && s.UserId is { } current && !string.Equals(current, user, StringComparison.Ordinal))
+        {
+            return PostResult.Refuse("login", $"You are logged in as {current}. Log out first to log in as someone else.", raw, StatusCodes.Status409Conflict);
+        }
+
+        var oldId = s.Exists ? SessionReader.Prefix(s.Id) : null;
+        await s.SignInAsync(user, ctx.RequestAborted);
+        var newId = SessionReader.Prefix(s.Id);
+        SetFlash(s, new Notice("success", $"Logged in as {user}.", Instance(ctx).Label, oldId, newId));
+        return PostResult.Redirect();
+    }
+
+    private static async Task<PostResult> CountAsync(HttpContext ctx, IFormCollection form)
+    {
+        var s = ctx.GetTesseraSession();
+        var n = await s.IncrementAsync(SessionReader.CounterKey, cancellationToken: ctx.RequestAborted);
+        SetFlash(s, new Notice("success", $"Counter incremented to {n} by one HINCRBY.", Instance(ctx).Label));
+        return PostResult.Redirect();
+    }
+
+    private static async Task<PostResult> SetTtlAsync(HttpContext ctx, IFormCollection form)
+    {
+        var raw = form["preset"] is { Count: > 0 } preset ? preset.ToString() : form["idle"].ToString();
+        if (InputRules.CheckIdleSeconds(raw, out var seconds) is { } problem)
+        {
+            return PostResult.Refuse("ttl", problem, raw);
+        }
+
+        var s = ctx.GetTesseraSession();
+        await s.LoadAsync(ctx.RequestAborted);
+        if (!s.Exists)
+        {
+            return PostResult.Refuse("ttl", "There is no session to change: it expired or was logged out. Log in or click the counter first.", raw);
+        }
+
+        var idle = TimeSpan.FromSeconds(seconds);
+        s.SetTimeouts(idleTimeout: idle);
+        SetFlash(s, new Notice("success", $"Idle timeout set to {Format.Duration(idle)}: make no request for {Format.Duration(idle)} and Redis deletes the session.", Instance(ctx).Label));
+        return PostResult.Redirect();
+    }
+
+    private static async Task<PostResult> LogoutAsync(HttpContext ctx, IFormCollection form)
+    {
+        var s = ctx.GetTesseraSession();
+        await s.LoadAsync(ctx.RequestAborted);
+        if (s.Exists)
+        {
+            await s.DestroyAsync(ctx.RequestAborted);
+        }
+
+        return PostResult.Redirect("/?m=bye");
+    }
+
+    private static async Task<PostResult> LogoutOthersAsync(HttpContext ctx, IFormCollection form)
+    {
+        var s = ctx.GetTesseraSession();
+        await s.LoadAsync(ctx.RequestAborted);
+        if (!s.Exists || s.UserId is null)
+        {
+            return PostResult.Refuse("logout-others", "You are not logged in (your session may have expired), so there are no devices to log out.");
+        }
+
+        var n = await s.RevokeOtherSessionsAsync(ctx.RequestAborted);
+        SetFlash(s, new Notice("success", n == 1 ? "Logged out 1 other device." : $"Logged out {n} other devices.", Instance(ctx).Label));
+        return PostResult.Redirect();
+    }
+
+    private static async Task ApiSessionAsync(HttpContext ctx)
+    {
+        var instance = Instance(ctx);
+        var state = await ctx.RequestServices.GetRequiredService<SessionReader>().ReadAsync(ctx.GetTesseraSession(), ctx.RequestAborted);
+        object? session = state is null ? null : new
+        {
+            id = state.IdPrefix,
+            user = state.User,
+            counter = state.Counter,
+            idleTimeoutSeconds = state.Metadata?.IdleTimeout.TotalSeconds,
+            ttlMs = state.Stored.TtlMs,
+            created = state.Metadata?.Created,
+            lastAccess = state.Metadata?.LastAccess,
+            absoluteDeadline = state.Metadata?.AbsoluteDeadline,
+            expiresAt = state.Metadata?.ExpiresAt,
+            key = state.Stored.Key,
+            bytes = state.Stored.TotalBytes,
+            fields = state.Stored.Fields.Select(static f => new { field = f.Field, label = f.Label, metadata = f.IsMetadata, bytes = f.Bytes }),
+            devices = state.Devices.Select(static d => new
+            {
+                id = d.IdPrefix,
+                current = d.Current,
+                created = d.Metadata.Created,
+                lastSeen = d.Metadata.LastAccess,
+                expiresAt = d.Metadata.ExpiresAt,
+                ip = d.Metadata.ClientIp,
+                userAgent = d.Metadata.UserAgent,
+            }),
+        };
+        ctx.Response.Headers.CacheControl = "no-store";
+        await ctx.Response.WriteAsJsonAsync(new { instance = instance.Name, port = instance.Port, session }, Json, ctx.RequestAborted);
+    }
+
+    private static async Task ApiTtlAsync(HttpContext ctx)
+    {
+        var cookieName = ctx.RequestServices.GetRequiredService<IOptions<TesseraSessionOptions>>().Value.Cookie.Name!;
+        var ttl = -2L;
+        if (ctx.Request.Cookies.TryGetValue(cookieName, out var id) && SessionIds.IsValid(id))
+        {
+            ttl = await ctx.RequestServices.GetRequiredService<SessionReader>().TimeToLiveAsync(id);
+        }
+
+        ctx.Response.Headers.CacheControl = "no-store";
+        await ctx.Response.WriteAsJsonAsync(new { exists = ttl != -2, ttlMs = ttl, instance = Instance(ctx).Name }, Json, ctx.RequestAborted);
+    }
+
+    private static async Task WritePageAsync(HttpContext ctx, int status, Notice? notice, FormError? error)
+    {
+        var services = ctx.RequestServices;
+        var state = await services.GetRequiredService<SessionReader>().ReadAsync(ctx.GetTesseraSession(), ctx.RequestAborted);
+        var tokens = services.GetRequiredService<IAntiforgery>().GetAndStoreTokens(ctx);
+        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        var model = new PageModel
+        {
+            Instance = Instance(ctx),
+            Instances = services.GetRequiredService<IReadOnlyList<InstanceInfo>>(),
+            Session = state,
+            Notice = notice,
+            Error = error,
+            AntiforgeryField = tokens.FormFieldName,
+            AntiforgeryToken = tokens.RequestToken ?? string.Empty,
+            Nonce = nonce,
+            Now = services.GetRequiredService<TimeProvider>().GetUtcNow(),
+        };
+        var html = PageView.Render(model);
+        var response = ctx.Response;
+        response.StatusCode = status;
+        response.ContentType = "text/html; charset=utf-8";
+        response.Headers.CacheControl = "no-cache, no-store";
+        response.Headers.ContentSecurityPolicy =
+            $"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+        await response.WriteAsync(html, ctx.RequestAborted);
+    }
+
+    private static InstanceInfo Instance(HttpContext ctx) => ctx.RequestServices.GetRequiredService<InstanceInfo>();
+
+    private static void SetFlash(ITesseraSession s, Notice notice) =>
+        s.SetString(SessionReader.FlashKey, JsonSerializer.Serialize(notice, Json));
+
+    private static Notice? ReadFlash(string text)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<Notice>(text, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

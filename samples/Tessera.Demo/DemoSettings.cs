@@ -1,0 +1,131 @@
+using System.Globalization;
+
+namespace Tessera.Demo;
+
+/// <summary>What the demo starts: which Redis, which port for the proxy, how many instances.</summary>
+public sealed record DemoSettings
+{
+    /// <summary>The default proxy port.</summary>
+    public const int DefaultPort = 5000;
+
+    /// <summary>The environment variable that names a Redis to use instead of the embedded Garnet.</summary>
+    public const string RedisVariable = "TESSERA_REDIS";
+
+    /// <summary>A Redis (StackExchange.Redis configuration, for example <c>127.0.0.1:6379</c>), or <see langword="null"/> for an embedded Garnet.</summary>
+    public string? Redis { get; init; }
+
+    /// <summary>The proxy's port on 127.0.0.1; 0 for any free port. When it is taken, a free one is used.</summary>
+    public int Port { get; init; } = DefaultPort;
+
+    /// <summary>How many app instances run behind the proxy.</summary>
+    public int Instances { get; init; } = 3;
+
+    /// <summary>The idle timeout of new sessions.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>The absolute lifetime of a session.</summary>
+    public TimeSpan AbsoluteTimeout { get; init; } = TimeSpan.FromHours(12);
+
+    /// <summary>Whether each instance logs requests and warnings to the console.</summary>
+    public bool Verbose { get; init; }
+
+    /// <summary>The usage text.</summary>
+    public static string Usage { get; } = """
+        Tessera demo: three app instances behind a round-robin proxy, sharing sessions through Redis.
+
+        Usage: dotnet run --project samples/Tessera.Demo [-- options]
+
+        Options:
+          --redis <host:port>   Use this Redis (any StackExchange.Redis configuration string)
+                                instead of the embedded Garnet. Also read from TESSERA_REDIS.
+          --port <n>            The proxy's port on 127.0.0.1 (default 5000; 0 = any free port).
+                                If it is taken, a free port is used and printed.
+          --instances <n>       App instances behind the proxy, 1 to 9 (default 3).
+          --idle <seconds>      Idle timeout of new sessions, 5 to 86400 (default 1200).
+          --verbose             Log every instance's requests to the console.
+          -h, --help            Show this text.
+        """;
+
+    /// <summary>Parses the command line (and <see cref="RedisVariable"/>).</summary>
+    /// <param name="args">The arguments.</param>
+    /// <param name="environment">Reads an environment variable.</param>
+    /// <param name="settings">The settings, when the arguments are valid.</param>
+    /// <param name="error">What is wrong, otherwise; <see langword="null"/> with no settings means help was asked for.</param>
+    /// <returns>Whether the demo should start.</returns>
+    public static bool TryParse(IReadOnlyList<string> args, Func<string, string?> environment, out DemoSettings settings, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(environment);
+        settings = new DemoSettings { Redis = NullIfBlank(environment(RedisVariable)) };
+        error = null;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string? Next()
+            {
+                if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    return null;
+                }
+
+                return args[++i];
+            }
+
+            switch (arg)
+            {
+                case "-h" or "--help" or "-?":
+                    return false;
+                case "--verbose" or "-v":
+                    settings = settings with { Verbose = true };
+                    break;
+                case "--redis":
+                    var redis = NullIfBlank(Next());
+                    if (redis is null)
+                    {
+                        error = "--redis needs a value, for example --redis 127.0.0.1:6379.";
+                        return false;
+                    }
+
+                    settings = settings with { Redis = redis };
+                    break;
+                case "--port":
+                    if (!TryInt(Next(), 0, 65535, out var port))
+                    {
+                        error = "--port needs a number from 0 to 65535 (0 = any free port).";
+                        return false;
+                    }
+
+                    settings = settings with { Port = port };
+                    break;
+                case "--instances":
+                    if (!TryInt(Next(), 1, 9, out var count))
+                    {
+                        error = "--instances needs a number from 1 to 9.";
+                        return false;
+                    }
+
+                    settings = settings with { Instances = count };
+                    break;
+                case "--idle":
+                    if (!TryInt(Next(), 5, 86_400, out var idle))
+                    {
+                        error = "--idle needs a number of seconds from 5 to 86400.";
+                        return false;
+                    }
+
+                    settings = settings with { IdleTimeout = TimeSpan.FromSeconds(idle) };
+                    break;
+                default:
+                    error = $"Unknown option '{arg}'.";
+                    return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static bool TryInt(string? text, int min, int max, out int value) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
+}

@@ -1,0 +1,81 @@
+using System.Net;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.LoadBalancing;
+
+namespace Tessera.Demo;
+
+/// <summary>The round-robin reverse proxy (YARP) in front of the instances, with no session affinity.</summary>
+internal static class ProxyServer
+{
+    /// <summary>Starts the proxy on <paramref name="port"/>, or on a free port when that one is taken.</summary>
+    /// <param name="port">The wanted port; 0 for any.</param>
+    /// <param name="instances">The instances, listening.</param>
+    /// <param name="verbose">Whether to log each request.</param>
+    /// <param name="log">Where to say that the port was taken.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running proxy and its port.</returns>
+    public static async Task<(WebApplication App, int Port)> StartAsync(
+        int port, IReadOnlyList<InstanceInfo> instances, bool verbose, TextWriter log, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await StartOnAsync(port, instances, verbose, cancellationToken);
+        }
+        catch (IOException ex) when (port != 0)
+        {
+            await log.WriteLineAsync($"Port {port} is taken ({ex.Message}); using a free port instead.");
+            return await StartOnAsync(0, instances, verbose, cancellationToken);
+        }
+    }
+
+    private static async Task<(WebApplication App, int Port)> StartOnAsync(
+        int port, IReadOnlyList<InstanceInfo> instances, bool verbose, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "Tessera.Demo.Proxy",
+            EnvironmentName = Environments.Production,
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
+        builder.Services.AddSingleton<IHostLifetime, ManualLifetime>();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Listen(IPAddress.Loopback, port);
+        });
+        DemoLogging.Configure(builder.Logging, verbose, "proxy");
+        builder.Logging.AddFilter("Yarp", verbose ? LogLevel.Information : LogLevel.Warning);
+
+        RouteConfig[] routes =
+        [
+            new() { RouteId = "all", ClusterId = "apps", Match = new RouteMatch { Path = "{**catch-all}" } },
+        ];
+        ClusterConfig[] clusters =
+        [
+            new()
+            {
+                ClusterId = "apps",
+                LoadBalancingPolicy = LoadBalancingPolicies.RoundRobin,
+                Destinations = instances.ToDictionary(
+                    static i => i.Name,
+                    static i => new DestinationConfig { Address = i.Url.ToString() }),
+            },
+        ];
+        builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
+
+        var app = builder.Build();
+        app.MapReverseProxy();
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        return (app, DemoInstance.BoundPort(app));
+    }
+}

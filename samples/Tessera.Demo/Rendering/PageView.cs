@@ -1,0 +1,266 @@
+using Tessera.Demo.Model;
+
+namespace Tessera.Demo.Rendering;
+
+/// <summary>Renders the demo's one page. Every value that comes from a person or from Redis is HTML-encoded by <see cref="Html.Of"/>.</summary>
+internal static class PageView
+{
+    /// <summary>Renders the page.</summary>
+    /// <param name="m">The model.</param>
+    /// <returns>The HTML document.</returns>
+    public static string Render(PageModel m)
+    {
+        var s = m.Session;
+        var page = Html.Of($"""
+            <!doctype html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>Tessera demo · {m.Instance.Name}</title>
+            <link rel="icon" href="data:,">
+            <style nonce="{m.Nonce}">{Html.Raw(Styles.Css)}</style>
+            </head>
+            <body>
+            <a class="skip" href="#main">Skip to content</a>
+            <header class="top">
+              <div>
+                <h1>Tessera demo</h1>
+                <p>One session, {m.Instances.Count} app servers, one Redis.</p>
+              </div>
+              <p class="served">This page was served by <strong id="served-by" class="inst inst-{m.Instance.Number}" data-instance="{m.Instance.Name}" data-port="{m.Instance.Port}">{m.Instance.Label}</strong></p>
+            </header>
+            <nav class="instances" aria-label="App instances">
+              <ol>{Instances(m)}</ol>
+              <p>The proxy sends each request to the next instance in turn (round robin). Reload: the instance changes, your session does not.</p>
+            </nav>
+            <main id="main">
+            {Notice(m)}
+            <p id="expired-banner" class="notice notice-warning" role="alert" hidden>Redis deleted the session: it was idle too long. Reloading…</p>
+            <div class="grid">
+            {You(m, s)}
+            {Counter(m, s)}
+            {Ttl(m, s)}
+            {Devices(m, s)}
+            {Stored(s)}
+            </div>
+            </main>
+            <footer>
+              <p>Tessera keeps each session in one Redis hash, read and written by single-key Lua scripts. The same state as JSON: <a href="/api/session">/api/session</a>.</p>
+            </footer>
+            <script nonce="{m.Nonce}">{Html.Raw(Scripts.Countdown)}</script>
+            </body>
+            </html>
+            """);
+        return page.Value;
+    }
+
+    private static Html Instances(PageModel m) => Html.Join(m.Instances.Select(i => i.Number == m.Instance.Number
+        ? Html.Of($"""<li aria-current="true"><span class="inst inst-{i.Number}">{i.Label}</span> <span class="tag">this response</span></li>""")
+        : Html.Of($"""<li><span class="inst inst-{i.Number}">{i.Label}</span></li>""")));
+
+    private static Html Notice(PageModel m)
+    {
+        if (m.Notice is not { } n)
+        {
+            return Html.Empty;
+        }
+
+        var kind = n.Kind is "success" or "info" or "warning" or "error" ? n.Kind : "info";
+        var rotation = n.OldId is not null || n.NewId is not null
+            ? Html.Of($""" Session ID rotated: <code id="old-id">{n.OldId ?? "(none: new visitor)"}</code> → <code id="new-id">{n.NewId}</code>. The old ID no longer works, on any instance.""")
+            : Html.Empty;
+        var by = n.By is not null ? Html.Of($""" <span class="tag">done by <span id="done-by">{n.By}</span></span>""") : Html.Empty;
+        return Html.Of($"""<div id="notice" class="notice notice-{kind}" role="status">{n.Text}{rotation}{by}</div>""");
+    }
+
+    private static Html Error(PageModel m, string form, string id) =>
+        m.Error is { } e && e.Form == form
+            ? Html.Of($"""<p class="error" id="{id}" role="alert">{e.Message}</p>""")
+            : Html.Empty;
+
+    private static Html Invalid(PageModel m, string form, string id) =>
+        m.Error is { } e && e.Form == form ? Html.Of($""" aria-invalid="true" aria-describedby="{id}" """) : Html.Empty;
+
+    private static Html Token(PageModel m) =>
+        Html.Of($"""<input type="hidden" name="{m.AntiforgeryField}" value="{m.AntiforgeryToken}">""");
+
+    private static Html You(PageModel m, SessionState? s)
+    {
+        if (s?.User is { } user)
+        {
+            return Html.Of($"""
+                <section class="card" aria-labelledby="h-you">
+                  <h2 id="h-you">You</h2>
+                  <p>Logged in as <strong id="user">{user}</strong>.</p>
+                  <dl class="facts">
+                    <dt>Session ID</dt><dd><code id="session-id">{s.IdPrefix}</code> (first 8 characters; the whole ID is the cookie)</dd>
+                  </dl>
+                  <form method="post" action="/logout" class="inline">
+                    {Token(m)}
+                    <button type="submit" id="logout" class="danger">Log out</button>
+                  </form>
+                  {Error(m, "logout", "logout-error")}
+                  <p class="help">Logging out deletes the session in Redis at once: every instance sees it gone on the next request.</p>
+                </section>
+                """);
+        }
+
+        var typed = m.Error is { Form: "login" } e ? e.Value : null;
+        var state = s is null
+            ? Html.Of($"""<p id="no-session">No session yet: no cookie, nothing in Redis. A session starts when you log in or click the counter.</p>""")
+            : Html.Of($"""<p>Anonymous session <code id="session-id">{s.IdPrefix}</code>. Log in and watch its ID change.</p>""");
+        return Html.Of($"""
+            <section class="card" aria-labelledby="h-you">
+              <h2 id="h-you">Log in</h2>
+              {state}
+              <form method="post" action="/login" class="inline" novalidate>
+                {Token(m)}
+                <div>
+                  <label for="username">Username</label>
+                  <input type="text" id="username" name="username" value="{typed}" autocomplete="username" spellcheck="false"{Invalid(m, "login", "login-error")}>
+                </div>
+                <button type="submit" id="login">Log in</button>
+              </form>
+              {Error(m, "login", "login-error")}
+              <p class="help">Any name of 1 to {InputRules.MaxUsernameLength} letters, digits, . _ - or @; no password. Logging in binds the session to the user and rotates its ID, so an ID fixed before login is worthless after it.</p>
+            </section>
+            """);
+    }
+
+    private static Html Counter(PageModel m, SessionState? s) => Html.Of($"""
+        <section class="card" aria-labelledby="h-counter">
+          <h2 id="h-counter">Atomic counter</h2>
+          <p class="big" id="counter" aria-live="polite">{s?.Counter ?? 0}</p>
+          <form method="post" action="/count" class="inline">
+            {Token(m)}
+            <button type="submit" id="count">+1</button>
+          </form>
+          {Error(m, "count", "count-error")}
+          <p class="help">Each click is one <code>HINCRBY</code> in Redis, on whichever instance gets the request: one round trip, no lost updates, however many servers click at once.</p>
+        </section>
+        """);
+
+    private static Html Ttl(PageModel m, SessionState? s)
+    {
+        var typed = m.Error is { Form: "ttl" } e ? e.Value : null;
+        var form = Html.Of($"""
+            <form method="post" action="/ttl" class="inline" novalidate>
+              {Token(m)}
+              <div>
+                <label for="idle">Idle timeout (seconds)</label>
+                <input type="text" inputmode="numeric" id="idle" name="idle" value="{typed}" placeholder="{InputRules.MinIdleSeconds} to {InputRules.MaxIdleSeconds}"{Invalid(m, "ttl", "ttl-error")}>
+              </div>
+              <button type="submit" id="set-ttl">Set</button>
+              <button type="submit" name="preset" value="15" class="secondary">15 s</button>
+              <button type="submit" name="preset" value="60" class="secondary">1 min</button>
+              <button type="submit" name="preset" value="1200" class="secondary">20 min</button>
+            </form>
+            {Error(m, "ttl", "ttl-error")}
+            """);
+        if (s is null)
+        {
+            return Html.Of($"""
+                <section class="card" aria-labelledby="h-ttl">
+                  <h2 id="h-ttl">Idle timeout</h2>
+                  <p>No session, so nothing to expire. Log in or click the counter first.</p>
+                  {(m.Error is { Form: "ttl" } ? form : Html.Empty)}
+                </section>
+                """);
+        }
+
+        var meta = s.Metadata;
+        var idleMs = (long)(meta?.IdleTimeout.TotalMilliseconds ?? 0);
+        var ttlText = s.Stored.TtlMs switch
+        {
+            -1 => "no TTL (never expires)",
+            < 0 => "gone",
+            var ms => Format.Duration(TimeSpan.FromMilliseconds(ms)),
+        };
+        var facts = meta is null ? Html.Empty : Html.Of($"""
+            <dl class="facts">
+              <dt>Idle timeout</dt><dd id="idle-timeout">{Format.Duration(meta.IdleTimeout)}</dd>
+              <dt>Created</dt><dd>{Format.Clock(meta.Created)} ({Format.Relative(meta.Created, m.Now)})</dd>
+              <dt>Last seen</dt><dd>{Format.Clock(meta.LastAccess)} ({Format.Relative(meta.LastAccess, m.Now)})</dd>
+              <dt>Absolute deadline</dt><dd>{Format.Clock(meta.AbsoluteDeadline)} ({Format.Relative(meta.AbsoluteDeadline, m.Now)}), however active</dd>
+            </dl>
+            """);
+        return Html.Of($"""
+            <section class="card" aria-labelledby="h-ttl">
+              <h2 id="h-ttl">Idle timeout</h2>
+              <p>Redis deletes this session in</p>
+              <p class="ttl"><span id="ttl" data-ttl-ms="{s.Stored.TtlMs}" data-idle-ms="{idleMs}">{ttlText}</span></p>
+              <progress id="ttl-bar" max="1" value="{(idleMs > 0 && s.Stored.TtlMs > 0 ? Math.Min(1.0, s.Stored.TtlMs / (double)idleMs) : 0):0.000}" aria-label="Idle time left"></progress>
+              {facts}
+              {form}
+              <p class="help">Every request that reads the session slides the expiry (the countdown restarts). The countdown itself asks Redis for <code>PTTL</code> without loading the session, so watching it never keeps the session alive. Pick 15 s and wait.</p>
+            </section>
+            """);
+    }
+
+    private static Html Devices(PageModel m, SessionState? s)
+    {
+        if (s?.User is null)
+        {
+            return Html.Empty;
+        }
+
+        var rows = Html.Join(s.Devices.Select(d => Html.Of($"""
+            <tr{(d.Current ? Html.Raw(" class=\"current\"") : Html.Empty)}>
+              <td><code>{d.IdPrefix}</code> {(d.Current ? Html.Raw("<span class=\"tag you\">this device</span>") : Html.Empty)}</td>
+              <td>{Format.Clock(d.Metadata.Created)}</td>
+              <td>{Format.Relative(d.Metadata.LastAccess, m.Now)}</td>
+              <td>{d.Metadata.ClientIp ?? "—"}</td>
+              <td class="ua">{InputRules.Echo(d.Metadata.UserAgent ?? "—", 120)}</td>
+            </tr>
+            """)));
+        var others = s.Devices.Count(static d => !d.Current);
+        return Html.Of($"""
+            <section class="card wide" aria-labelledby="h-devices">
+              <h2 id="h-devices">Your devices (<span id="device-count">{s.Devices.Count}</span>)</h2>
+              <div class="scroll">
+              <table id="devices">
+                <caption class="help cap">Every live session of <strong>{s.User}</strong>, from the user index (a sorted set in Redis). Log in with the same name in another browser to add one.</caption>
+                <thead><tr><th scope="col">Session</th><th scope="col">Signed in</th><th scope="col">Last seen</th><th scope="col">Address</th><th scope="col">Browser</th></tr></thead>
+                <tbody>{rows}</tbody>
+              </table>
+              </div>
+              <form method="post" action="/logout-others" class="inline">
+                {Token(m)}
+                <button type="submit" id="logout-others" class="secondary"{(others == 0 ? Html.Raw(" disabled") : Html.Empty)}>Log out my other devices ({others})</button>
+              </form>
+              {Error(m, "logout-others", "logout-others-error")}
+            </section>
+            """);
+    }
+
+    private static Html Stored(SessionState? s)
+    {
+        if (s is null)
+        {
+            return Html.Of($"""
+                <section class="card wide" aria-labelledby="h-redis">
+                  <h2 id="h-redis">The session as stored in Redis</h2>
+                  <p>Nothing: a visitor who stores nothing costs no write and gets no cookie.</p>
+                </section>
+                """);
+        }
+
+        var rows = Html.Join(s.Stored.Fields.Select(static f => Html.Of($"""
+            <tr{(f.IsMetadata ? Html.Raw(" class=\"meta\"") : Html.Empty)}><td><code>{f.Field}</code></td><td>{f.Label}</td><td class="num">{f.Bytes}</td><td class="mono ua">{f.Preview}</td></tr>
+            """)));
+        return Html.Of($"""
+            <section class="card wide" aria-labelledby="h-redis">
+              <h2 id="h-redis">The session as stored in Redis</h2>
+              <p>One hash, key <code id="redis-key">{s.Stored.Key}</code>, <code>PTTL</code> <span id="pttl">{s.Stored.TtlMs}</span> ms, {s.Stored.Fields.Count} fields, {s.Stored.TotalBytes} bytes. Read with <code>HGETALL</code> as this page was built.</p>
+              <div class="scroll">
+              <table id="fields">
+                <thead><tr><th scope="col">Field</th><th scope="col">What</th><th scope="col">Bytes</th><th scope="col">Value</th></tr></thead>
+                <tbody>{rows}</tbody>
+              </table>
+              </div>
+              <p class="help">Fields starting with <code>#</code> are Tessera's metadata; an app key can never write one (an app key that starts with # is stored as ##…). App values carry a one-byte header (0 = plain); counters are decimal text so <code>HINCRBY</code> can change them in place.</p>
+            </section>
+            """);
+    }
+}

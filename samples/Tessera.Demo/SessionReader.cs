@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text;
+using StackExchange.Redis;
+using Tessera.AspNetCore;
+using Tessera.Demo.Model;
+
+namespace Tessera.Demo;
+
+/// <summary>
+/// Reads the request's session the way the page shows it: what the app sees through
+/// <see cref="ITesseraSession"/>, and the raw hash and PTTL in Redis.
+/// </summary>
+internal sealed class SessionReader(RedisSessionStore store)
+{
+    /// <summary>How many characters of an identifier the page shows (the whole one is a credential).</summary>
+    public const int PrefixLength = 8;
+
+    /// <summary>The key of the counter value.</summary>
+    public const string CounterKey = "counter";
+
+    /// <summary>The key of the one-time message between a POST and the page it redirects to.</summary>
+    public const string FlashKey = "flash";
+
+    private static readonly string[] MetadataOrder = ["#u", "#c", "#a", "#i", "#d", "#s", "#ip", "#ua"];
+
+    /// <summary>The shown prefix of an identifier.</summary>
+    /// <param name="id">The identifier.</param>
+    /// <returns>Its first 8 characters and an ellipsis.</returns>
+    public static string Prefix(string id) => id.Length <= PrefixLength ? id : string.Concat(id.AsSpan(0, PrefixLength), "…");
+
+    /// <summary>Reads the session of a request that has loaded it; <see langword="null"/> when there is none.</summary>
+    /// <param name="session">The loaded session.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <returns>The state.</returns>
+    public async Task<SessionState?> ReadAsync(ITesseraSession session, CancellationToken cancellationToken)
+    {
+        await session.LoadAsync(cancellationToken);
+        if (!session.Exists)
+        {
+            return null;
+        }
+
+        var id = session.Id;
+        var stored = await ReadStoredAsync(id);
+        IReadOnlyList<DeviceRow> devices = [];
+        if (session.UserId is not null)
+        {
+            var sessions = await session.GetUserSessionsAsync(cancellationToken);
+            devices = [.. sessions.Select(i => new DeviceRow(Prefix(i.Id), string.Equals(i.Id, id, StringComparison.Ordinal), i.Metadata))];
+        }
+
+        return new SessionState(Prefix(id), session.UserId, session.GetInt64(CounterKey), session.Metadata, stored, devices);
+    }
+
+    /// <summary>The time to live Redis gives a session, without loading it (so without sliding its expiry).</summary>
+    /// <param name="id">A well-formed identifier.</param>
+    /// <returns>PTTL: milliseconds; -2 when the key is gone, -1 when it has no TTL.</returns>
+    public async Task<long> TimeToLiveAsync(string id)
+    {
+        var db = await store.Connection.GetDatabaseAsync();
+        return (long)await db.ExecuteAsync("PTTL", store.KeyFor(id));
+    }
+
+    private async Task<StoredSession> ReadStoredAsync(string id)
+    {
+        var db = await store.Connection.GetDatabaseAsync();
+        var key = store.KeyFor(id);
+        var hashTask = db.HashGetAllAsync(key);
+        var ttlTask = db.ExecuteAsync("PTTL", key);
+        var entries = await hashTask;
+        var ttl = (long)await ttlTask;
+        var fields = entries
+            .Select(static e => Describe((string)e.Name!, (byte[])e.Value!))
+            .OrderBy(static f => f.IsMetadata ? 1 : 0)
+            .ThenBy(static f => f.IsMetadata ? Array.IndexOf(MetadataOrder, f.Field) is var i and >= 0 ? i : 99 : 0)
+            .ThenBy(static f => f.Field, StringComparer.Ordinal)
+            .ToList();
+        return new StoredSession(string.Concat(store.Options.KeyPrefix, Prefix(id)), ttl, fields);
+    }
+
+    private static StoredField Describe(string field, byte[] value)
+    {
+        var text = Encoding.UTF8.GetString(value);
+        if (field.Length > 0 && field[0] == '#' && !field.StartsWith("##", StringComparison.Ordinal))
+        {
+            return field switch
+            {
+                "#c" => new StoredField(field, "created", true, value.Length, Time(text)),
+                "#a" => new StoredField(field, "last access (sliding refresh)", true, value.Length, Time(text)),
+                "#d" => new StoredField(field, "absolute deadline", true, value.Length, Time(text)),
+                "#i" => new StoredField(field, "idle timeout", true, value.Length, Duration(text)),
+                "#s" => new StoredField(field, "size of the app's values", true, value.Length, text + " bytes"),
+                "#u" => new StoredField(field, "user (index: session:user:…)", true, value.Length, Shorten(text)),
+                "#ip" => new StoredField(field, "client address", true, value.Length, Shorten(text)),
+                "#ua" => new StoredField(field, "user agent", true, value.Length, Shorten(text)),
+                _ => new StoredField(field, "Tessera metadata", true, value.Length, Shorten(text)),
+            };
+        }
+
+        // The app's values: a header byte (0 = plain), or decimal text for counters that HINCRBY changes in place.
+        if (value.Length > 0 && value[0] == ValueCodec.Plain)
+        {
+            return new StoredField(field, "app value", false, value.Length, Shorten(Encoding.UTF8.GetString(value, 1, value.Length - 1)));
+        }
+
+        if (value.Length > 0 && (value[0] == (byte)'-' || char.IsAsciiDigit((char)value[0])))
+        {
+            return new StoredField(field, "app counter (HINCRBY)", false, value.Length, text);
+        }
+
+        return new StoredField(field, "app value (encoded)", false, value.Length, $"{value.Length} bytes");
+    }
+
+    private static string Time(string ms) =>
+        long.TryParse(ms, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
+            ? $"{v} = {Format.Time(DateTimeOffset.FromUnixTimeMilliseconds(v))}"
+            : Shorten(ms);
+
+    private static string Duration(string ms) =>
+        long.TryParse(ms, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
+            ? $"{v} ms = {Format.Duration(TimeSpan.FromMilliseconds(v))}"
+            : Shorten(ms);
+
+    private static string Shorten(string text) => InputRules.Echo(text, 80);
+}
