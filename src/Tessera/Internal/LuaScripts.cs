@@ -199,7 +199,13 @@ internal static class LuaScripts
         local result
         if op == 'incr' then
           local ok, v = pcall(redis.call, 'HINCRBY', key, f, ARGV[3])
-          if not ok then return {-2} end
+          if not ok then
+            -- Only a value that is not an integer (or would overflow) is the caller's error; READONLY
+            -- (a replica during a failover), OOM and the like go back to the client as errors.
+            local e = type(v) == 'table' and v.err or tostring(v)
+            if string.find(e, 'integer', 1, true) or string.find(e, 'overflow', 1, true) then return {-2} end
+            return redis.error_reply(e)
+          end
           result = v
         elseif op == 'setnx' then
           if old > 0 then
