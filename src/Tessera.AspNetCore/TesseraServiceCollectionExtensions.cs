@@ -34,7 +34,7 @@ public static class TesseraServiceCollectionExtensions
                 ? new TesseraConnection(multiplexer, options)
                 : new TesseraConnection(options);
         });
-        services.TryAddSingleton<ValueCodec>();
+        services.TryAddSingleton(static sp => ValueCodec.Create(sp.GetRequiredService<IOptions<TesseraOptions>>().Value));
         services.TryAddSingleton(static sp => new TesseraMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton(static sp => new RedisSessionStore(
             sp.GetRequiredService<TesseraConnection>(),

@@ -627,6 +627,16 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
             _exists = true;
             _metadata = record.Metadata;
             _values = new Dictionary<string, byte[]>(record.Values, StringComparer.Ordinal);
+            if (record.Stale.Count > 0)
+            {
+                // Stored with a retired key (or before encryption was on): rewrite them with this request.
+                EnsureCallback();
+                foreach (var key in record.Stale)
+                {
+                    _changes.Set(key, _values[key]);
+                }
+            }
+
             return;
         }
 

@@ -24,6 +24,7 @@ public class TesseraSessionOptions : TesseraOptions
     };
 
     /// <summary>Optional binding of sessions to the client address or subnet and user agent.</summary>
+    [Microsoft.Extensions.Options.ValidateObjectMembers]
     public ClientBindingOptions ClientBinding { get; set; } = new();
 
     /// <summary>The status code sent when Redis cannot be reached in time.</summary>

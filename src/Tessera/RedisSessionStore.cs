@@ -389,7 +389,7 @@ public sealed partial class RedisSessionStore
         var now = DateTimeOffset.FromUnixTimeMilliseconds((long)parts[1]);
         var pairs = (RedisResult[])parts[2]!;
         var values = new Dictionary<string, byte[]>(pairs.Length / 2, StringComparer.Ordinal);
-        HashSet<string>? counters = null;
+        HashSet<string>? counters = null, stale = null;
         long created = 0, last = 0, idle = 0, deadline = 0, size = 0;
         string? user = null, ip = null, agent = null;
         try
@@ -402,6 +402,11 @@ public sealed partial class RedisSessionStore
                 {
                     var stored = (byte[])pairs[n + 1]!;
                     values[key] = _codec.Decode(id, field, stored);
+                    if (_codec.NeedsRewrite(stored))
+                    {
+                        (stale ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
+                    }
+
                     if (ValueCodec.IsCounter(stored))
                     {
                         (counters ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
@@ -442,7 +447,11 @@ public sealed partial class RedisSessionStore
             UserAgent = agent,
             Size = size,
         };
-        return new LoadResult(LoadStatus.Found, new SessionRecord(id, metadata, values, now) { Counters = counters ?? (IReadOnlySet<string>)new HashSet<string>() });
+        return new LoadResult(LoadStatus.Found, new SessionRecord(id, metadata, values, now) 
+        {
+            Counters = counters ?? (IReadOnlySet<string>)new HashSet<string>(),
+            Stale = stale ?? (IReadOnlySet<string>)new HashSet<string>(),
+        });
     }
 
     private static long ParseLong(string? text) =>

@@ -13,4 +13,7 @@ public sealed record SessionRecord(
 {
     /// <summary>The keys whose values are counters written by the atomic API (decimal text).</summary>
     public IReadOnlySet<string> Counters { get; init; } = new HashSet<string>();
+
+    /// <summary>The keys whose stored form is out of date (for example encrypted with a retired key); the next commit rewrites them.</summary>
+    public IReadOnlySet<string> Stale { get; init; } = new HashSet<string>();
 }

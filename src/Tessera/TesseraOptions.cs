@@ -50,6 +50,13 @@ public class TesseraOptions
     [Range(0, int.MaxValue)]
     public int MaxSessionBytes { get; set; } = TesseraDefaults.MaxSessionBytes;
 
+    /// <summary>Compression of large values.</summary>
+    [Microsoft.Extensions.Options.ValidateObjectMembers]
+    public CompressionOptions Compression { get; set; } = new();
+
+    /// <summary>Encryption at rest with a key ring.</summary>
+    public EncryptionOptions Encryption { get; set; } = new();
+
     /// <summary>How long a rotated session's old key points to the new one, for requests already in flight.</summary>
     /// <value>Default 30 seconds.</value>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]

@@ -39,6 +39,16 @@ public class TesseraOptionsValidator : IValidateOptions<TesseraOptions>
                 nameof(TesseraOptions.Configuration));
         }
 
+        foreach (var error in ProtectedValueCodec.Validate(options.Encryption ?? new EncryptionOptions()))
+        {
+            builder.AddError(error, "Encryption");
+        }
+
+        if (options.Compression is { ThresholdBytes: < 64 })
+        {
+            builder.AddError("Compression.ThresholdBytes must be at least 64.", "Compression.ThresholdBytes");
+        }
+
         return builder.Build();
     }
 }

@@ -16,6 +16,25 @@ public class ValueCodec
     /// <returns><see langword="true"/> for a counter.</returns>
     public static bool IsCounter(ReadOnlySpan<byte> stored) => stored.Length > 0 && stored[0] is (byte)'-' or (>= (byte)'0' and <= (byte)'9');
 
+    /// <summary>
+    /// Whether a stored value should be written again with the current settings (for example it
+    /// is encrypted with a key that is no longer the active one). The base codec never asks.
+    /// </summary>
+    /// <param name="stored">The stored bytes.</param>
+    /// <returns><see langword="true"/> to re-encode it on the next commit.</returns>
+    public virtual bool NeedsRewrite(ReadOnlySpan<byte> stored) => false;
+
+    /// <summary>Creates the codec the options ask for: plain, or with compression and encryption.</summary>
+    /// <param name="options">The store options.</param>
+    /// <returns>The codec.</returns>
+    public static ValueCodec Create(TesseraOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Compression.Enabled || options.Encryption.Enabled
+            ? new ProtectedValueCodec(options.Compression, options.Encryption)
+            : new ValueCodec();
+    }
+
     /// <summary>Encodes a value for storage.</summary>
     /// <param name="sessionId">The session the value belongs to.</param>
     /// <param name="field">The hash field it is stored under.</param>

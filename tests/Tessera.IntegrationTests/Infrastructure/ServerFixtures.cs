@@ -40,7 +40,7 @@ public abstract class ServerFixture : IAsyncLifetime
         var options = new TesseraOptions { KeyPrefix = PrefixFor(caller) };
         configure?.Invoke(options);
         var wrapped = Options.Create(options);
-        return new RedisSessionStore(new TesseraConnection(Multiplexer, wrapped), wrapped);
+        return new RedisSessionStore(new TesseraConnection(Multiplexer, wrapped), wrapped, ValueCodec.Create(options));
     }
 
     /// <inheritdoc/>
