@@ -44,8 +44,26 @@ internal sealed partial class TesseraMiddleware
 
         var session = new TesseraSession(_store, _options, context, cookieId, _logger);
         context.Features.Set<ISessionFeature>(session);
+        SessionLock? held = null;
         try
         {
+            if (cookieId is not null && NeedsLock(context))
+            {
+                var lockOptions = _options.Lock;
+                held = await SessionLock.AcquireAsync(_store, cookieId, lockOptions.LockTimeout, lockOptions.WaitTimeout, context.RequestAborted).ConfigureAwait(false);
+                if (held is null)
+                {
+                    LogLockTimedOut(_logger, SessionIds.LogTag(cookieId), lockOptions.WaitTimeout);
+                    await ProblemResponses.WriteAsync(
+                        context,
+                        lockOptions.FailureStatusCode,
+                        "Session busy",
+                        $"Another request of this session held its lock for more than {lockOptions.WaitTimeout.TotalSeconds:0.###} s. Try again.",
+                        _options.RetryAfterSeconds).ConfigureAwait(false);
+                    return;
+                }
+            }
+
             await _next(context).ConfigureAwait(false);
             if (session.IsDirty)
             {
@@ -80,11 +98,26 @@ internal sealed partial class TesseraMiddleware
             // The response has started: nothing can change it now. Log and finish.
             LogFailedAfterStart(_logger, ex);
         }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away while waiting: nothing to answer.
+        }
         finally
         {
             context.Features.Set<ISessionFeature>(null);
+            if (held is not null)
+            {
+                await held.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
+
+    private bool NeedsLock(HttpContext context) =>
+        _options.Lock.LockAllRequests
+        || context.GetEndpoint()?.Metadata.GetMetadata<RequireSessionLockAttribute>() is not null;
+
+    [LoggerMessage(33, LogLevel.Warning, "Session {SessionTag}: the lock was not free within {Wait}; the request was refused.")]
+    private static partial void LogLockTimedOut(ILogger logger, string sessionTag, TimeSpan wait);
 
     [LoggerMessage(30, LogLevel.Debug, "A session cookie of {Length} characters is not a Tessera identifier; treated as a new visitor.")]
     private static partial void LogMalformedCookie(ILogger logger, int length);

@@ -27,6 +27,10 @@ public class TesseraSessionOptions : TesseraOptions
     [Microsoft.Extensions.Options.ValidateObjectMembers]
     public ClientBindingOptions ClientBinding { get; set; } = new();
 
+    /// <summary>The optional per-session lock.</summary>
+    [Microsoft.Extensions.Options.ValidateObjectMembers]
+    public SessionLockOptions Lock { get; set; } = new();
+
     /// <summary>The status code sent when Redis cannot be reached in time.</summary>
     /// <value>Default 503.</value>
     [Range(500, 599)]

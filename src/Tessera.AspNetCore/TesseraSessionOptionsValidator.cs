@@ -61,6 +61,11 @@ internal sealed class TesseraSessionOptionsValidator : IValidateOptions<TesseraS
             builder.AddError($"RetryAfterSeconds {options.RetryAfterSeconds} is outside 0..3600.", nameof(TesseraSessionOptions.RetryAfterSeconds));
         }
 
+        if (options.Lock is { } sessionLock && sessionLock.FailureStatusCode is not (409 or 503))
+        {
+            builder.AddError($"Lock.FailureStatusCode {sessionLock.FailureStatusCode} must be 409 or 503.", "Lock.FailureStatusCode");
+        }
+
         if (options.ClientBinding is { } binding && (binding.IPv4PrefixLength is < 0 or > 32 || binding.IPv6PrefixLength is < 0 or > 128))
         {
             builder.AddError("ClientBinding prefix lengths must be 0..32 (IPv4PrefixLength) and 0..128 (IPv6PrefixLength).", "ClientBinding");

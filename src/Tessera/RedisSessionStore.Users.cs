@@ -19,6 +19,11 @@ public sealed partial class RedisSessionStore
     /// <returns><c>{prefix}user:{userId}</c>.</returns>
     public RedisKey UserKeyFor(string userId) => string.Concat(_options.KeyPrefix, "user:", userId);
 
+    /// <summary>The Redis key of a session's lock.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <returns><c>{prefix}lock:{id}</c>.</returns>
+    public RedisKey LockKeyFor(string id) => string.Concat(_options.KeyPrefix, "lock:", id);
+
     /// <summary>
     /// The live sessions of a user, with created, last seen, client address and user agent. Index
     /// members whose session has gone (idle expiry, logout) are dropped as they are found.

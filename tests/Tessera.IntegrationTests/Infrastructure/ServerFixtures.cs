@@ -29,7 +29,7 @@ public abstract class ServerFixture : IAsyncLifetime
     /// <param name="caller">The test's name.</param>
     /// <returns>A prefix such as <c>t:Commit_X:3:</c>.</returns>
     public string PrefixFor([CallerMemberName] string caller = "") =>
-        $"t:{caller}:{Interlocked.Increment(ref _counter)}:";
+        $"t:{(caller.Length > 40 ? caller[..40] : caller)}:{Interlocked.Increment(ref _counter)}:";
 
     /// <summary>A store over the shared connection with its own key prefix.</summary>
     /// <param name="configure">Changes to the options.</param>

@@ -74,6 +74,16 @@ public sealed class TestApp : IAsyncDisposable
         await App.DisposeAsync();
     }
 
+    private static async Task<IResult> AddToCart(HttpContext ctx, string item)
+    {
+        // Read-modify-write of one value: safe only under the session lock.
+        await ctx.Session.LoadAsync();
+        var cart = System.Text.Json.JsonSerializer.Deserialize<List<string>>(ctx.Session.GetString("cart") ?? "[]") ?? [];
+        cart.Add(item);
+        ctx.Session.SetString("cart", System.Text.Json.JsonSerializer.Serialize(cart));
+        return Results.Text(cart.Count.ToString(CultureInfo.InvariantCulture));
+    }
+
     private static void MapContract(WebApplication app)
     {
         app.MapGet("/health", () => Results.Text("ok"));
@@ -157,6 +167,9 @@ public sealed class TestApp : IAsyncDisposable
                 return Results.BadRequest(ex.Message);
             }
         });
+        app.MapPost("/cart/add", (HttpContext ctx, string item) => AddToCart(ctx, item)).RequireSessionLock();
+        app.MapPost("/cart/add-unlocked", (HttpContext ctx, string item) => AddToCart(ctx, item));
+        app.MapGet("/cart", (HttpContext ctx) => Results.Text(ctx.Session.GetString("cart") ?? "[]", "application/json"));
         app.MapPost("/big", (HttpContext ctx, int bytes) =>
         {
             ctx.Session.Set("big", new byte[bytes]);
