@@ -46,8 +46,16 @@ internal static class TesseraCli
                 .WithDescription("Audit the Redis behind the sessions; exit 1 on any error.")
                 .WithExample(["doctor"]).WithExample(["doctor", "--json"]);
         });
-        return await app.RunAsync(args).ConfigureAwait(false);
+        return await app.RunAsync(ProtectDashedIds(args)).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// One id in 64 starts with '-', which any parser reads as an option. Such a token, when it is a
+    /// well-formed session id, is passed on as <c>id:-...</c>, a form the id arguments accept (a session
+    /// id never holds ':'), so <c>tessera show -abc...</c> just works.
+    /// </summary>
+    internal static string[] ProtectDashedIds(IEnumerable<string> args) =>
+        [.. args.Select(static a => a.StartsWith('-') && SessionIds.IsValid(a) ? SessionIdArgument.Marker + a : a)];
 
     /// <summary>The single exception handler: one line on stderr, and the exit code that says what kind of failure it was.</summary>
     internal static int Handle(Exception ex, CliEnvironment environment)

@@ -22,6 +22,7 @@ internal sealed class RevokeCommand(CliEnvironment environment) : ConnectedComma
                 return result;
             }
 
+            Id = SessionIdArgument.Normalize(Id);
             return SessionIds.IsValid(Id)
                 ? ValidationResult.Success()
                 : ValidationResult.Error("<ID> is not a session id (43 base64url characters).");

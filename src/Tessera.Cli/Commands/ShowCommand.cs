@@ -20,7 +20,7 @@ internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand
     internal sealed class Settings : ConnectionSettings
     {
         [CommandArgument(0, "<ID>")]
-        [Description("The session id (43 characters, as list prints it).")]
+        [Description("The session id (43 characters, as list prints it; id:-... for one that starts with '-', which tessera also does for you).")]
         public string Id { get; set; } = string.Empty;
 
         [CommandOption("--values")]
@@ -35,6 +35,7 @@ internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand
                 return result;
             }
 
+            Id = SessionIdArgument.Normalize(Id);
             return SessionIds.IsValid(Id)
                 ? ValidationResult.Success()
                 : ValidationResult.Error("<ID> is not a session id (43 base64url characters).");

@@ -31,6 +31,7 @@ internal sealed class UserRevokeAllCommand(CliEnvironment environment) : Connect
                 return ValidationResult.Error("<USER> must be 1 to 512 characters without control characters.");
             }
 
+            Except = Except is null ? null : SessionIdArgument.Normalize(Except);
             return Except is null || SessionIds.IsValid(Except)
                 ? ValidationResult.Success()
                 : ValidationResult.Error("--except is not a session id (43 base64url characters).");

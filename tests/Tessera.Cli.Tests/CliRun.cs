@@ -1,0 +1,52 @@
+using System.Text;
+using Spectre.Console;
+using Tessera.Cli;
+using Tessera.Cli.Infrastructure;
+
+namespace Tessera.Cli.Tests;
+
+/// <summary>What one in-process run of the CLI printed and returned.</summary>
+/// <param name="ExitCode">The exit code.</param>
+/// <param name="Out">Standard output.</param>
+/// <param name="Error">Standard error.</param>
+public sealed record CliResult(int ExitCode, string Out, string Error)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Out}\n--- stderr\n{Error}";
+}
+
+/// <summary>Runs the CLI in process through its CommandApp, with consoles over string writers.</summary>
+public static class CliRun
+{
+    /// <summary>Runs <c>tessera args</c>.</summary>
+    /// <param name="args">The arguments.</param>
+    /// <param name="variables">Environment variables the run sees (no others).</param>
+    /// <param name="cancellation">The Ctrl+C token.</param>
+    /// <returns>The result.</returns>
+    public static async Task<CliResult> RunAsync(string[] args, IReadOnlyDictionary<string, string>? variables = null, CancellationToken cancellation = default)
+    {
+        var output = new StringWriter(new StringBuilder());
+        var error = new StringWriter(new StringBuilder());
+        var environment = new CliEnvironment(
+            Console(output),
+            Console(error),
+            output,
+            name => variables is not null && variables.TryGetValue(name, out var v) ? v : null,
+            cancellation);
+        var code = await TesseraCli.RunAsync(args, environment);
+        return new CliResult(code, output.ToString(), error.ToString());
+    }
+
+    private static IAnsiConsole Console(TextWriter writer)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = 250;
+        return console;
+    }
+}

@@ -1,0 +1,69 @@
+namespace Tessera.Cli.Tests;
+
+public sealed class RevokeCommandTests(RedisFixture redis)
+{
+    [Fact]
+    public async Task Revoke_Session_DeletesItAndItsIndexEntry()
+    {
+        var prefix = redis.PrefixFor();
+        var store = redis.CreateStore(prefix);
+        var id = await TestSessions.CreateAsync(store, "alice");
+        var other = await TestSessions.CreateAsync(store, "alice");
+
+        var result = await CliRun.RunAsync(["revoke", id, "--redis", redis.Endpoint, "--prefix", prefix]);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains(SessionIds.LogTag(id), result.Out, StringComparison.Ordinal);
+        Assert.False(await redis.Db.KeyExistsAsync(prefix + id));
+        Assert.True(await redis.Db.KeyExistsAsync(prefix + other));
+        Assert.Null(await redis.Db.SortedSetScoreAsync(prefix + "user:alice", id));
+
+        var again = await CliRun.RunAsync(["revoke", id, "--redis", redis.Endpoint, "--prefix", prefix]);
+        Assert.Equal(4, again.ExitCode);
+    }
+
+    [Fact]
+    public async Task UserSessions_ListsTheUsersSessionsOnly()
+    {
+        var prefix = redis.PrefixFor();
+        var store = redis.CreateStore(prefix);
+        var a1 = await TestSessions.CreateAsync(store, "alice");
+        var a2 = await TestSessions.CreateAsync(store, "alice");
+        var b1 = await TestSessions.CreateAsync(store, "bob");
+
+        var json = TestSessions.Json(await CliRun.RunAsync(["user", "sessions", "alice", "--json", "--redis", redis.Endpoint, "--prefix", prefix]));
+        var ids = json.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("id").GetString()).ToList();
+        Assert.Equal(new[] { a1, a2 }.Order(), ids.Order());
+        Assert.Equal("10.0.0.1", json.GetProperty("sessions")[0].GetProperty("clientIp").GetString());
+
+        var table = await CliRun.RunAsync(["user", "sessions", "alice", "--redis", redis.Endpoint, "--prefix", prefix]);
+        Assert.Equal(0, table.ExitCode);
+        Assert.Contains(a1, table.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(b1, table.Out, StringComparison.Ordinal);
+        Assert.Contains("2 session(s)", table.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UserRevokeAll_LogsTheUserOutEverywhereButExcept()
+    {
+        var prefix = redis.PrefixFor();
+        var store = redis.CreateStore(prefix);
+        var keep = await TestSessions.CreateAsync(store, "alice");
+        var gone1 = await TestSessions.CreateAsync(store, "alice");
+        var gone2 = await TestSessions.CreateAsync(store, "alice");
+        var bob = await TestSessions.CreateAsync(store, "bob");
+
+        var json = TestSessions.Json(await CliRun.RunAsync(["user", "revoke-all", "alice", "--except", keep, "--json", "--redis", redis.Endpoint, "--prefix", prefix]));
+        Assert.Equal(2, json.GetProperty("revoked").GetInt32());
+        Assert.True(await redis.Db.KeyExistsAsync(prefix + keep));
+        Assert.False(await redis.Db.KeyExistsAsync(prefix + gone1));
+        Assert.False(await redis.Db.KeyExistsAsync(prefix + gone2));
+        Assert.True(await redis.Db.KeyExistsAsync(prefix + bob));
+
+        var all = await CliRun.RunAsync(["user", "revoke-all", "alice", "--redis", redis.Endpoint, "--prefix", prefix]);
+        Assert.Equal(0, all.ExitCode);
+        Assert.Contains("Revoked 1 session(s)", all.Out, StringComparison.Ordinal);
+        Assert.False(await redis.Db.KeyExistsAsync(prefix + keep));
+        Assert.Equal(0, await redis.Db.SortedSetLengthAsync(prefix + "user:alice"));
+    }
+}
