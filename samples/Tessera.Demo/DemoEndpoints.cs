@@ -52,7 +52,7 @@ internal static class DemoEndpoints
             {
                 notice = new Notice("info", "You are logged out: the session was deleted from Redis at once, for every instance.");
             }
-            else if (ctx.Request.Cookies.ContainsKey(cookieName))
+            else if (ctx.Request.Cookies.TryGetValue(cookieName, out var stale) && SessionIds.IsValid(stale))
             {
                 notice = new Notice("warning", "Your session has ended: Redis no longer holds it. It expired, or it was logged out here or from another device.");
             }
@@ -84,7 +84,7 @@ internal static class DemoEndpoints
             catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException)
             {
                 var status = ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
-                result = PostResult.Refuse(form, "The form could not be read: it is too large or malformed.", status: status);
+                result = PostResult.Refuse(form, $"The form could not be read ({ex.Message.TrimEnd('.')}). Send it from the page.", status: status);
                 await WritePageAsync(ctx, result.Status, notice: null, result.Error);
                 return;
             }

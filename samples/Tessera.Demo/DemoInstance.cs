@@ -39,7 +39,7 @@ internal static class DemoInstance
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = 256 * 1024;
+            k.Limits.MaxRequestBodySize = ProxyServer.MaxRequestBodyBytes;
             k.Listen(IPAddress.Loopback, 0);
         });
         DemoLogging.Configure(builder.Logging, settings.Verbose, info.Name);

@@ -7,6 +7,13 @@ namespace Tessera.Demo;
 /// <summary>The round-robin reverse proxy (YARP) in front of the instances, with no session affinity.</summary>
 internal static class ProxyServer
 {
+    /// <summary>The largest request body the demo takes, at the proxy and at each instance.</summary>
+    public const int MaxRequestBodyBytes = 256 * 1024;
+
+    private const string TooLargePage =
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Request too large</title>" +
+        "<h1>Request too large</h1><p>This demo takes requests of at most 256 KiB. <a href=\"/\">Go back</a> and send a shorter form.</p></html>";
+
     /// <summary>Starts the proxy on <paramref name="port"/>, or on a free port when that one is taken.</summary>
     /// <param name="port">The wanted port; 0 for any.</param>
     /// <param name="instances">The instances, listening.</param>
@@ -42,6 +49,7 @@ internal static class ProxyServer
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
             k.Listen(IPAddress.Loopback, port);
         });
         DemoLogging.Configure(builder.Logging, verbose, "proxy");
@@ -65,6 +73,20 @@ internal static class ProxyServer
         builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
 
         var app = builder.Build();
+
+        // Refuse an oversized body here, with a page that says so, rather than forward part of it.
+        app.Use(static (ctx, next) =>
+        {
+            if (ctx.Request.ContentLength > MaxRequestBodyBytes)
+            {
+                ctx.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                ctx.Response.ContentType = "text/html; charset=utf-8";
+                ctx.Response.Headers.Connection = "close";
+                return ctx.Response.WriteAsync(TooLargePage);
+            }
+
+            return next(ctx);
+        });
         app.MapReverseProxy();
         try
         {

@@ -36,6 +36,7 @@ internal static class PageView
             </nav>
             <main id="main">
             {Notice(m)}
+            {TopError(m, s)}
             <p id="expired-banner" class="notice notice-warning" role="alert" hidden>Redis deleted the session: it was idle too long. Reloading…</p>
             <div class="grid">
             {You(m, s)}
@@ -72,6 +73,24 @@ internal static class PageView
             : Html.Empty;
         var by = n.By is not null ? Html.Of($""" <span class="tag">done by <span id="done-by">{n.By}</span></span>""") : Html.Empty;
         return Html.Of($"""<div id="notice" class="notice notice-{kind}" role="status">{n.Text}{rotation}{by}</div>""");
+    }
+
+    /// <summary>A refusal for a form the page does not show now (logged out meanwhile, say) goes at the top.</summary>
+    private static Html TopError(PageModel m, SessionState? s)
+    {
+        if (m.Error is not { } e)
+        {
+            return Html.Empty;
+        }
+
+        var shown = e.Form switch
+        {
+            "login" => s?.User is null,
+            "logout" or "logout-others" => s?.User is not null,
+            "count" or "ttl" => true,
+            _ => false,
+        };
+        return shown ? Html.Empty : Html.Of($"""<p id="page-error" class="notice notice-error" role="alert">{e.Message}</p>""");
     }
 
     private static Html Error(PageModel m, string form, string id) =>

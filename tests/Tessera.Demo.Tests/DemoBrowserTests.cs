@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Tessera.Demo.Tests;
+
+/// <summary>The demo end to end in headless Chromium, through the round-robin proxy. Screenshots go to TestResults/screenshots.</summary>
+public sealed class DemoBrowserTests(DemoFixture demo, BrowserFixture browser)
+{
+    private static readonly LocatorAssertionsToHaveTextOptions Quick = new() { Timeout = 10_000 };
+
+    [Fact]
+    public async Task Login_RotatesTheId_CounterIsOneSessionOnEveryInstance_LogoutEndsIt()
+    {
+        await using var context = await browser.NewContextAsync("TesseraDemoTest/1.0 (laptop)");
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(demo.Url.ToString());
+        await Expect(page.Locator("#no-session")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "01-new-visitor");
+
+        // An anonymous session first, so the login has an ID to rotate away from.
+        await page.ClickAsync("#count");
+        await Expect(page.Locator("#counter")).ToHaveTextAsync("1", Quick);
+        var anonymousId = await page.Locator("#session-id").InnerTextAsync();
+
+        var user = Unique("ada");
+        await page.FillAsync("#username", user);
+        await page.ClickAsync("#login");
+        await Expect(page.Locator("#user")).ToHaveTextAsync(user, Quick);
+        var oldId = await page.Locator("#old-id").InnerTextAsync();
+        var newId = await page.Locator("#new-id").InnerTextAsync();
+        Assert.Equal(anonymousId, oldId);
+        Assert.NotEqual(oldId, newId);
+        Assert.Equal(newId, await page.Locator("#session-id").InnerTextAsync());
+        await Expect(page.Locator("#counter")).ToHaveTextAsync("1", Quick); // carried over by the rotation
+        await BrowserFixture.ScreenshotAsync(page, "02-logged-in-id-rotated");
+
+        var incrementedBy = new HashSet<string>(StringComparer.Ordinal);
+        var servedBy = new HashSet<string>(StringComparer.Ordinal);
+        for (var expected = 2; expected <= 7; expected++)
+        {
+            await page.ClickAsync("#count");
+            await Expect(page.Locator("#counter")).ToHaveTextAsync(expected.ToString(CultureInfo.InvariantCulture), Quick);
+            incrementedBy.Add(await page.Locator("#done-by").InnerTextAsync());
+            servedBy.Add((await page.Locator("#served-by").GetAttributeAsync("data-instance"))!);
+        }
+
+        Assert.True(incrementedBy.Count >= 2, $"The increments were all done by {string.Join(", ", incrementedBy)}; round robin should spread them.");
+        Assert.True(servedBy.Count >= 2, $"The pages were all served by {string.Join(", ", servedBy)}.");
+        await BrowserFixture.ScreenshotAsync(page, "03-counter-across-instances");
+
+        // Every instance, asked directly with the browser's cookie, sees the same session.
+        foreach (var instance in demo.Host.Instances)
+        {
+            var response = await context.APIRequest.GetAsync(new Uri(instance.Url, "api/session").ToString());
+            Assert.True(response.Ok, $"{instance.Name}: {response.Status}");
+            var json = await response.JsonAsync();
+            Assert.Equal(instance.Name, json!.Value.GetProperty("instance").GetString());
+            var session = json.Value.GetProperty("session");
+            Assert.Equal(user, session.GetProperty("user").GetString());
+            Assert.Equal(7, session.GetProperty("counter").GetInt64());
+        }
+
+        await page.ClickAsync("#logout");
+        await Expect(page.Locator("#notice")).ToContainTextAsync("logged out", new() { Timeout = 10_000 });
+        await Expect(page.Locator("#no-session")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "04-logged-out");
+        var after = await (await context.APIRequest.GetAsync(new Uri(demo.Url, "api/session").ToString())).JsonAsync();
+        Assert.Equal(JsonValueKind.Null, after!.Value.GetProperty("session").ValueKind);
+    }
+
+    [Fact]
+    public async Task ShortIdleTimeout_RedisExpiresTheSession_AndThePageShowsItLoggedOut()
+    {
+        await using var context = await browser.NewContextAsync("TesseraDemoTest/1.0 (tablet)");
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(demo.Url.ToString());
+        var user = Unique("tess");
+        await page.FillAsync("#username", user);
+        await page.ClickAsync("#login");
+        await Expect(page.Locator("#user")).ToHaveTextAsync(user, Quick);
+
+        await page.FillAsync("#idle", "5");
+        await page.ClickAsync("#set-ttl");
+        await Expect(page.Locator("#idle-timeout")).ToHaveTextAsync("5 s", Quick);
+        await Expect(page.Locator("#notice")).ToContainTextAsync("Idle timeout set to 5 s");
+        var clock = Stopwatch.StartNew();
+        await BrowserFixture.ScreenshotAsync(page, "05-idle-timeout-5s-counting-down");
+
+        // No request touches the session now; the countdown only reads PTTL. Redis deletes the key,
+        // the page notices and reloads as logged out.
+        await Expect(page.Locator("#expired-banner")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await BrowserFixture.ScreenshotAsync(page, "06-expired-banner");
+        await Expect(page.Locator("#notice")).ToContainTextAsync("Your session has ended", new() { Timeout = 20_000 });
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(3), $"The session ended after only {clock.Elapsed}; the idle timeout was 5 s.");
+        await Expect(page.Locator("#no-session")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "07-expired-logged-out");
+    }
+
+    [Fact]
+    public async Task SecondBrowser_SeesBothDevices_AndLogsTheFirstOut()
+    {
+        var user = Unique("grace");
+        await using var laptop = await browser.NewContextAsync("TesseraDemoTest/1.0 (laptop)");
+        await using var phone = await browser.NewContextAsync("TesseraDemoTest/1.0 (phone)");
+        var first = await laptop.NewPageAsync();
+        var second = await phone.NewPageAsync();
+        foreach (var page in new[] { first, second })
+        {
+            await page.GotoAsync(demo.Url.ToString());
+            await page.FillAsync("#username", user);
+            await page.ClickAsync("#login");
+            await Expect(page.Locator("#user")).ToHaveTextAsync(user, Quick);
+        }
+
+        await Expect(second.Locator("#device-count")).ToHaveTextAsync("2", Quick);
+        await Expect(second.Locator("#devices")).ToContainTextAsync("(laptop)");
+        await Expect(second.Locator("#devices")).ToContainTextAsync("(phone)");
+        await BrowserFixture.ScreenshotAsync(second, "08-two-devices");
+        await first.ReloadAsync();
+        await Expect(first.Locator("#device-count")).ToHaveTextAsync("2", Quick);
+
+        await second.ClickAsync("#logout-others");
+        await Expect(second.Locator("#notice")).ToContainTextAsync("Logged out 1 other device.", new() { Timeout = 10_000 });
+        await Expect(second.Locator("#device-count")).ToHaveTextAsync("1", Quick);
+        await BrowserFixture.ScreenshotAsync(second, "09-logged-out-other-devices");
+
+        await first.ReloadAsync();
+        await Expect(first.Locator("#notice")).ToContainTextAsync("Your session has ended", new() { Timeout = 10_000 });
+        await Expect(first.Locator("#no-session")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(first, "10-first-device-logged-out");
+
+        await second.ReloadAsync();
+        await Expect(second.Locator("#user")).ToHaveTextAsync(user, Quick);
+    }
+
+    [Fact]
+    public async Task BadInput_IsRefusedOnThePage_WithTheFormShownAgain_AndNoScriptRuns()
+    {
+        await using var context = await browser.NewContextAsync("TesseraDemoTest/1.0 (bad input)");
+        var page = await context.NewPageAsync();
+        var dialogs = 0;
+        page.Dialog += (_, dialog) =>
+        {
+            dialogs++;
+            _ = dialog.DismissAsync();
+        };
+        await page.GotoAsync(demo.Url.ToString());
+
+        const string Script = "<script>alert(1)</script>";
+        await page.FillAsync("#username", Script);
+        var refused = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#login"), r => r.Url.EndsWith("/login", StringComparison.Ordinal));
+        Assert.Equal(400, refused.Status);
+        await Expect(page.Locator("#login-error")).ToContainTextAsync("may contain only letters, digits");
+        await Expect(page.Locator("#username")).ToHaveValueAsync(Script);
+        await Expect(page.Locator("#username")).ToHaveAttributeAsync("aria-invalid", "true");
+        await BrowserFixture.ScreenshotAsync(page, "11-bad-username");
+
+        var user = Unique("eve");
+        await page.FillAsync("#username", user);
+        await page.ClickAsync("#login");
+        await Expect(page.Locator("#user")).ToHaveTextAsync(user, Quick);
+        await page.FillAsync("#idle", "-5");
+        refused = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#set-ttl"), r => r.Url.EndsWith("/ttl", StringComparison.Ordinal));
+        Assert.Equal(400, refused.Status);
+        await Expect(page.Locator("#ttl-error")).ToContainTextAsync("at least 5 seconds");
+        await Expect(page.Locator("#idle")).ToHaveValueAsync("-5");
+        await BrowserFixture.ScreenshotAsync(page, "12-bad-ttl");
+        Assert.Equal(0, dialogs);
+    }
+
+    private static string Unique(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..6]}";
+}
