@@ -69,6 +69,18 @@ public sealed class RedisClusterTopology : IDisposable
                     () => $"{RespClient.TryCommand(node.Port, "CLUSTER", "INFO")}\n{node.Output}");
             }
 
+            // Every replica follows its master and is in sync, so clients see the roles they will keep.
+            Poll.Until(
+                () =>
+                {
+                    var described = topology.Describe();
+                    return described.Count(n => n.IsMaster && n.Slots.Count > 0) == masters
+                        && described.Count(n => !n.IsMaster) == masters * replicasPerMaster
+                        && described.Where(n => !n.IsMaster).All(n => RespClient.InfoField(RespClient.TryCommand(n.Port, "INFO", "replication"), "master_link_status") == "up");
+                },
+                ReadyTimeout,
+                "every replica is in sync with its master",
+                () => string.Join("\n", topology.Describe()));
             topology.StartDuration = clock.Elapsed;
             return topology;
         }

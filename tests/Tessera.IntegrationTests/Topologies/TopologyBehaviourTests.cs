@@ -5,6 +5,15 @@ public sealed class SentinelSessionStoreTests(SentinelFixture server) : SessionS
 
 public sealed class SentinelSessionPipelineTests(SentinelFixture server) : SessionPipelineBehaviour(server);
 
+public sealed class SentinelLifecycleTests(SentinelFixture server) : LifecycleBehaviour(server);
+
+public sealed class SentinelEncryptionTests(SentinelFixture server) : EncryptionBehaviour(server);
+
 public sealed class ClusterSessionStoreTests(ClusterFixture server) : SessionStoreBehaviour(server);
 
 public sealed class ClusterSessionPipelineTests(ClusterFixture server) : SessionPipelineBehaviour(server);
+
+// Rotation (old and new key in different slots) and the user index (its own key) on real slots.
+public sealed class ClusterLifecycleTests(ClusterFixture server) : LifecycleBehaviour(server);
+
+public sealed class ClusterEncryptionTests(ClusterFixture server) : EncryptionBehaviour(server);
