@@ -365,6 +365,12 @@ public sealed partial class RedisSessionStore
         }
     }
 
+    /// <summary>For the benchmarks: decodes a load reply.</summary>
+    internal LoadResult ParseLoadForBenchmark(string id, RedisResult reply) => ParseLoad(id, reply);
+
+    /// <summary>For the benchmarks: encodes a commit's arguments.</summary>
+    internal RedisValue[] BuildCommitArgsForBenchmark(string id, SessionChanges changes) => BuildCommitArgs(id, changes, null);
+
     private LoadResult ParseLoad(string id, RedisResult reply)
     {
         var parts = (RedisResult[])reply!;
