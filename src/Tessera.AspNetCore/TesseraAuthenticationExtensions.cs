@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Tessera.AspNetCore;
+
+namespace Tessera;
+
+/// <summary>Ties cookie authentication to Tessera.</summary>
+public static class TesseraAuthenticationExtensions
+{
+    /// <summary>
+    /// Keeps cookie-authentication tickets in Redis (<see cref="TesseraTicketStore"/>), so logins are
+    /// revocable server-side, and, when <paramref name="rotateSessionOnSignIn"/> is set, binds the
+    /// request's Tessera session to the user and rotates its id whenever a cookie sign-in happens.
+    /// Call after <c>AddTessera()</c>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="rotateSessionOnSignIn">Whether sign-in rotates the session id and binds it to the user.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    public static IServiceCollection AddTesseraTicketStore(this IServiceCollection services, bool rotateSessionOnSignIn = true)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton<TesseraTicketStore>();
+        services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, TesseraTicketStoreSetup>();
+        if (rotateSessionOnSignIn)
+        {
+            services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, RotateOnSignInSetup>();
+        }
+
+        return services;
+    }
+
+    private sealed class RotateOnSignInSetup : IPostConfigureOptions<CookieAuthenticationOptions>
+    {
+        public void PostConfigure(string? name, CookieAuthenticationOptions options)
+        {
+            options.Events ??= new CookieAuthenticationEvents();
+            var previous = options.Events.OnSigningIn;
+            options.Events.OnSigningIn = async context =>
+            {
+                await previous(context).ConfigureAwait(false);
+                var user = context.Principal?.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value ?? context.Principal?.Identity?.Name;
+                if (!string.IsNullOrEmpty(user) && context.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.ISessionFeature>()?.Session is ITesseraSession session)
+                {
+                    await session.SignInAsync(user, context.HttpContext.RequestAborted).ConfigureAwait(false);
+                }
+            };
+        }
+    }
+}

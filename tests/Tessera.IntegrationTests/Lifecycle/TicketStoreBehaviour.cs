@@ -1,0 +1,75 @@
+using System.Net;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Tessera.IntegrationTests;
+
+/// <summary>Cookie authentication with tickets in Redis: revocable logins, and session rotation on sign-in.</summary>
+public abstract class TicketStoreBehaviour(ServerFixture server)
+{
+    protected ServerFixture Server { get; } = server;
+
+    private Task<TestApp> StartAsync() => TestApp.StartAsync(
+        Server.Endpoint,
+        Server.PrefixFor(),
+        services: s =>
+        {
+            s.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
+            s.AddTesseraTicketStore();
+        },
+        map: app =>
+        {
+            app.MapPost("/auth/login", async (HttpContext ctx, string user) =>
+            {
+                var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, user), new Claim(ClaimTypes.Name, user)], CookieAuthenticationDefaults.AuthenticationScheme);
+                await ctx.SignInAsync(new ClaimsPrincipal(identity));
+                return Results.Text("ok");
+            });
+            app.MapGet("/auth/me", async (HttpContext ctx) =>
+            {
+                var result = await ctx.AuthenticateAsync();
+                return result.Succeeded ? Results.Text(result.Principal!.Identity!.Name!) : Results.Text("anonymous", statusCode: 401);
+            });
+        });
+
+    [Fact]
+    public async Task Login_IsStoredServerSide_AndRevokingTheUserEndsIt()
+    {
+        await using var app = await StartAsync();
+        using var client = app.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/auth/login?user=margaret")).Status);
+        var authCookie = client.Cookie(".AspNetCore.Cookies")!;
+        Assert.True(authCookie.Length < 400, "the auth cookie carries only a reference");
+        Assert.Equal((HttpStatusCode.OK, "margaret"), await client.GetTextAsync("/auth/me"));
+
+        var logins = await app.Store.GetUserSessionsAsync("margaret");
+        Assert.NotEmpty(logins);
+        Assert.True(await app.Store.RevokeUserSessionsAsync("margaret") >= 1);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetTextAsync("/auth/me")).Status);
+    }
+
+    [Fact]
+    public async Task CookieSignIn_RotatesTheSessionId_AndBindsItToTheUser()
+    {
+        await using var app = await StartAsync();
+        using var client = app.CreateClient();
+        await client.PostTextAsync("/set?k=cart&v=book");
+        var anonymous = client.Cookie(".Tessera")!;
+        await client.PostTextAsync("/auth/login?user=katherine");
+        var signedIn = client.Cookie(".Tessera")!;
+        Assert.NotEqual(anonymous, signedIn);
+        Assert.Equal((HttpStatusCode.OK, "book"), await client.GetTextAsync("/get?k=cart"));
+        Assert.Contains(await app.Store.GetUserSessionsAsync("katherine"), s => s.Id == signedIn);
+        using var old = app.CreateClient();
+        old.SetCookie(".Tessera", anonymous);
+        Assert.Equal(HttpStatusCode.NotFound, (await old.GetTextAsync("/get?k=cart")).Status);
+    }
+}
+
+public sealed class RedisTicketStoreTests(RedisFixture server) : TicketStoreBehaviour(server);
+
+public sealed class GarnetTicketStoreTests(GarnetFixture server) : TicketStoreBehaviour(server);
