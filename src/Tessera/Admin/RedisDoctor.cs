@@ -11,6 +11,7 @@ namespace Tessera.Admin;
 /// replication, Sentinel and Cluster health, round-trip latency and version. Each finding has a
 /// severity and a one-line fix. A refused <c>CONFIG GET</c> (ACL, managed services, Garnet) is itself a
 /// finding; the checks that need it fall back to <c>INFO</c> or are skipped, never crash.
+/// The multiplexer must be configured with <c>allowAdmin=true</c> (StackExchange.Redis refuses INFO and CONFIG otherwise).
 /// </summary>
 public sealed class RedisDoctor
 {
@@ -284,6 +285,9 @@ public sealed class RedisDoctor
         {
             case true when loopbackOnly == true:
                 add("auth", FindingSeverity.Warning, $"The default user needs no password; only this host can connect ({where}).", "Set a password before binding beyond loopback: ACL SETUSER default on >PASSWORD (or requirepass), then add password= to the connection string.");
+                break;
+            case true when loopbackOnly is null:
+                add("auth", FindingSeverity.Warning, $"The default user needs no password, and whether Redis listens beyond loopback is unknown ({where}).", "ACL SETUSER default on >PASSWORD (or requirepass PASSWORD); CONFIG REWRITE");
                 break;
             case true:
                 add("auth", FindingSeverity.Error, $"The default user needs no password and Redis listens beyond loopback ({where}): anyone who reaches the port can read and steal every session.", "ACL SETUSER default on >PASSWORD (or requirepass PASSWORD), or bind 127.0.0.1; CONFIG REWRITE");

@@ -9,6 +9,7 @@ namespace Tessera.Admin;
 /// The operator's view of the sessions: statistics, filtered listings, one session in detail, and
 /// the cleanup of sessions without a TTL. Everything walks the keyspace with <see cref="SessionKeyspace"/>
 /// (<c>SCAN</c>, paced), so it is safe on a large production keyspace. Shared by the CLI and the dashboard.
+/// <c>INFO</c> and <c>MEMORY USAGE</c> need a multiplexer configured with <c>allowAdmin=true</c>.
 /// </summary>
 public sealed class SessionAdmin
 {
