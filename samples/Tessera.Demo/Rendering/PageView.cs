@@ -207,7 +207,7 @@ internal static class PageView
         return Html.Of($"""
             <section class="card" aria-labelledby="h-ttl">
               <h2 id="h-ttl">Idle timeout</h2>
-              <p>Redis deletes this session in</p>
+              <p>Time to live in Redis (<code>PTTL</code>):</p>
               <p class="ttl"><span id="ttl" data-ttl-ms="{s.Stored.TtlMs}" data-idle-ms="{idleMs}">{ttlText}</span></p>
               <progress id="ttl-bar" max="1" value="{(idleMs > 0 && s.Stored.TtlMs > 0 ? Math.Min(1.0, s.Stored.TtlMs / (double)idleMs) : 0):0.000}" aria-label="Idle time left"></progress>
               {facts}

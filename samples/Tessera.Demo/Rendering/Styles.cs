@@ -23,7 +23,6 @@ internal static class Styles
         nav.instances { padding:.6rem 1.5rem; background:#fff; border-bottom:1px solid var(--line); display:flex; flex-wrap:wrap; gap:.75rem; align-items:center; }
         nav.instances ol { list-style:none; display:flex; gap:.5rem; margin:0; padding:0; flex-wrap:wrap; }
         nav.instances li[aria-current] .inst { outline:3px solid #f2b705; outline-offset:2px; }
-        nav.instances li:not([aria-current]) .inst { opacity:.75; }
         nav.instances p { margin:0; color:var(--muted); font-size:.95rem; }
         main { max-width:1180px; margin:0 auto; padding:1.25rem 1.5rem 2rem; }
         .notice { padding:.75rem 1rem; border-radius:8px; margin:0 0 1rem; border:1px solid transparent; }
