@@ -11,7 +11,14 @@ public sealed class RedisInfo
     /// <param name="text">The raw reply.</param>
     public RedisInfo(string? text)
     {
-        foreach (var raw in (text ?? string.Empty).Split('\n'))
+        // Over RESP3, CLUSTER INFO and friends are verbatim strings: "txt:" then the text.
+        text ??= string.Empty;
+        if (text.StartsWith("txt:", StringComparison.Ordinal))
+        {
+            text = text[4..];
+        }
+
+        foreach (var raw in text.Split('\n'))
         {
             var line = raw.TrimEnd('\r');
             if (line.Length == 0 || line[0] == '#')
