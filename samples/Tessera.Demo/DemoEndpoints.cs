@@ -21,16 +21,40 @@ internal static class DemoEndpoints
     /// <param name="app">The app.</param>
     public static void Map(WebApplication app)
     {
-        app.MapGet("/", PageAsync);
-        app.MapPost("/login", static ctx => PostAsync(ctx, "login", LoginAsync));
-        app.MapPost("/count", static ctx => PostAsync(ctx, "count", CountAsync));
-        app.MapPost("/ttl", static ctx => PostAsync(ctx, "ttl", SetTtlAsync));
-        app.MapPost("/logout", static ctx => PostAsync(ctx, "logout", LogoutAsync));
-        app.MapPost("/logout-others", static ctx => PostAsync(ctx, "logout-others", LogoutOthersAsync));
+        app.MapGet("/", HtmlPage(PageAsync));
+        app.MapPost("/login", HtmlPage(static ctx => PostAsync(ctx, "login", LoginAsync)));
+        app.MapPost("/count", HtmlPage(static ctx => PostAsync(ctx, "count", CountAsync)));
+        app.MapPost("/ttl", HtmlPage(static ctx => PostAsync(ctx, "ttl", SetTtlAsync)));
+        app.MapPost("/logout", HtmlPage(static ctx => PostAsync(ctx, "logout", LogoutAsync)));
+        app.MapPost("/logout-others", HtmlPage(static ctx => PostAsync(ctx, "logout-others", LogoutOthersAsync)));
         app.MapGet("/api/session", ApiSessionAsync);
         app.MapGet("/api/ttl", ApiTtlAsync);
         app.MapHealthChecks("/healthz");
     }
+
+    /// <summary>A page endpoint that answers an unreachable Redis with a page (503) rather than problem JSON.</summary>
+    private static RequestDelegate HtmlPage(RequestDelegate handler) => async ctx =>
+    {
+        try
+        {
+            await handler(ctx);
+        }
+        catch (TesseraUnavailableException) when (!ctx.Response.HasStarted)
+        {
+            ctx.Response.Clear();
+            ctx.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            ctx.Response.Headers.RetryAfter = "1";
+            ctx.Response.Headers.CacheControl = "no-store";
+            ctx.Response.ContentType = "text/html; charset=utf-8";
+            var page = Html.Of($"""
+                <!doctype html><html lang="en"><meta charset="utf-8"><title>Session store unavailable</title>
+                <h1>The session store is not answering</h1>
+                <p>{Instance(ctx).Label} could not reach Redis in time. Nothing was lost on this side: reload in a moment, and the page works again as soon as Redis is back.</p>
+                <p><a href="/">Reload</a></p></html>
+                """);
+            await ctx.Response.WriteAsync(page.Value);
+        }
+    };
 
     private static async Task PageAsync(HttpContext ctx)
     {

@@ -73,7 +73,7 @@ public sealed class DemoHost : IAsyncDisposable
             _apps.Add(await DemoInstance.StartAsync(info, instances, Settings, Redis, cancellationToken));
         }
 
-        var (proxy, port) = await ProxyServer.StartAsync(Settings.Port, instances, Settings.Verbose, log, cancellationToken);
+        var (proxy, port) = await ProxyServer.StartAsync(Settings.Port, instances, Settings, log, cancellationToken);
         _proxy = proxy;
         Url = new Uri($"http://127.0.0.1:{port}/");
     }

@@ -42,7 +42,7 @@ internal static class DemoInstance
             k.Limits.MaxRequestBodySize = ProxyServer.MaxRequestBodyBytes;
             k.Listen(IPAddress.Loopback, 0);
         });
-        DemoLogging.Configure(builder.Logging, settings.Verbose, info.Name);
+        DemoLogging.Configure(builder.Logging, settings, info.Name);
 
         builder.Services.AddSingleton(info);
         builder.Services.AddSingleton(all);

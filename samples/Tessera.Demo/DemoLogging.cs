@@ -3,9 +3,15 @@ namespace Tessera.Demo;
 /// <summary>Console logging for the demo's hosts: quiet by default (warnings), every request with --verbose.</summary>
 internal static class DemoLogging
 {
-    public static void Configure(ILoggingBuilder logging, bool verbose, string name)
+    public static void Configure(ILoggingBuilder logging, DemoSettings settings, string name)
     {
+        var verbose = settings.Verbose;
         logging.ClearProviders();
+        if (settings.Quiet)
+        {
+            return;
+        }
+
         logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;

@@ -29,6 +29,9 @@ public sealed record DemoSettings
     /// <summary>Whether each instance logs requests and warnings to the console.</summary>
     public bool Verbose { get; init; }
 
+    /// <summary>Whether the hosts log nothing at all (for tests that start the demo in their own process).</summary>
+    public bool Quiet { get; init; }
+
     /// <summary>The usage text.</summary>
     public static string Usage { get; } = """
         Tessera demo: three app instances behind a round-robin proxy, sharing sessions through Redis.

@@ -17,26 +17,26 @@ internal static class ProxyServer
     /// <summary>Starts the proxy on <paramref name="port"/>, or on a free port when that one is taken.</summary>
     /// <param name="port">The wanted port; 0 for any.</param>
     /// <param name="instances">The instances, listening.</param>
-    /// <param name="verbose">Whether to log each request.</param>
+    /// <param name="settings">The demo settings (logging).</param>
     /// <param name="log">Where to say that the port was taken.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running proxy and its port.</returns>
     public static async Task<(WebApplication App, int Port)> StartAsync(
-        int port, IReadOnlyList<InstanceInfo> instances, bool verbose, TextWriter log, CancellationToken cancellationToken)
+        int port, IReadOnlyList<InstanceInfo> instances, DemoSettings settings, TextWriter log, CancellationToken cancellationToken)
     {
         try
         {
-            return await StartOnAsync(port, instances, verbose, cancellationToken);
+            return await StartOnAsync(port, instances, settings, cancellationToken);
         }
         catch (IOException ex) when (port != 0)
         {
             await log.WriteLineAsync($"Port {port} is taken ({ex.Message}); using a free port instead.");
-            return await StartOnAsync(0, instances, verbose, cancellationToken);
+            return await StartOnAsync(0, instances, settings, cancellationToken);
         }
     }
 
     private static async Task<(WebApplication App, int Port)> StartOnAsync(
-        int port, IReadOnlyList<InstanceInfo> instances, bool verbose, CancellationToken cancellationToken)
+        int port, IReadOnlyList<InstanceInfo> instances, DemoSettings settings, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -52,8 +52,8 @@ internal static class ProxyServer
             k.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
             k.Listen(IPAddress.Loopback, port);
         });
-        DemoLogging.Configure(builder.Logging, verbose, "proxy");
-        builder.Logging.AddFilter("Yarp", verbose ? LogLevel.Information : LogLevel.Warning);
+        DemoLogging.Configure(builder.Logging, settings, "proxy");
+        builder.Logging.AddFilter("Yarp", settings.Verbose ? LogLevel.Information : LogLevel.Warning);
 
         RouteConfig[] routes =
         [

@@ -11,10 +11,10 @@ namespace Tessera.Demo.Tests;
 public sealed partial class DemoHostTests
 {
     [Fact]
-    public async Task StartAsync_WithRealRedisServer_SessionIsSharedByTheInstances()
+    public async Task StartAsync_WithRealRedisServer_SessionIsSharedByTheInstances_AndRedisDownIs503NotAnError()
     {
         using var redis = RedisServerProcess.Start();
-        await using var host = await DemoHost.StartAsync(new DemoSettings { Redis = redis.Endpoint, Port = 0, Instances = 2 });
+        await using var host = await DemoHost.StartAsync(new DemoSettings { Redis = redis.Endpoint, Port = 0, Instances = 2, Quiet = true });
         Assert.False(host.EmbeddedRedis);
         using var client = new DemoClient(host.Url);
         var user = "redis-" + Guid.NewGuid().ToString("N")[..6];
@@ -35,6 +35,20 @@ public sealed partial class DemoHostTests
             Assert.Equal(user, json.GetProperty("session").GetProperty("user").GetString());
             Assert.Equal(1, json.GetProperty("session").GetProperty("counter").GetInt64());
         }
+
+        // Redis goes away: the page says so with a 503, never a 500 or a hang.
+        redis.Dispose();
+        foreach (var path in new[] { "/", "/api/ttl", "/api/session" })
+        {
+            var clock = Stopwatch.StartNew();
+            using var down = await client.Http.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"{path} took {clock.Elapsed}.");
+            if (path == "/")
+            {
+                Assert.Contains("The session store is not answering", await down.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+        }
     }
 
     [Fact]
@@ -42,7 +56,7 @@ public sealed partial class DemoHostTests
     {
         var port = FreePort.Get();
         var ex = await Assert.ThrowsAsync<DemoStartException>(() =>
-            DemoHost.StartAsync(new DemoSettings { Redis = $"127.0.0.1:{port}", Port = 0 }));
+            DemoHost.StartAsync(new DemoSettings { Redis = $"127.0.0.1:{port}", Port = 0, Quiet = true }));
         Assert.Contains($"Cannot reach Redis at 127.0.0.1:{port}", ex.Message, StringComparison.Ordinal);
         Assert.Contains("leave out --redis", ex.Message, StringComparison.Ordinal);
     }
@@ -81,7 +95,8 @@ public sealed partial class DemoHostTests
             Assert.Equal(HttpStatusCode.OK, page.StatusCode);
             Assert.Contains("Tessera demo", body, StringComparison.Ordinal);
 
-            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            // What a service manager does to stop it (the shell's own kill: no procps needed).
+            using (var kill = Process.Start("/bin/sh", ["-c", "kill -TERM " + process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync();
             }

@@ -21,7 +21,7 @@ public sealed class DemoFixture : IAsyncLifetime
 
     /// <inheritdoc/>
     public async ValueTask InitializeAsync() =>
-        _host = await DemoHost.StartAsync(new DemoSettings { Port = 0 });
+        _host = await DemoHost.StartAsync(new DemoSettings { Port = 0, Quiet = true });
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
