@@ -171,6 +171,11 @@ public sealed class SessionKeyspace
     {
         ArgumentNullException.ThrowIfNull(keys);
         var db = Database;
+        if (!memoryUsage && !IsCluster && keys.Count > 1)
+        {
+            return await ReadInOneScriptAsync(db, keys, cancellationToken).ConfigureAwait(false);
+        }
+
         var pending = new (Task<RedisValue[]> Fields, Task<RedisResult> Ttl, Task<RedisResult>? Memory)?[keys.Count];
         for (var n = 0; n < keys.Count; n++)
         {
@@ -227,6 +232,53 @@ public sealed class SessionKeyspace
         return result[0];
     }
 
+    private bool IsCluster => Multiplexer.GetServers().Any(static s => s.ServerType == ServerType.Cluster);
+
+    private async Task<IReadOnlyList<SessionSummary>> ReadInOneScriptAsync(IDatabase db, IReadOnlyList<RedisKey> keys, CancellationToken cancellationToken)
+    {
+        var summaries = new SessionSummary[keys.Count];
+        var candidates = new List<int>(keys.Count);
+        for (var n = 0; n < keys.Count; n++)
+        {
+            string key = keys[n]!;
+            if (ClassifyName(key) == SessionKeyKind.Session)
+            {
+                candidates.Add(n);
+            }
+            else
+            {
+                summaries[n] = new SessionSummary { Key = key, Kind = ClassifyName(key) };
+            }
+        }
+
+        if (candidates.Count == 0)
+        {
+            return summaries;
+        }
+
+        var reply = await db.ScriptEvaluateAsync(AdminScripts.ReadMetadata, [.. candidates.Select(n => keys[n])])
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        var rows = (RedisResult[])reply!;
+        for (var c = 0; c < candidates.Count; c++)
+        {
+            var n = candidates[c];
+            string key = keys[n]!;
+            var row = (RedisResult[])rows[c]!;
+            var ttl = (long)row[0];
+            if (row[1].Resp2Type != ResultType.Array)
+            {
+                summaries[n] = ttl == -2
+                    ? new SessionSummary { Key = key, Id = key[Prefix.Length..], Kind = SessionKeyKind.Gone }
+                    : new SessionSummary { Key = key, Id = key[Prefix.Length..], Kind = SessionKeyKind.Foreign, Ttl = ttl >= 0 ? TimeSpan.FromMilliseconds(ttl) : null };
+                continue;
+            }
+
+            summaries[n] = Summarize(key, (RedisValue[])row[1]!, ttl, null);
+        }
+
+        return summaries;
+    }
+
     private SessionSummary Summarize(string key, Task<RedisValue[]> fields, Task<RedisResult> ttl, Task<RedisResult>? memory)
     {
         var id = key[Prefix.Length..];
@@ -235,9 +287,13 @@ public sealed class SessionKeyspace
             return new SessionSummary { Key = key, Id = id, Kind = SessionKeyKind.Foreign, Ttl = TtlOf(ttl) };
         }
 
-        var f = fields.Result;
-        var pttl = ttl.IsCompletedSuccessfully ? (long)ttl.Result : -2;
         long? usage = memory is { IsCompletedSuccessfully: true } m && !m.Result.IsNull ? (long)m.Result : null;
+        return Summarize(key, fields.Result, ttl.IsCompletedSuccessfully ? (long)ttl.Result : -2, usage);
+    }
+
+    private SessionSummary Summarize(string key, RedisValue[] f, long pttl, long? usage)
+    {
+        var id = key[Prefix.Length..];
         if (pttl == -2)
         {
             return new SessionSummary { Key = key, Id = id, Kind = SessionKeyKind.Gone };
