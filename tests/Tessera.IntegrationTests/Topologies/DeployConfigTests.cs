@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Tessera.TestUtils;
@@ -122,6 +123,75 @@ public sealed class DeployConfigTests
         Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek"));
         var log = (object?[])Admin(master, "ACL", "LOG")!;
         Assert.True(log.Length == 0, "refused commands: " + Describe(log));
+    }
+
+    [Fact]
+    public async Task ClusterScript_CreatesSixNodes_OnTheShippedConfig_AndTheAppRunsThroughItsAclUser()
+    {
+        var ports = Enumerable.Range(0, 6).Select(_ => FreePort.Get(10000)).ToArray();
+        var dir = Path.Combine(Path.GetTempPath(), "tessera-tests", $"cluster-script-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var script = Path.Combine(Deploy, "cluster", "create-cluster.sh");
+        try
+        {
+            Script(script, "start", ports, dir);
+            var secrets = File.ReadAllLines(Path.Combine(dir, "passwords.env"))
+                .Select(l => l.Split('=', 2))
+                .ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+            foreach (var port in ports)
+            {
+                var info = RespClient.Command(port, TimeSpan.FromSeconds(5), [secrets["PASSWORD"]], "CLUSTER", "INFO");
+                Assert.Equal("ok", RespClient.InfoField(info, "cluster_state"));
+            }
+
+            var nodes = string.Join(",", ports.Select(p => $"127.0.0.1:{p}"));
+            await using (var app = await TestApp.StartAsync($"{nodes},user=tessera-app,password={secrets["APP_PASSWORD"]},tiebreaker=,$CONFIG=", "session:"))
+            {
+                using var phone = app.CreateClient();
+                using var laptop = app.CreateClient();
+                Assert.Equal((HttpStatusCode.OK, "signed in"), await phone.PostTextAsync("/signin?user=ada"));
+                Assert.Equal((HttpStatusCode.OK, "1"), await phone.GetTextAsync("/view"));
+                Assert.Equal((HttpStatusCode.OK, "signed in"), await laptop.PostTextAsync("/signin?user=ada"));
+                Assert.Equal(HttpStatusCode.OK, (await laptop.GetTextAsync("/devices")).Status);
+                Assert.Equal(HttpStatusCode.OK, (await laptop.PostTextAsync("/logout-others")).Status);
+                Assert.Equal(HttpStatusCode.Unauthorized, (await phone.GetTextAsync("/peek")).Status);
+                Assert.Equal((HttpStatusCode.OK, "ada"), await laptop.GetTextAsync("/peek"));
+            }
+
+            // No node refused the app anything.
+            foreach (var port in ports)
+            {
+                var log = (object?[])RespClient.Command(port, TimeSpan.FromSeconds(5), [secrets["PASSWORD"]], "ACL", "LOG")!;
+                Assert.True(log.Length == 0, $"{port} refused: {Describe(log)}");
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Script(script, "stop", ports, dir);
+            }
+        }
+
+        Poll.Until(() => ports.All(FreePort.IsFree), TimeSpan.FromSeconds(10), "the script stopped every node");
+    }
+
+    private static void Script(string script, string verb, int[] ports, string dir)
+    {
+        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(script);
+        psi.ArgumentList.Add(verb);
+        psi.Environment["PORTS"] = string.Join(' ', ports);
+        psi.Environment["DIR"] = dir;
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(120)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{script} {verb} did not finish within 120 s");
+        }
+
+        Assert.True(process.ExitCode == 0, $"{script} {verb} exited with {process.ExitCode}:\n{stdout.Result}\n{stderr.Result}");
     }
 
     private static RedisServerProcess StartWithDeployConfig()
