@@ -71,7 +71,8 @@ internal static class DemoEndpoints
         }
         else
         {
-            var cookieName = ctx.RequestServices.GetRequiredService<IOptions<TesseraSessionOptions>>().Value.Cookie.Name!;
+            var cookie = ctx.RequestServices.GetRequiredService<IOptions<TesseraSessionOptions>>().Value.Cookie;
+            var cookieName = cookie.Name!;
             if (ctx.Request.Query["m"] == "bye")
             {
                 notice = new Notice("info", "You are logged out: the session was deleted from Redis at once, for every instance.");
@@ -83,7 +84,7 @@ internal static class DemoEndpoints
 
             if (ctx.Request.Cookies.ContainsKey(cookieName))
             {
-                var cookie = ctx.RequestServices.GetRequiredService<IOptions<TesseraSessionOptions>>().Value.Cookie;
+                // Said once: the stale cookie goes.
                 ctx.Response.Cookies.Delete(cookieName, cookie.Build(ctx));
             }
         }
