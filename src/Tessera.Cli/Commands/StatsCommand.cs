@@ -117,7 +117,7 @@ internal sealed class StatsCommand(CliEnvironment environment) : ConnectedComman
 
         if (s.TopUsers.Count > 0)
         {
-            var users = new Table().Border(TableBorder.Rounded).Title($"Users with most sessions ({Output.N(s.DistinctUsers)} users)")
+            var users = new Table().Border(TableBorder.Rounded).Title("Users with most sessions").Caption($"{Output.N(s.DistinctUsers)} users in all")
                 .AddColumn("user").AddColumn(new TableColumn("sessions").RightAligned());
             foreach (var u in s.TopUsers)
             {
