@@ -46,7 +46,10 @@ internal static class TesseraCli
                 .WithDescription("Audit the Redis behind the sessions; exit 1 on any error.")
                 .WithExample(["doctor"]).WithExample(["doctor", "--json"]);
         });
-        return await app.RunAsync(ProtectDashedIds(args)).ConfigureAwait(false);
+        var code = await app.RunAsync(ProtectDashedIds(args)).ConfigureAwait(false);
+
+        // Spectre prints help and returns 1 for a branch without its command ("tessera user"): usage.
+        return code != ExitCodes.Ok && environment.HandledExitCode is null && !environment.CommandStarted ? ExitCodes.Usage : code;
     }
 
     /// <summary>
@@ -59,6 +62,13 @@ internal static class TesseraCli
 
     /// <summary>The single exception handler: one line on stderr, and the exit code that says what kind of failure it was.</summary>
     internal static int Handle(Exception ex, CliEnvironment environment)
+    {
+        var code = Report(ex, environment);
+        environment.HandledExitCode = code;
+        return code;
+    }
+
+    private static int Report(Exception ex, CliEnvironment environment)
     {
         var error = environment.Error;
         switch (ex)
@@ -88,7 +98,15 @@ internal static class TesseraCli
                 error.MarkupLine($"[red]Error:[/] Redis refused: {Markup.Escape(FirstLine(server.Message))}");
                 return ExitCodes.Failed;
             case ArgumentException argument:
-                error.MarkupLine($"[red]Error:[/] {Markup.Escape(FirstLine(argument.Message))}");
+                // Also Spectre's value conversions: "abc is not a valid value for Int32. (Parameter 'value')".
+                var message = FirstLine(argument.Message).Replace(" (Parameter 'value')", string.Empty, StringComparison.Ordinal)
+                    .Replace("for Int32", "for a whole number", StringComparison.Ordinal);
+                error.MarkupLine($"[red]Error:[/] {Markup.Escape(message)}");
+                if (!environment.CommandStarted)
+                {
+                    error.MarkupLine("Run [bold]tessera --help[/] (or tessera COMMAND --help) for usage.");
+                }
+
                 return ExitCodes.Usage;
             default:
                 error.MarkupLine($"[red]tessera failed:[/] {Markup.Escape(ex.GetType().Name)}: {Markup.Escape(FirstLine(ex.Message))}");

@@ -15,6 +15,8 @@ public sealed class ErrorHandlingTests(RedisFixture redis)
     [InlineData("stats", "--pause", "forever")]
     [InlineData("user", "revoke-all", "alice", "--except", "nope")]
     [InlineData("doctor", "--pings", "0")]
+    [InlineData("list", "--limit", "abc")]
+    [InlineData("user")]
     public async Task BadArguments_ExitTwoWithAMessage(params string[] args)
     {
         var result = await CliRun.RunAsync([.. args, "--redis", redis.Endpoint]);

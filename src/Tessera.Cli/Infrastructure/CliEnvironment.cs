@@ -36,6 +36,12 @@ internal sealed class CliEnvironment
     /// <summary>Whether progress bars and live displays make sense (a terminal, not a pipe).</summary>
     public bool Interactive { get; }
 
+    /// <summary>Set when a command's code starts to run (after parsing and validation).</summary>
+    public bool CommandStarted { get; set; }
+
+    /// <summary>The exit code the exception handler chose, if it ran.</summary>
+    public int? HandledExitCode { get; set; }
+
     /// <summary>The environment of the real process.</summary>
     /// <param name="cancellation">Cancelled by Ctrl+C.</param>
     /// <returns>The environment.</returns>

@@ -14,6 +14,7 @@ internal abstract class ConnectedCommand<TSettings>(CliEnvironment environment) 
 
     public sealed override async Task<int> ExecuteAsync(CommandContext context, TSettings settings)
     {
+        Env.CommandStarted = true;
         var ct = Env.Cancellation;
         ct.ThrowIfCancellationRequested();
         var redis = await RedisConnector.ConnectAsync(settings, Env, ct).ConfigureAwait(false);
