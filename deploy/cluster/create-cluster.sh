@@ -65,7 +65,7 @@ start() {
       --port "$port" --dir "$dir/$port" \
       --daemonize yes --supervised no --pidfile "$dir/$port/redis.pid" --logfile "$dir/$port/redis.log" \
       --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
-      --maxmemory 256mb
+      --maxmemory 256mb --repl-diskless-sync-delay 0
   done
   for port in "${ports[@]}"; do
     wait_for 15 "127.0.0.1:$port answers" cli "$port" ping

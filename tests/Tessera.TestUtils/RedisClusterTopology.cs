@@ -46,6 +46,8 @@ public sealed class RedisClusterTopology : IDisposable
                     "--cluster-enabled", "yes",
                     "--cluster-config-file", "nodes.conf",
                     "--cluster-node-timeout", "5000",
+                    // A master would otherwise wait 5 s for more replicas before a full sync.
+                    "--repl-diskless-sync-delay", "0",
                 ]));
             }
 

@@ -57,9 +57,11 @@ public sealed class RedisSentinelTopology : IDisposable
         var sentinels = new List<RedisServerProcess>();
         try
         {
-            var master = RedisServerProcess.Start();
+            // No diskless-sync delay: by default a master waits 5 s for more replicas before a full sync.
+            string[] fastSync = ["--repl-diskless-sync-delay", "0"];
+            var master = RedisServerProcess.Start(extraArgs: fastSync);
             servers.Add(master);
-            var replica = RedisServerProcess.Start(extraArgs: ["--replicaof", "127.0.0.1", Port(master.Port)]);
+            var replica = RedisServerProcess.Start(extraArgs: [.. fastSync, "--replicaof", "127.0.0.1", Port(master.Port)]);
             servers.Add(replica);
             Poll.Until(
                 () => RespClient.InfoField(RespClient.TryCommand(replica.Port, "INFO", "replication"), "master_link_status") == "up",
