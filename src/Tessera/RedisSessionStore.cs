@@ -527,7 +527,10 @@ public sealed partial class RedisSessionStore
             || server.Message.StartsWith("BUSY", StringComparison.Ordinal)
             || server.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal)
             || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
-            || server.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal),
+            || server.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal)
+            // Up but refusing writes: min-replicas-to-write unmet, or maxmemory reached under noeviction.
+            || server.Message.StartsWith("NOREPLICAS", StringComparison.Ordinal)
+            || server.Message.StartsWith("OOM", StringComparison.Ordinal),
         _ => false,
     };
 
