@@ -45,11 +45,12 @@ start() {
   if [[ ! -f $secrets ]]; then
     # Long random passwords, kept out of the process list and of the shell history.
     umask 077
+    new_password() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
     {
-      echo "PASSWORD=$(openssl rand -hex 24)"
-      echo "APP_PASSWORD=$(openssl rand -hex 24)"
-      echo "ADMIN_PASSWORD=$(openssl rand -hex 24)"
-      echo "REPLICA_PASSWORD=$(openssl rand -hex 24)"
+      echo "PASSWORD=$(new_password)"
+      echo "APP_PASSWORD=$(new_password)"
+      echo "ADMIN_PASSWORD=$(new_password)"
+      echo "REPLICA_PASSWORD=$(new_password)"
     } >"$secrets"
   fi
   # shellcheck disable=SC1090

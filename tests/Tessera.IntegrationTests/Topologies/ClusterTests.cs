@@ -119,7 +119,8 @@ public sealed class ClusterTests(ClusterFixture cluster)
     {
         const int Sessions = 16;
         var prefix = cluster.PrefixFor("migrate");
-        await using var app = await TestApp.StartAsync(cluster.Endpoint, prefix);
+        // A generous operation timeout: this test is about redirections, not about a busy CI machine.
+        await using var app = await TestApp.StartAsync(cluster.Endpoint, prefix, o => o.OperationTimeout = TimeSpan.FromSeconds(5));
 
         // Sessions that share one slot, so the slot is half moved for a while.
         var ids = new List<string> { SessionIds.NewId() };
@@ -153,7 +154,7 @@ public sealed class ClusterTests(ClusterFixture cluster)
                 (client, n) => n % 2 == 0 ? (HttpMethod.Get, "/peek") : (HttpMethod.Get, "/view"),
                 workers: 4,
                 pace: TimeSpan.FromMilliseconds(10),
-                requestTimeout: TimeSpan.FromSeconds(5),
+                requestTimeout: TimeSpan.FromSeconds(10),
                 maxRequests: 20_000,
                 maxDuration: TimeSpan.FromSeconds(60));
             Assert.True(await load.WaitUntilAsync(o => o.Count >= 50, TimeSpan.FromSeconds(20)), "the load should run before the migration");
