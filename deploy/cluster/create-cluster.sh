@@ -102,7 +102,8 @@ stop() {
     [[ -f $pidfile ]] || continue
     pid=$(<"$pidfile")
     if kill "$pid" 2>/dev/null; then
-      for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      # Redis removes its pidfile as it exits (kill -0 would also see a zombie awaiting its reaper).
+      for ((i = 0; i < 100; i++)); do [[ -f $pidfile ]] || break; sleep 0.1; done
       echo "stopped 127.0.0.1:$port (pid $pid)"
     fi
     rm -f "$pidfile"
