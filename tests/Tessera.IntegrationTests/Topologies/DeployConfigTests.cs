@@ -169,6 +169,14 @@ public sealed class DeployConfigTests
             if (Directory.Exists(dir))
             {
                 Script(script, "stop", ports, dir);
+                try
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // A temporary directory: left for the OS to clean.
+                }
             }
         }
 
