@@ -104,8 +104,22 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
         config.SyncTimeout = timeoutMs;
         config.ConnectTimeout = Math.Max(timeoutMs, 1000);
         config.ClientName ??= "tessera";
+        // Tessera needs neither the tie-breaker key nor CONFIG: without them a least-privilege ACL
+        // user (deploy/redis-sessions.conf) connects with nothing refused. An explicit setting wins.
+        if (config.TieBreaker == DefaultTieBreaker)
+        {
+            config.TieBreaker = string.Empty;
+        }
+
+        if (ReferenceEquals(config.CommandMap, CommandMap.Default))
+        {
+            config.CommandMap = CommandMap.Create(new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "CONFIG" }, available: false);
+        }
+
         return config;
     }
+
+    private static readonly string DefaultTieBreaker = new ConfigurationOptions().TieBreaker;
 
     private async ValueTask<IDatabase> ConnectSlowAsync()
     {

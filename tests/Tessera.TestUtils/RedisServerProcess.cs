@@ -23,6 +23,9 @@ public sealed class RedisServerProcess : IDisposable
     /// <summary>The port it listens on.</summary>
     public int Port { get; }
 
+    /// <summary>Whether this object created its directory and deletes it when the server stops.</summary>
+    public bool OwnsDirectory { get; private set; }
+
     /// <summary>Its working directory (configuration, logs).</summary>
     public string Directory { get; }
 
@@ -74,7 +77,7 @@ public sealed class RedisServerProcess : IDisposable
             "--logfile", string.Empty,
             .. extraArgs ?? [],
         ];
-        return StartBinary("redis-server", port, overrides, dir, configFile);
+        return StartBinary("redis-server", port, overrides, dir, configFile, ownsDirectory: true);
     }
 
     /// <summary>Starts redis-sentinel with a configuration file written into its directory.</summary>
@@ -87,12 +90,13 @@ public sealed class RedisServerProcess : IDisposable
         var dir = NewDirectory("sentinel");
         var file = Path.Combine(dir, "sentinel.conf");
         File.WriteAllText(file, $"port {port}\nbind 127.0.0.1\ndir {dir}\n{config}\n");
-        return StartBinary("redis-sentinel", port, null, dir, file);
+        return StartBinary("redis-sentinel", port, null, dir, file, ownsDirectory: true);
     }
 
-    private static RedisServerProcess StartBinary(string binary, int port, IEnumerable<string>? extraArgs, string? directory, string? configFile)
+    private static RedisServerProcess StartBinary(string binary, int port, IEnumerable<string>? extraArgs, string? directory, string? configFile, bool ownsDirectory = false)
     {
         var path = FindBinary(binary);
+        ownsDirectory |= directory is null;
         port = port == 0 ? FreePort.Get(10000) : port;
         directory ??= NewDirectory(binary);
         var psi = new ProcessStartInfo(path)
@@ -130,7 +134,7 @@ public sealed class RedisServerProcess : IDisposable
         }
 
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {path}.");
-        var server = new RedisServerProcess(process, port, directory);
+        var server = new RedisServerProcess(process, port, directory) { OwnsDirectory = ownsDirectory };
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.BeginOutputReadLine();
@@ -247,5 +251,20 @@ public sealed class RedisServerProcess : IDisposable
         }
 
         _process.Dispose();
+        if (OwnsDirectory)
+        {
+            try
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: a leftover temp directory is harmless.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Likewise.
+            }
+        }
     }
 }

@@ -15,6 +15,6 @@ public sealed class CompressionOptions
     public int ThresholdBytes { get; set; } = 1024;
 
     /// <summary>The algorithm for new values; both decode.</summary>
-    /// <value>Default <see cref="CompressionAlgorithm.Brotli"/>.</value>
-    public CompressionAlgorithm Algorithm { get; set; } = CompressionAlgorithm.Brotli;
+    /// <value>Default <see cref="CompressionAlgorithm.Deflate"/>.</value>
+    public CompressionAlgorithm Algorithm { get; set; } = CompressionAlgorithm.Deflate;
 }

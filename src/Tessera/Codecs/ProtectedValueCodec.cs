@@ -21,6 +21,7 @@ public sealed class ProtectedValueCodec : ValueCodec
 
     private readonly CompressionOptions _compression;
     private readonly Dictionary<byte, byte[]> _keys = [];
+    private readonly Dictionary<byte, System.Collections.Concurrent.ConcurrentBag<AesGcm>> _ciphers = [];
     private readonly byte _activeKeyId;
     private readonly bool _encrypt;
 
@@ -41,6 +42,7 @@ public sealed class ProtectedValueCodec : ValueCodec
         foreach (var key in encryption.Keys)
         {
             _keys[key.Id] = Convert.FromBase64String(key.Key);
+            _ciphers[key.Id] = [];
         }
 
         _encrypt = encryption.Enabled;
@@ -112,8 +114,16 @@ public sealed class ProtectedValueCodec : ValueCodec
         result[1] = _activeKeyId;
         var nonce = result.AsSpan(2, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(_keys[_activeKeyId], TagSize);
-        aes.Encrypt(nonce, payload, result.AsSpan(2 + NonceSize + TagSize), result.AsSpan(2 + NonceSize, TagSize), AssociatedData(sessionId, field, header));
+        var aes = RentCipher(_activeKeyId);
+        try
+        {
+            aes.Encrypt(nonce, payload, result.AsSpan(2 + NonceSize + TagSize), result.AsSpan(2 + NonceSize, TagSize), AssociatedData(sessionId, field, header));
+        }
+        finally
+        {
+            _ciphers[_activeKeyId].Add(aes);
+        }
+
         return result;
     }
 
@@ -140,20 +150,24 @@ public sealed class ProtectedValueCodec : ValueCodec
                 throw new CorruptSessionException("An encrypted value is truncated.");
             }
 
-            if (!_keys.TryGetValue(stored[1], out var key))
+            if (!_keys.ContainsKey(stored[1]))
             {
                 throw new CorruptSessionException($"A value is encrypted with key {stored[1]}, which is not in the key ring.");
             }
 
             payload = new byte[stored.Length - 2 - NonceSize - TagSize];
+            var aes = RentCipher(stored[1]);
             try
             {
-                using var aes = new AesGcm(key, TagSize);
                 aes.Decrypt(stored.AsSpan(2, NonceSize), stored.AsSpan(2 + NonceSize + TagSize), stored.AsSpan(2 + NonceSize, TagSize), payload, AssociatedData(sessionId, field, header));
             }
             catch (CryptographicException ex)
             {
                 throw new CorruptSessionException("An encrypted value failed authentication (tampered, moved, or a wrong key).", ex);
+            }
+            finally
+            {
+                _ciphers[stored[1]].Add(aes);
             }
         }
         else
@@ -163,6 +177,11 @@ public sealed class ProtectedValueCodec : ValueCodec
 
         return (header & CompressedFlag) != 0 ? Decompress(payload) : payload;
     }
+
+    // An AesGcm instance must not be used by two threads at once; a pool per key keeps its key
+    // schedule instead of paying for it on every value.
+    private AesGcm RentCipher(byte keyId) =>
+        _ciphers[keyId].TryTake(out var cipher) ? cipher : new AesGcm(_keys[keyId], TagSize);
 
     private static byte[] AssociatedData(string sessionId, string field, byte header)
     {
