@@ -277,7 +277,7 @@ public sealed partial class RedisSessionStore
             var reply = await EvalAsync(
                 LuaScripts.Atomic,
                 KeyFor(id),
-                [op, field, encodedA.IsNull ? RedisValue.EmptyString : encodedA, encodedB, _maxBytes],
+                [op, field, encodedA.IsNull ? RedisValue.EmptyString : encodedA, encodedB, _maxBytes, _granularityMs],
                 op,
                 cancellationToken).ConfigureAwait(false);
             var parts = (RedisResult[])reply!;

@@ -68,6 +68,55 @@ public sealed class ShowCommandTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task Show_EncryptedValues_DecryptOnlyWithTheKeyAndValues()
+    {
+        var prefix = redis.PrefixFor();
+        var key = EncryptionOptions.NewKey();
+        var options = new TesseraOptions { KeyPrefix = prefix };
+        options.Encryption.AddKey(3, key, active: true);
+        options.Compression.Enabled = true;
+        var wrapped = Microsoft.Extensions.Options.Options.Create(options);
+        var store = new RedisSessionStore(new TesseraConnection(redis.Multiplexer, wrapped), wrapped, ValueCodec.Create(options));
+        var big = string.Concat(Enumerable.Repeat("cart-line;", 300));
+        var id = SessionIds.NewId();
+        var changes = Changes("card", "4111-1111");
+        changes.Set("cart", System.Text.Encoding.UTF8.GetBytes(big));
+        Assert.Equal(CommitStatus.Committed, (await store.CreateAsync(id, changes)).Status);
+
+        var withoutKey = await CliRun.RunAsync(["show", id, "--values", "--redis", redis.Endpoint, "--prefix", prefix]);
+        Assert.True(withoutKey.ExitCode == 0, withoutKey.ToString());
+        Assert.DoesNotContain("4111-1111", withoutKey.Out, StringComparison.Ordinal);
+        Assert.Contains("needs the application's key", withoutKey.Out, StringComparison.Ordinal);
+
+        var withKey = await CliRun.RunAsync(["show", id, "--values", "--key", $"3:{key}", "--json", "--redis", redis.Endpoint, "--prefix", prefix]);
+        var fields = TestSessions.Json(withKey).GetProperty("fields").EnumerateArray().ToDictionary(f => f.GetProperty("key").GetString()!, f => f);
+        Assert.Equal("4111-1111", fields["card"].GetProperty("value").GetString());
+        Assert.StartsWith("cart-line;cart-line;", fields["cart"].GetProperty("value").GetString(), StringComparison.Ordinal);
+
+        var wrongKey = await CliRun.RunAsync(["show", id, "--values", "--key", $"3:{EncryptionOptions.NewKey()}", "--redis", redis.Endpoint, "--prefix", prefix]);
+        Assert.DoesNotContain("4111-1111", wrongKey.Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--key", "1:AAAA", "--values")]
+    [InlineData("--key", "nope", "--values")]
+    [InlineData("--key", "0:x", "--values")]
+    public async Task Show_BadKey_ExitsTwo(string option, string value, string values)
+    {
+        var result = await CliRun.RunAsync(["show", SessionIds.NewId(), option, value, values, "--redis", redis.Endpoint]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--key", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Show_KeyWithoutValues_ExitsTwo()
+    {
+        var result = await CliRun.RunAsync(["show", SessionIds.NewId(), "--key", $"1:{EncryptionOptions.NewKey()}", "--redis", redis.Endpoint]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--values", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Show_Missing_ExitsFour()
     {
         var prefix = redis.PrefixFor();

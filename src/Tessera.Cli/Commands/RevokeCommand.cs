@@ -8,25 +8,8 @@ namespace Tessera.Cli.Commands;
 /// <summary><c>tessera revoke ID</c>: deletes one session and removes it from its user's index; the user is logged out on the next request.</summary>
 internal sealed class RevokeCommand(CliEnvironment environment) : ConnectedCommand<RevokeCommand.Settings>(environment)
 {
-    internal sealed class Settings : ConnectionSettings
+    internal sealed class Settings : SessionIdSettings
     {
-        [CommandArgument(0, "<ID>")]
-        [Description("The session id to revoke.")]
-        public string Id { get; set; } = string.Empty;
-
-        public override ValidationResult Validate()
-        {
-            var result = base.Validate();
-            if (!result.Successful)
-            {
-                return result;
-            }
-
-            Id = SessionIdArgument.Normalize(Id);
-            return SessionIds.IsValid(Id)
-                ? ValidationResult.Success()
-                : ValidationResult.Error("<ID> is not a session id (43 base64url characters).");
-        }
     }
 
     protected override async Task<int> RunAsync(Connected redis, Settings settings, CancellationToken cancellationToken)

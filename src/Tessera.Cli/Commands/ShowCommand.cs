@@ -10,22 +10,24 @@ namespace Tessera.Cli.Commands;
 
 /// <summary>
 /// <c>tessera show ID</c>: one session's metadata and its value names with sizes. Values are printed
-/// only with <c>--values</c>, and only the plain ones and counters: compressed or encrypted values are
-/// marked as encoded (they need the application's key, which this tool does not have yet).
+/// only with <c>--values</c>: plain ones, counters and compressed ones; encrypted ones only when the
+/// operator also gives the application's key with <c>--key id:base64</c>, else they are marked as encoded.
 /// </summary>
 internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand<ShowCommand.Settings>(environment)
 {
     private const int MaxShown = 256;
 
-    internal sealed class Settings : ConnectionSettings
+    internal sealed class Settings : SessionIdSettings
     {
-        [CommandArgument(0, "<ID>")]
-        [Description("The session id (43 characters, as list prints it; id:-... for one that starts with '-', which tessera also does for you).")]
-        public string Id { get; set; } = string.Empty;
-
         [CommandOption("--values")]
-        [Description("Also print the values (plain ones and counters; encoded ones are only marked).")]
+        [Description("Also print the values: plain ones, counters and compressed ones; encrypted ones only with --key.")]
         public bool Values { get; set; }
+
+        [CommandOption("--key <KEY>")]
+        [Description("A key of the application's encryption key ring, as id:base64 (repeat for several). Used only with --values, to decrypt.")]
+        public string[] Keys { get; set; } = [];
+
+        public EncryptionOptions Encryption { get; } = new();
 
         public override ValidationResult Validate()
         {
@@ -35,16 +37,32 @@ internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand
                 return result;
             }
 
-            Id = SessionIdArgument.Normalize(Id);
-            return SessionIds.IsValid(Id)
-                ? ValidationResult.Success()
-                : ValidationResult.Error("<ID> is not a session id (43 base64url characters).");
+            if (Keys.Length > 0 && !Values)
+            {
+                return ValidationResult.Error("--key decrypts values: give --values too.");
+            }
+
+            foreach (var text in Keys)
+            {
+                var colon = text.IndexOf(':', StringComparison.Ordinal);
+                if (colon < 1 || !byte.TryParse(text.AsSpan(0, colon), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
+                {
+                    return ValidationResult.Error("--key must be id:base64, such as 1:q83v... (id 1..255).");
+                }
+
+                Encryption.AddKey(id, text[(colon + 1)..], active: Encryption.Keys.Count == 0);
+            }
+
+            var errors = ProtectedValueCodec.Validate(Encryption).ToList();
+            return errors.Count == 0 ? ValidationResult.Success() : ValidationResult.Error("--key: " + errors[0]);
         }
     }
 
     protected override async Task<int> RunAsync(Connected redis, Settings settings, CancellationToken cancellationToken)
     {
-        var details = await redis.Admin.InspectAsync(settings.Id, codec: null, cancellationToken).ConfigureAwait(false);
+        // Compressed values decode without a key; encrypted ones only with the keys given (and --values).
+        var codec = settings.Values ? new ProtectedValueCodec(new CompressionOptions(), settings.Encryption) : null;
+        var details = await redis.Admin.InspectAsync(settings.Id, codec, cancellationToken).ConfigureAwait(false);
         if (details is null)
         {
             Env.Error.MarkupLine($"[red]No session {SessionIds.LogTag(settings.Id)}[/] (tag of the id given) under prefix '{Markup.Escape(settings.Prefix)}'.");
@@ -129,7 +147,7 @@ internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand
     {
         if (field.Value is not { } value)
         {
-            return string.Create(CultureInfo.InvariantCulture, $"<encoded 0x{field.Header:x2}: needs the application's key>");
+            return string.Create(CultureInfo.InvariantCulture, $"<encoded 0x{field.Header:x2}: needs the application's key (--key id:base64)>");
         }
 
         var span = value.Span;

@@ -180,7 +180,9 @@ internal static class LuaScripts
     /// <summary>
     /// One atomic operation on one field of a live session, with the existence check and the
     /// sliding refresh, in one round trip. KEYS[1] session key; ARGV[1] op ('incr', 'setnx', 'cas',
-    /// 'del'); ARGV[2] field; ARGV[3], ARGV[4] operands; ARGV[5] max bytes (0: no limit).
+    /// 'del'); ARGV[2] field; ARGV[3], ARGV[4] operands; ARGV[5] max bytes (0: no limit); ARGV[6]
+    /// refresh granularity as for Load. The size ('#s') is written only when it changed, and the
+    /// sliding refresh only when due, so a counter bump writes as little as it can.
     /// incr: ARGV[3] delta, reply {1, now, new value}. setnx: ARGV[3] value, reply {1, now, 1|0}.
     /// cas: ARGV[3] expected (empty: absent), ARGV[4] new value, reply {1, now, 1|0}.
     /// del: reply {1, now, 1|0}. A value that is not an integer for incr: {-2}.
@@ -196,6 +198,7 @@ internal static class LuaScripts
         end
         local op, f, max = ARGV[1], ARGV[2], tonumber(ARGV[5])
         local old = field_size(key, f)
+        local new = old
         local result
         if op == 'incr' then
           local ok, v = pcall(redis.call, 'HINCRBY', key, f, ARGV[3])
@@ -207,11 +210,17 @@ internal static class LuaScripts
             return redis.error_reply(e)
           end
           result = v
+          if v > -1e13 and v < 1e14 then
+            new = string.len(f) + string.len(string.format('%d', v))
+          else
+            new = field_size(key, f)
+          end
         elseif op == 'setnx' then
           if old > 0 then
             result = 0
           else
-            if max > 0 and s + string.len(f) + string.len(ARGV[3]) > max then return {4, s} end
+            new = string.len(f) + string.len(ARGV[3])
+            if max > 0 and s + new > max then return {4, s} end
             redis.call('HSET', key, f, ARGV[3])
             result = 1
           end
@@ -221,19 +230,24 @@ internal static class LuaScripts
           if not matches then
             result = 0
           else
-            if max > 0 and s - old + string.len(f) + string.len(ARGV[4]) > max then return {4, s} end
+            new = string.len(f) + string.len(ARGV[4])
+            if max > 0 and s - old + new > max then return {4, s} end
             redis.call('HSET', key, f, ARGV[4])
             result = 1
           end
         elseif op == 'del' then
           result = redis.call('HDEL', key, f)
+          new = 0
         else
           return {-2}
         end
-        s = s - old + field_size(key, f)
-        if s < 0 then s = 0 end
-        redis.call('HSET', key, '#a', now, '#s', s)
-        expire_at(key, now, i, d)
+        local s2 = s - old + new
+        if s2 < 0 then s2 = 0 end
+        if s2 ~= s then redis.call('HSET', key, '#s', s2) end
+        if now - a >= gran_for(i, tonumber(ARGV[6])) then
+          redis.call('HSET', key, '#a', now)
+          expire_at(key, now, i, d)
+        end
         return {1, now, result}
         """;
 

@@ -1,0 +1,28 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Tessera.Cli.Infrastructure;
+
+namespace Tessera.Cli.Commands;
+
+/// <summary>The settings of a command about one session: the connection and a session id argument, checked before Redis is asked.</summary>
+internal class SessionIdSettings : ConnectionSettings
+{
+    [CommandArgument(0, "<ID>")]
+    [Description("The session id (43 characters, as list prints it; id:-... for one that starts with '-', which tessera also does for you).")]
+    public string Id { get; set; } = string.Empty;
+
+    public override ValidationResult Validate()
+    {
+        var result = base.Validate();
+        if (!result.Successful)
+        {
+            return result;
+        }
+
+        Id = SessionIdArgument.Normalize(Id);
+        return SessionIds.IsValid(Id)
+            ? ValidationResult.Success()
+            : ValidationResult.Error("<ID> is not a session id (43 base64url characters).");
+    }
+}
