@@ -293,9 +293,13 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
             return null;
         }
 
-        var bytes = Encoding.ASCII.GetBytes(r.Value.ToString(CultureInfo.InvariantCulture));
-        Remember(key, bytes);
-        (_counters ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
+        if (_loaded && _values is not null)
+        {
+            // The rest of the request sees the new value; a later rotation carries it as a counter.
+            _values[key] = Encoding.ASCII.GetBytes(r.Value.ToString(CultureInfo.InvariantCulture));
+            (_counters ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
+        }
+
         return r.Value;
     }
 

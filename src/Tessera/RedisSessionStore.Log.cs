@@ -30,4 +30,7 @@ public sealed partial class RedisSessionStore
 
     [LoggerMessage(9, LogLevel.Information, "Session {SessionTag} revoked ({Reason}).")]
     private static partial void LogRevoked(ILogger logger, string sessionTag, string reason);
+
+    [LoggerMessage(10, LogLevel.Information, "The connection dropped under a {Operation}; it was sent once more.")]
+    private static partial void LogReplayed(ILogger logger, string operation);
 }

@@ -174,13 +174,13 @@ public sealed partial class RedisSessionStore
     internal async Task IndexAsync(string userId, string id, string? replaces, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         ThrowIfBadUser(userId);
-        await EvalAsync(LuaScripts.IndexAdd, UserKeyFor(userId), [id, deadline.ToUnixTimeMilliseconds(), replaces ?? string.Empty], "user index", cancellationToken).ConfigureAwait(false);
+        await EvalAsync(LuaScripts.IndexAdd, UserKeyFor(userId), [id, deadline.ToUnixTimeMilliseconds(), replaces ?? string.Empty], "user index", cancellationToken, idempotent: true).ConfigureAwait(false);
     }
 
     internal async Task<(bool Deleted, string? UserId)> DeleteCoreAsync(string id, string? userId, CancellationToken cancellationToken)
     {
         ThrowIfMalformed(id);
-        var reply = (RedisResult[])(await EvalAsync(LuaScripts.Delete, KeyFor(id), [], "delete", cancellationToken).ConfigureAwait(false))!;
+        var reply = (RedisResult[])(await EvalAsync(LuaScripts.Delete, KeyFor(id), [], "delete", cancellationToken, idempotent: true).ConfigureAwait(false))!;
         var deleted = (int)reply[0] == 1;
         userId ??= reply[1].IsNull ? null : (string?)reply[1];
         if (deleted && userId is not null)
@@ -193,7 +193,7 @@ public sealed partial class RedisSessionStore
 
     private async Task<List<string>> IndexMembersAsync(string userId, CancellationToken cancellationToken)
     {
-        var reply = (RedisResult[])(await EvalAsync(LuaScripts.IndexList, UserKeyFor(userId), [], "user index", cancellationToken).ConfigureAwait(false))!;
+        var reply = (RedisResult[])(await EvalAsync(LuaScripts.IndexList, UserKeyFor(userId), [], "user index", cancellationToken, idempotent: true).ConfigureAwait(false))!;
         var pairs = (RedisResult[])reply[1]!;
         var members = new List<string>(pairs.Length / 2);
         for (var n = 0; n + 1 < pairs.Length; n += 2)

@@ -78,7 +78,7 @@ public sealed partial class RedisSessionStore
     {
         ThrowIfMalformed(id);
         var start = Stopwatch.GetTimestamp();
-        var reply = await EvalAsync(LuaScripts.Load, KeyFor(id), [_granularityMs], "load", cancellationToken).ConfigureAwait(false);
+        var reply = await EvalAsync(LuaScripts.Load, KeyFor(id), [_granularityMs], "load", cancellationToken, idempotent: true).ConfigureAwait(false);
         _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         return ParseLoad(id, reply);
     }
@@ -180,7 +180,7 @@ public sealed partial class RedisSessionStore
         for (var hop = 0; ; hop++)
         {
             var args = BuildCommitArgs(id, changes, write);
-            var reply = await EvalAsync(LuaScripts.Commit, KeyFor(id), args, "commit", cancellationToken).ConfigureAwait(false);
+            var reply = await EvalAsync(LuaScripts.Commit, KeyFor(id), args, "commit", cancellationToken, idempotent: true).ConfigureAwait(false);
             var status = ParseWriteStatus(id, reply, out var rotatedTo, out var size);
             if (status == CommitStatus.Rotated && followRotation && hop < MaxRotationHops && SessionIds.IsValid(rotatedTo))
             {
@@ -292,7 +292,7 @@ public sealed partial class RedisSessionStore
                 case -2:
                     throw new InvalidOperationException($"The session value '{key}' is not an integer, so it cannot be incremented.");
                 default:
-                    var status = StatusOf(id, code, parts);
+                    var status = StatusOf(id, code);
                     return new AtomicResult(status, 0, id);
             }
         }
@@ -471,10 +471,10 @@ public sealed partial class RedisSessionStore
         var code = (int)parts[0];
         rotatedTo = code == 2 ? (string?)parts[1] : null;
         size = code is 1 ? (long)parts[2] : code is 4 ? (long)parts[1] : 0;
-        return StatusOf(id, code, parts);
+        return StatusOf(id, code);
     }
 
-    private CommitStatus StatusOf(string id, int code, RedisResult[] parts)
+    private CommitStatus StatusOf(string id, int code)
     {
         switch (code)
         {
@@ -485,7 +485,6 @@ public sealed partial class RedisSessionStore
             case 5: return CommitStatus.Conflict;
             default:
                 ReportCorrupt(id, "the key is not a Tessera session hash");
-                _ = parts;
                 return CommitStatus.Corrupt;
         }
     }
@@ -496,18 +495,33 @@ public sealed partial class RedisSessionStore
         LogCorrupt(_logger, SessionIds.LogTag(id), reason);
     }
 
-    private async Task<RedisResult> EvalAsync(string script, RedisKey key, RedisValue[] args, string operation, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one script. A script whose replay is harmless (<paramref name="idempotent"/>: load, commit,
+    /// delete, index upkeep) is sent once more when the connection dropped under it (a node closing the
+    /// socket during a failover or a slot migration), within the same overall bound; creation, rotation
+    /// and atomic operations are never replayed, since their first attempt may have run.
+    /// </summary>
+    private async Task<RedisResult> EvalAsync(string script, RedisKey key, RedisValue[] args, string operation, CancellationToken cancellationToken, bool idempotent = false)
     {
-        try
+        var started = Stopwatch.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
         {
-            var db = await _connection.GetDatabaseAsync().ConfigureAwait(false);
-            return await db.ScriptEvaluateAsync(script, [key], args)
-                .WaitAsync(_options.OperationTimeout, cancellationToken)
-                .ConfigureAwait(false);
-        }
-        catch (Exception ex) when (IsUnavailable(ex))
-        {
-            throw Unavailable(operation, ex);
+            try
+            {
+                var left = _options.OperationTimeout - Stopwatch.GetElapsedTime(started);
+                var db = await _connection.GetDatabaseAsync().ConfigureAwait(false);
+                return await db.ScriptEvaluateAsync(script, [key], args)
+                    .WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (RedisConnectionException) when (idempotent && attempt == 1 && Stopwatch.GetElapsedTime(started) < _options.OperationTimeout)
+            {
+                LogReplayed(_logger, operation);
+            }
+            catch (Exception ex) when (IsUnavailable(ex))
+            {
+                throw Unavailable(operation, ex);
+            }
         }
     }
 
