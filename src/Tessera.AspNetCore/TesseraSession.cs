@@ -27,7 +27,6 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
     private string? _id;
     private Dictionary<string, byte[]>? _values;
     private SessionMetadata? _metadata;
-    private SessionRecord? _record;
     private HashSet<string>? _counters;
     private SessionWrite? _write;
     private bool _loaded;
@@ -389,7 +388,6 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
         }
 
         _cookieId = null;
-        _record = null;
         _counters = null;
         _id = null;
         _values = null;
@@ -625,7 +623,6 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
         _loaded = true;
         if (result is { Status: LoadStatus.Found, Record: { } record } && !BindingRefuses(record))
         {
-            _record = record;
             _counters = new HashSet<string>(record.Counters, StringComparer.Ordinal);
             _id = record.Id;
             _exists = true;
@@ -760,8 +757,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
             }
 
             ApplyCommitted();
-            _record = null;
-            _sendCookie = true;
+                _sendCookie = true;
             _deleteCookie = false;
             EnsureCallback();
             return;
