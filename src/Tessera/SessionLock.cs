@@ -96,13 +96,16 @@ public sealed class SessionLock : IAsyncDisposable
     private static async Task ReleaseWhenBackAsync(RedisSessionStore store, RedisKey key, RedisValue token, TimeSpan lockTimeout)
     {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < lockTimeout)
+        var answered = 0;
+        while (clock.Elapsed < lockTimeout && answered < 2)
         {
             try
             {
+                // Twice, apart: after a reconnect the stalled socket's SET may run just after the first.
                 var db = await store.Connection.GetDatabaseAsync().ConfigureAwait(false);
                 await db.ScriptEvaluateAsync(ReleaseScript, [key], [token]).WaitAsync(store.Options.OperationTimeout).ConfigureAwait(false);
-                return;
+                answered++;
+                await Task.Delay(TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
             }
             catch (Exception ex) when (RedisSessionStore.IsUnavailable(ex))
             {
