@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
 namespace Tessera.AspNetCore;
@@ -9,6 +10,7 @@ internal sealed partial class TesseraSession
     private static readonly Func<object, Task> OnStartingCallback = static state => ((TesseraSession)state).OnStartingAsync();
 
     private bool _callbackRegistered;
+    private byte[]? _problemAtStart;
 
     /// <summary>
     /// Commits what is left at the end of the request: on the request's own bound, not on the
@@ -36,6 +38,10 @@ internal sealed partial class TesseraSession
 
         _callbackRegistered = true;
         _context.Response.OnStarting(OnStartingCallback, this);
+        if (_context.Features.Get<IHttpResponseBodyFeature>() is { } body and not GuardedResponseBody)
+        {
+            _context.Features.Set<IHttpResponseBodyFeature>(new GuardedResponseBody(body, () => _problemAtStart));
+        }
     }
 
     /// <summary>
@@ -54,9 +60,7 @@ internal sealed partial class TesseraSession
             catch (Exception ex) when (ex is TesseraUnavailableException or SessionTooLargeException)
             {
                 LogCommitFailedAtStart(_logger, ex);
-                _context.Response.StatusCode = ex is SessionTooLargeException
-                    ? StatusCodes.Status413PayloadTooLarge
-                    : _options.UnavailableStatusCode;
+                ReplaceResponse(ex);
                 return;
             }
         }
@@ -84,6 +88,32 @@ internal sealed partial class TesseraSession
         var headers = _context.Response.Headers;
         headers.CacheControl = "no-cache,no-store";
         headers.Pragma = "no-cache";
+    }
+
+    /// <summary>The commit failed as the response started: the response becomes problem details only.</summary>
+    private void ReplaceResponse(Exception ex)
+    {
+        var tooLarge = ex is SessionTooLargeException;
+        var status = tooLarge ? StatusCodes.Status413PayloadTooLarge : _options.UnavailableStatusCode;
+        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Status = status,
+            Title = tooLarge ? "Session too large" : "Session store unavailable",
+            Detail = tooLarge ? ex.Message : "The session store did not answer in time. Try again shortly.",
+            Type = tooLarge ? "https://tools.ietf.org/html/rfc9110#section-15.5.14" : "https://tools.ietf.org/html/rfc9110#section-15.6.4",
+        };
+        var response = _context.Response;
+        response.StatusCode = status;
+        response.Headers.Remove("Content-Length");
+        response.Headers.Remove("Content-Encoding");
+        response.Headers.ContentType = "application/problem+json";
+        response.Headers.CacheControl = "no-store";
+        if (!tooLarge)
+        {
+            response.Headers.RetryAfter = _options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        _problemAtStart = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(problem, ProblemJsonContext.Default.ProblemDetails);
     }
 
     [LoggerMessage(20, LogLevel.Information, "A request committed to session {SessionTag} after it ended (logout, revoke or expiry); the changes were dropped, not resurrected.")]

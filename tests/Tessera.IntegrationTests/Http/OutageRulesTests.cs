@@ -76,6 +76,31 @@ public sealed class OutageRulesTests
     }
 
     [Fact]
+    public async Task StalledRedis_AWriteWhoseHandlerWritesABody_AnswersProblemDetailsOnly()
+    {
+        using var redis = RedisServerProcess.Start();
+        await using var app = await TestApp.StartAsync(redis.Endpoint, "body:", o => o.OperationTimeout = TimeSpan.FromSeconds(1));
+        using var client = app.CreateClient();
+        Assert.True(await ReadyAsync(client), "the app should serve sessions while Redis is up");
+
+        Signal(redis, "STOP");
+        try
+        {
+            using var response = await client.PostAsync("/set?k=a&v=b");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.True(response.Headers.RetryAfter is not null);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.DoesNotContain("set", body.Replace("Session store", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+            Assert.Contains("\"status\":503", body, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Signal(redis, "CONT");
+        }
+    }
+
+    [Fact]
     public async Task RevokeAll_DuringASlowRotation_LeavesNothingOfTheUserAlive()
     {
         using var redis = RedisServerProcess.Start();
