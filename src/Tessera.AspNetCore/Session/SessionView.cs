@@ -13,6 +13,12 @@ internal sealed class SessionView
     private Dictionary<string, byte[]> _values = new(StringComparer.Ordinal);
     private HashSet<string> _counters = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Whether counters are read only through the counter API (encryption on): a plaintext integer in
+    /// Redis could have been forged by anyone with write access, so it never passes for a value.
+    /// </summary>
+    public bool CountersOnlyAsCounters { get; set; }
+
     /// <summary>The changes not yet written.</summary>
     public SessionChanges Pending { get; } = new();
 
@@ -37,11 +43,15 @@ internal sealed class SessionView
             if (!Pending.Cleared)
             {
                 keys.UnionWith(_values.Keys);
+                if (CountersOnlyAsCounters)
+                {
+                    keys.ExceptWith(_counters);
+                }
             }
 
             foreach (var (key, value) in Pending.Entries)
             {
-                if (value is null)
+                if (value is null || (CountersOnlyAsCounters && Pending.IsCounter(key)))
                 {
                     keys.Remove(key);
                 }
@@ -63,16 +73,48 @@ internal sealed class SessionView
     {
         if (Pending.TryGet(key, out value))
         {
+            if (CountersOnlyAsCounters && Pending.IsCounter(key))
+            {
+                value = null;
+            }
+
             return value is not null;
         }
 
-        if (!Pending.Cleared && _values.TryGetValue(key, out value))
+        if (!Pending.Cleared && _values.TryGetValue(key, out value) && !(CountersOnlyAsCounters && _counters.Contains(key)))
         {
             return true;
         }
 
         value = null;
         return false;
+    }
+
+    /// <summary>A counter as the request sees it (its own pending counter first).</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The counter.</param>
+    /// <returns><see langword="true"/> when there is one.</returns>
+    public bool TryGetCounter(string key, out long value)
+    {
+        byte[]? bytes;
+        if (Pending.TryGet(key, out bytes))
+        {
+            if (bytes is null || !Pending.IsCounter(key))
+            {
+                value = 0;
+                return !CountersOnlyAsCounters && bytes is not null && Parse(bytes, out value);
+            }
+        }
+        else if (Pending.Cleared || !_values.TryGetValue(key, out bytes) || (CountersOnlyAsCounters && !_counters.Contains(key)))
+        {
+            value = 0;
+            return false;
+        }
+
+        return Parse(bytes!, out value);
+
+        static bool Parse(byte[] bytes, out long value) =>
+            System.Buffers.Text.Utf8Parser.TryParse(bytes, out value, out var used) && used == bytes.Length;
     }
 
     /// <summary>Takes a loaded record as the snapshot; values stored under a retired key are queued for rewrite.</summary>
@@ -83,14 +125,14 @@ internal sealed class SessionView
         _counters = new HashSet<string>(record.Counters, StringComparer.Ordinal);
         Metadata = record.Metadata;
         ReadAt = record.ServerTime;
-        foreach (var key in record.Stale)
-        {
-            if (!Pending.TryGet(key, out _) && !Pending.Cleared)
-            {
-                Pending.Set(key, _values[key]);
-            }
-        }
+        StaleRecord = record.StaleStored.Count > 0 ? record : null;
     }
+
+    /// <summary>
+    /// The record as read when some of its values are stored with a retired key: rewritten after the
+    /// response starts, each value only if Redis still holds the bytes read.
+    /// </summary>
+    public SessionRecord? StaleRecord { get; set; }
 
     /// <summary>An empty snapshot (a new visitor), keeping the pending changes.</summary>
     public void Empty()

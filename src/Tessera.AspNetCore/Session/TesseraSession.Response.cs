@@ -70,6 +70,7 @@ internal sealed partial class TesseraSession
             return;
         }
 
+        await RewriteStaleAsync().ConfigureAwait(false);
         var cookie = _options.Cookie;
         var action = _state.Cookie();
         switch (action)
@@ -88,6 +89,30 @@ internal sealed partial class TesseraSession
         var headers = _context.Response.Headers;
         headers.CacheControl = "no-cache,no-store";
         headers.Pragma = "no-cache";
+    }
+
+    /// <summary>Re-encrypts values read under a retired key, conditionally; a failure never fails the response.</summary>
+    private async Task RewriteStaleAsync()
+    {
+        if (_view.StaleRecord is not { } record)
+        {
+            return;
+        }
+
+        _view.StaleRecord = null;
+        if (_state.Phase != SessionPhase.Live || _state.Id != record.Id)
+        {
+            return;
+        }
+
+        try
+        {
+            await _budget.RunAsync(ct => _store.RewriteStaleAsync(record, ct), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TesseraUnavailableException ex)
+        {
+            LogRewriteFailed(_logger, ex);
+        }
     }
 
     /// <summary>The commit failed as the response started: the response becomes problem details only.</summary>
@@ -124,6 +149,9 @@ internal sealed partial class TesseraSession
 
     [LoggerMessage(23, LogLevel.Warning, "Session {SessionTag} did not match its client binding ({Mismatch}); not honoured.")]
     private static partial void LogBindingMismatch(ILogger logger, string sessionTag, string mismatch);
+
+    [LoggerMessage(24, LogLevel.Warning, "Values read under a retired encryption key could not be re-encrypted now; they will be on a later read.")]
+    private static partial void LogRewriteFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(22, LogLevel.Error, "The session could not be committed as the response started.")]
     private static partial void LogCommitFailedAtStart(ILogger logger, Exception exception);

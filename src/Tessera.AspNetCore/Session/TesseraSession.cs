@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -32,6 +31,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
         _logger = logger;
         _state = new RequestSessionState(cookieId);
         _budget = new RedisBudget(options.OperationTimeout);
+        _view.CountersOnlyAsCounters = store.Codec.AuthenticatesValues;
     }
 
     ISession ISessionFeature.Session
@@ -149,8 +149,12 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
     }
 
     /// <inheritdoc/>
-    public long? GetInt64(string key) =>
-        TryGetValue(key, out var bytes) && Utf8Parser.TryParse(bytes, out long n, out var used) && used == bytes.Length ? n : null;
+    public long? GetInt64(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Load();
+        return _view.TryGetCounter(key, out var n) ? n : null;
+    }
 
     /// <inheritdoc/>
     public async Task LoadAsync(CancellationToken cancellationToken = default)

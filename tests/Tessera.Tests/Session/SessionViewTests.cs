@@ -63,16 +63,16 @@ public sealed class SessionViewTests
     }
 
     [Fact]
-    public void StaleValues_AreQueuedForRewrite_UnlessTheRequestChangedThem()
+    public void StaleValues_AreNotPendingChanges_ButKeptForAConditionalRewrite()
     {
-        var record = Record(("a", "1"), ("b", "2")) with { };
-        var stale = record with { Stale = new HashSet<string> { "a", "b" } };
+        var record = Record(("a", "1"), ("b", "2"));
+        var stale = record with { Stale = new HashSet<string> { "a" }, StaleStored = new Dictionary<string, byte[]> { ["a"] = [0, (byte)'1'] } };
         var view = new SessionView();
-        view.Pending.Set("b", "new"u8.ToArray());
         view.Attach(stale);
-        Assert.True(view.Pending.TryGet("a", out var a));
-        Assert.Equal("1", Encoding.UTF8.GetString(a!));
-        Assert.True(view.Pending.TryGet("b", out var b));
-        Assert.Equal("new", Encoding.UTF8.GetString(b!));
+        // Re-encryption must never ride on the delta: it would overwrite a concurrent update.
+        Assert.False(view.IsDirty);
+        Assert.Same(stale, view.StaleRecord);
+        view.Attach(record);
+        Assert.Null(view.StaleRecord);
     }
 }
