@@ -646,7 +646,9 @@ public sealed partial class RedisSessionStore
             || server.Message.StartsWith("NOPERM", StringComparison.Ordinal)
             || server.Message.StartsWith("NOAUTH", StringComparison.Ordinal)
             || server.Message.StartsWith("WRONGPASS", StringComparison.Ordinal)
-            || server.Message.Contains("max number of clients", StringComparison.Ordinal),
+            || server.Message.Contains("max number of clients", StringComparison.Ordinal)
+            // The same refusal raised inside a script.
+            || server.Message.Contains("can't run this command", StringComparison.Ordinal),
         _ => false,
     };
 
