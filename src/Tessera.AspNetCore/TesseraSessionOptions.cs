@@ -10,6 +10,14 @@ public class TesseraSessionOptions : TesseraOptions
     public const string DefaultCookieName = ".Tessera";
 
     /// <summary>
+    /// The name of a connection string under the app's <c>ConnectionStrings</c> section (for example
+    /// <c>redis</c> for <c>ConnectionStrings:redis</c>, where .NET Aspire also puts it) that becomes
+    /// <see cref="TesseraOptions.Configuration"/> when that is not set.
+    /// </summary>
+    /// <value>Default <see langword="null"/>.</value>
+    public string? ConnectionStringName { get; set; }
+
+    /// <summary>
     /// The session cookie: HttpOnly, Secure, SameSite=Lax, path <c>/</c> by default. A name that
     /// starts with <c>__Host-</c> requires Secure, path <c>/</c> and no domain, and is checked at start-up.
     /// </summary>
