@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Tessera.AspNetCore.Migration;
 
 namespace Tessera.AspNetCore;
 
@@ -16,14 +18,16 @@ internal sealed partial class TesseraMiddleware
     private readonly TesseraSessionOptions _options;
     private readonly ILogger _logger;
     private readonly string _cookieName;
+    private readonly StockSessionMigrator? _migrator;
 
-    public TesseraMiddleware(RequestDelegate next, RedisSessionStore store, IOptions<TesseraSessionOptions> options, ILogger<TesseraMiddleware> logger)
+    public TesseraMiddleware(RequestDelegate next, RedisSessionStore store, IOptions<TesseraSessionOptions> options, ILogger<TesseraMiddleware> logger, IServiceProvider services)
     {
         _next = next;
         _store = store;
         _options = options.Value;
         _logger = logger;
         _cookieName = _options.Cookie.Name!;
+        _migrator = _options.StockSessionMigration.Enabled ? services.GetRequiredService<StockSessionMigrator>() : null;
     }
 
     public async Task InvokeAsync(HttpContext context)
@@ -40,6 +44,12 @@ internal sealed partial class TesseraMiddleware
                 // A malformed cookie is a new visitor, and is never sent to Redis.
                 LogMalformedCookie(_logger, raw?.Length ?? 0);
             }
+        }
+
+        if (cookieId is null && _migrator is not null)
+        {
+            // Only for requests that carry the stock AddSession() cookie; every other request pays one dictionary lookup.
+            cookieId = await _migrator.TryMigrateAsync(context).ConfigureAwait(false);
         }
 
         var session = new TesseraSession(_store, _options, context, cookieId, _logger);

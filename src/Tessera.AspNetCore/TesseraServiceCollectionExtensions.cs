@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -6,6 +8,7 @@ using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Tessera.AspNetCore;
 using Tessera.AspNetCore.Configuration;
+using Tessera.AspNetCore.Migration;
 
 namespace Tessera;
 
@@ -95,6 +98,15 @@ public static class TesseraServiceCollectionExtensions
             services.AddSingleton<IValidateOptions<TesseraSessionOptions>>(static sp => sp.GetRequiredService<StoreOptionsBridge>());
         }
 
+        // Stock AddSession() migration (built only when enabled): the stock cookie is unprotected with the app's Data Protection keys.
+        services.AddDataProtection();
+        services.TryAddSingleton(static sp => new StockSessionMigrator(
+            sp.GetRequiredService<RedisSessionStore>(),
+            sp.GetRequiredService<IOptions<TesseraSessionOptions>>().Value,
+            sp.GetService<IDistributedCache>() ?? throw new InvalidOperationException(
+                "StockSessionMigration.Enabled needs the IDistributedCache the stock session used: keep AddStackExchangeRedisCache() (or the app's cache) registered."),
+            sp.GetRequiredService<IDataProtectionProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Tessera.AspNetCore.StockSessionMigration")));
         services.TryAddSingleton<IOptions<TesseraOptions>>(static sp =>
             Options.Create<TesseraOptions>(sp.GetRequiredService<IOptions<TesseraSessionOptions>>().Value));
         services.TryAddSingleton(static sp =>

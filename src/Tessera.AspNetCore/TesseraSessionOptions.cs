@@ -39,6 +39,9 @@ public class TesseraSessionOptions : TesseraOptions
     [Microsoft.Extensions.Options.ValidateObjectMembers]
     public SessionLockOptions Lock { get; set; } = new();
 
+    /// <summary>Migration of sessions from the stock <c>AddSession()</c> (off by default; see docs/migration.md).</summary>
+    public StockSessionMigrationOptions StockSessionMigration { get; set; } = new();
+
     /// <summary>The status code sent when Redis cannot be reached in time.</summary>
     /// <value>Default 503.</value>
     [Range(500, 599)]

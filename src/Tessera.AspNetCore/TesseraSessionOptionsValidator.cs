@@ -83,6 +83,12 @@ internal sealed class TesseraSessionOptionsValidator(Configuration.TesseraOption
             builder.AddError($"Lock.FailureStatusCode {sessionLock.FailureStatusCode} must be 409 or 503.", "Lock.FailureStatusCode");
         }
 
+        if (options.StockSessionMigration is { Enabled: true } migration
+            && (string.IsNullOrWhiteSpace(migration.CookieName) || migration.CookieName.AsSpan().IndexOfAny(CookieNameForbidden) >= 0 || migration.CookieName == cookie.Name))
+        {
+            builder.AddError($"StockSessionMigration.CookieName '{migration.CookieName}' must be the stock session's cookie name, a valid name other than Cookie.Name.", "StockSessionMigration.CookieName");
+        }
+
         if (options.ConnectionStringName is { } connectionName && string.IsNullOrWhiteSpace(connectionName))
         {
             builder.AddError("ConnectionStringName is empty: give the name of a connection string under ConnectionStrings, or remove it.", nameof(TesseraSessionOptions.ConnectionStringName));
