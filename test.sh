@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs what the tests start (redis-server, redis-sentinel,
-# redis-cli; Chromium for the browser tests) when it is missing, then runs `dotnet test`.
+# redis-cli; Chromium for the browser tests; curl for the adoption check) when it is missing, runs
+# `dotnet test`, then tests/adoption/run.sh (the packages in a fresh app and the CLI as a dotnet tool).
 # Usage: ./test.sh [extra dotnet test arguments]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -11,6 +12,7 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v redis-sentinel >/dev/null || need+=(redis-sentinel)
 command -v redis-cli >/dev/null || need+=(redis-tools)
 command -v chromium >/dev/null || need+=(chromium)
+command -v curl >/dev/null || need+=(curl)
 if ((${#need[@]})); then
   echo "Installing ${need[*]} with apt-get ..." >&2
   sudo_cmd=()
@@ -22,3 +24,4 @@ command -v dotnet >/dev/null || { echo "The .NET SDK 10 is required: https://dot
 
 dotnet build Tessera.slnx -c Release --nologo -v quiet
 dotnet test --solution Tessera.slnx -c Release --no-build "$@"
+tests/adoption/run.sh

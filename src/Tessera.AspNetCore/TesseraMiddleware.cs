@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Tessera.AspNetCore.Migration;
 
 namespace Tessera.AspNetCore;
 
@@ -17,8 +19,9 @@ internal sealed partial class TesseraMiddleware
     private readonly ILogger _logger;
     private readonly string _cookieName;
     private readonly RecentTouches? _touches;
+    private readonly StockSessionMigrator? _migrator;
 
-    public TesseraMiddleware(RequestDelegate next, RedisSessionStore store, IOptions<TesseraSessionOptions> options, ILogger<TesseraMiddleware> logger)
+    public TesseraMiddleware(RequestDelegate next, RedisSessionStore store, IOptions<TesseraSessionOptions> options, ILogger<TesseraMiddleware> logger, IServiceProvider services)
     {
         _next = next;
         _store = store;
@@ -31,6 +34,7 @@ internal sealed partial class TesseraMiddleware
             var granularity = _options.RefreshGranularity is { } g && g * 2 <= idle ? g : TimeSpan.FromMilliseconds(Math.Min(idle.TotalMilliseconds / 20, 60_000));
             _touches = new RecentTouches(granularity);
         }
+        _migrator = _options.StockSessionMigration.Enabled ? services.GetRequiredService<StockSessionMigrator>() : null;
     }
 
     public async Task InvokeAsync(HttpContext context)
@@ -47,6 +51,12 @@ internal sealed partial class TesseraMiddleware
                 // A malformed cookie is a new visitor, and is never sent to Redis.
                 LogMalformedCookie(_logger, raw?.Length ?? 0);
             }
+        }
+
+        if (cookieId is null && _migrator is not null)
+        {
+            // Only for requests that carry the stock AddSession() cookie; every other request pays one dictionary lookup.
+            cookieId = await _migrator.TryMigrateAsync(context).ConfigureAwait(false);
         }
 
         var session = new TesseraSession(_store, _options, context, cookieId, _logger);

@@ -10,6 +10,14 @@ public class TesseraSessionOptions : TesseraOptions
     public const string DefaultCookieName = ".Tessera";
 
     /// <summary>
+    /// The name of a connection string under the app's <c>ConnectionStrings</c> section (for example
+    /// <c>redis</c> for <c>ConnectionStrings:redis</c>, where .NET Aspire also puts it) that becomes
+    /// <see cref="TesseraOptions.Configuration"/> when that is not set.
+    /// </summary>
+    /// <value>Default <see langword="null"/>.</value>
+    public string? ConnectionStringName { get; set; }
+
+    /// <summary>
     /// The session cookie: HttpOnly, Secure, SameSite=Lax, path <c>/</c> by default. A name that
     /// starts with <c>__Host-</c> requires Secure, path <c>/</c> and no domain, and is checked at start-up.
     /// </summary>
@@ -41,6 +49,9 @@ public class TesseraSessionOptions : TesseraOptions
     /// </summary>
     /// <value>Default <see langword="true"/>.</value>
     public bool SlideUntouchedSessions { get; set; } = true;
+
+    /// <summary>Migration of sessions from the stock <c>AddSession()</c> (off by default; see docs/migration.md).</summary>
+    public StockSessionMigrationOptions StockSessionMigration { get; set; } = new();
 
     /// <summary>The status code sent when Redis cannot be reached in time.</summary>
     /// <value>Default 503.</value>

@@ -4,12 +4,29 @@ using Microsoft.Extensions.Options;
 namespace Tessera.AspNetCore;
 
 /// <summary>Checks <see cref="TesseraSessionOptions"/> at start-up; a bad option stops the app with a message that names it.</summary>
-internal sealed class TesseraSessionOptionsValidator : IValidateOptions<TesseraSessionOptions>
+internal sealed class TesseraSessionOptionsValidator(Configuration.TesseraOptionsSource source) : IValidateOptions<TesseraSessionOptions>
 {
     private static readonly TesseraOptionsValidator Core = new();
     private static readonly System.Buffers.SearchValues<char> CookieNameForbidden = System.Buffers.SearchValues.Create("=;, \t\r\n\"()<>@:\\/[]?{}");
 
     public ValidateOptionsResult Validate(string? name, TesseraSessionOptions options)
+    {
+        var result = ValidateCore(name, options);
+        if (!result.Failed || source.SectionPath is null)
+        {
+            return result;
+        }
+
+        var named = new ValidateOptionsResultBuilder();
+        foreach (var failure in result.Failures)
+        {
+            named.AddError(source.Name(failure));
+        }
+
+        return named.Build();
+    }
+
+    private static ValidateOptionsResult ValidateCore(string? name, TesseraSessionOptions options)
     {
         var builder = new ValidateOptionsResultBuilder();
         builder.AddResult(Core.Validate(name, options));
@@ -64,6 +81,17 @@ internal sealed class TesseraSessionOptionsValidator : IValidateOptions<TesseraS
         if (options.Lock is { } sessionLock && sessionLock.FailureStatusCode is not (409 or 503))
         {
             builder.AddError($"Lock.FailureStatusCode {sessionLock.FailureStatusCode} must be 409 or 503.", "Lock.FailureStatusCode");
+        }
+
+        if (options.StockSessionMigration is { Enabled: true } migration
+            && (string.IsNullOrWhiteSpace(migration.CookieName) || migration.CookieName.AsSpan().IndexOfAny(CookieNameForbidden) >= 0 || migration.CookieName == cookie.Name))
+        {
+            builder.AddError($"StockSessionMigration.CookieName '{migration.CookieName}' must be the stock session's cookie name, a valid name other than Cookie.Name.", "StockSessionMigration.CookieName");
+        }
+
+        if (options.ConnectionStringName is { } connectionName && string.IsNullOrWhiteSpace(connectionName))
+        {
+            builder.AddError("ConnectionStringName is empty: give the name of a connection string under ConnectionStrings, or remove it.", nameof(TesseraSessionOptions.ConnectionStringName));
         }
 
         if (options.ClientBinding is { } binding && (binding.IPv4PrefixLength is < 0 or > 32 || binding.IPv6PrefixLength is < 0 or > 128))

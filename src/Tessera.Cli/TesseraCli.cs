@@ -17,7 +17,8 @@ internal static class TesseraCli
             config.SetApplicationName("tessera");
             config.ConfigureConsole(environment.Out);
             config.UseStrictParsing();
-            config.SetExceptionHandler(ex => Handle(ex, environment));
+            config.SetExceptionHandler((ex, _) => Handle(ex, environment));
+            config.CancellationExitCode(ExitCodes.Cancelled);
             config.AddCommand<StatsCommand>("stats")
                 .WithDescription("Count sessions; TTL histogram, size percentiles, largest sessions, TTL-less keys, busiest users, memory.")
                 .WithExample(["stats"]).WithExample(["stats", "--json", "--redis", "redis:6379,password=..."]);
@@ -46,7 +47,7 @@ internal static class TesseraCli
                 .WithDescription("Audit the Redis behind the sessions; exit 1 on any error.")
                 .WithExample(["doctor"]).WithExample(["doctor", "--json"]);
         });
-        var code = await app.RunAsync(ProtectDashedIds(args)).ConfigureAwait(false);
+        var code = await app.RunAsync(ProtectDashedIds(args), environment.Cancellation).ConfigureAwait(false);
 
         // Spectre prints help and returns 1 for a branch without its command ("tessera user"): usage.
         return code != ExitCodes.Ok && environment.HandledExitCode is null && !environment.CommandStarted ? ExitCodes.Usage : code;

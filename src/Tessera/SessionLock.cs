@@ -8,7 +8,7 @@ namespace Tessera;
 /// compare-and-delete, so a lock that expired and was taken by another request is never released
 /// by this one. The lock expires by itself, so a crashed server never holds it for long.
 /// </summary>
-public sealed class SessionLock : IAsyncDisposable
+internal sealed class SessionLock : IAsyncDisposable
 {
     private const string ReleaseScript = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

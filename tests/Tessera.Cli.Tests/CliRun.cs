@@ -21,9 +21,10 @@ public static class CliRun
     /// <summary>Runs <c>tessera args</c>.</summary>
     /// <param name="args">The arguments.</param>
     /// <param name="variables">Environment variables the run sees (no others).</param>
+    /// <param name="stdin">What the run reads on standard input, or null for nothing.</param>
     /// <param name="cancellation">The Ctrl+C token.</param>
     /// <returns>The result.</returns>
-    public static async Task<CliResult> RunAsync(string[] args, IReadOnlyDictionary<string, string>? variables = null, CancellationToken cancellation = default)
+    public static async Task<CliResult> RunAsync(string[] args, IReadOnlyDictionary<string, string>? variables = null, string? stdin = null, CancellationToken cancellation = default)
     {
         var output = new StringWriter(new StringBuilder());
         var error = new StringWriter(new StringBuilder());
@@ -32,7 +33,8 @@ public static class CliRun
             Console(error),
             output,
             name => variables is not null && variables.TryGetValue(name, out var v) ? v : null,
-            cancellation);
+            cancellation,
+            input: stdin is null ? null : new StringReader(stdin));
         var code = await TesseraCli.RunAsync(args, environment);
         return new CliResult(code, output.ToString(), error.ToString());
     }

@@ -66,4 +66,62 @@ public sealed class RevokeCommandTests(RedisFixture redis)
         Assert.False(await redis.Db.KeyExistsAsync(prefix + keep));
         Assert.Equal(0, await redis.Db.SortedSetLengthAsync(prefix + "user:alice"));
     }
+
+    [Fact]
+    public async Task Revoke_DryRun_NamesTheSessionAndDeletesNothing()
+    {
+        var prefix = redis.PrefixFor();
+        var store = redis.CreateStore(prefix);
+        var id = await TestSessions.CreateAsync(store, "alice");
+
+        var result = await CliRun.RunAsync(["revoke", id, "--dry-run", "--redis", redis.Endpoint, "--prefix", prefix]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("would revoke session " + SessionIds.LogTag(id), result.Out, StringComparison.Ordinal);
+        Assert.Contains("alice", result.Out, StringComparison.Ordinal);
+        Assert.True(await redis.Db.KeyExistsAsync(prefix + id));
+        Assert.NotNull(await redis.Db.SortedSetScoreAsync(prefix + "user:alice", id));
+        Assert.Equal(CommitStatus.Committed, (await store.CommitAsync(id, new SessionChanges())).Status);
+
+        var json = TestSessions.Json(await CliRun.RunAsync(["revoke", id, "--dry-run", "--json", "--redis", redis.Endpoint, "--prefix", prefix]));
+        Assert.True(json.GetProperty("wouldRevoke").GetBoolean());
+        Assert.Equal("alice", json.GetProperty("user").GetString());
+
+        var missing = await CliRun.RunAsync(["revoke", SessionIds.NewId(), "--dry-run", "--redis", redis.Endpoint, "--prefix", prefix]);
+        Assert.Equal(4, missing.ExitCode);
+    }
+
+    [Fact]
+    public async Task UserRevokeAll_DryRun_ListsWhatWouldGoAndDeletesNothing()
+    {
+        var prefix = redis.PrefixFor();
+        var store = redis.CreateStore(prefix);
+        var keep = await TestSessions.CreateAsync(store, "alice");
+        var other1 = await TestSessions.CreateAsync(store, "alice");
+        var other2 = await TestSessions.CreateAsync(store, "alice");
+        var dead = await TestSessions.CreateAsync(store, "alice");
+        await redis.Db.KeyDeleteAsync(prefix + dead); // idle-expired: still in the index, no longer a session
+
+        var table = await CliRun.RunAsync(["user", "revoke-all", "alice", "--except", keep, "--dry-run", "--redis", redis.Endpoint, "--prefix", prefix]);
+
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("would revoke 2 session(s) of alice", table.Out, StringComparison.Ordinal);
+        Assert.Contains(SessionIds.LogTag(other1), table.Out, StringComparison.Ordinal);
+        Assert.Contains(SessionIds.LogTag(other2), table.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(SessionIds.LogTag(keep), table.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(SessionIds.LogTag(dead), table.Out, StringComparison.Ordinal);
+        foreach (var id in new[] { keep, other1, other2 })
+        {
+            Assert.True(await redis.Db.KeyExistsAsync(prefix + id));
+        }
+
+        Assert.Equal(4, await redis.Db.SortedSetLengthAsync(prefix + "user:alice"));
+
+        var json = TestSessions.Json(await CliRun.RunAsync(["user", "revoke-all", "alice", "--dry-run", "--json", "--redis", redis.Endpoint, "--prefix", prefix]));
+        Assert.Equal(3, json.GetProperty("wouldRevoke").GetInt32());
+
+        // The real run then revokes exactly what the dry run listed.
+        var real = TestSessions.Json(await CliRun.RunAsync(["user", "revoke-all", "alice", "--json", "--redis", redis.Endpoint, "--prefix", prefix]));
+        Assert.Equal(3, real.GetProperty("revoked").GetInt32());
+    }
 }

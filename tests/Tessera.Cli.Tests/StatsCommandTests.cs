@@ -88,7 +88,8 @@ public sealed class StatsCommandTests(RedisFixture redis, ITestOutputHelper outp
     {
         // Its own server: seeding 100,000 sessions would hold up the shared one for the other tests.
         using var server = RedisServerProcess.Start();
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+        // Seeding runs 100 scripts of 1,000 sessions; on a loaded 2-core box one can take over the default 5 s.
+        await using var connection = await ConnectionMultiplexer.ConnectAsync($"{server.Endpoint},asyncTimeout=60000,syncTimeout=60000");
         var seed = Stopwatch.StartNew();
         await Seeder.SeedAsync(connection.GetDatabase(), "session:", 100_000, users: 1000);
         output.WriteLine($"seeded 100,000 sessions in {seed.Elapsed.TotalSeconds:0.00} s");

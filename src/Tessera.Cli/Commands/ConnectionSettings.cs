@@ -10,8 +10,12 @@ namespace Tessera.Cli.Commands;
 internal class ConnectionSettings : CommandSettings
 {
     [CommandOption("--redis <CONFIG>")]
-    [Description("StackExchange.Redis configuration: host:port[,password=...][,ssl=true], several endpoints for Cluster, serviceName=NAME with sentinel endpoints for Sentinel. Default: $TESSERA_REDIS, else 127.0.0.1:6379.")]
+    [Description("StackExchange.Redis configuration: host:port[,password=...][,ssl=true], several endpoints for Cluster, serviceName=NAME with sentinel endpoints for Sentinel. Default: $TESSERA_REDIS, else 127.0.0.1:6379. Prefer --password-stdin or $TESSERA_REDIS_PASSWORD to password= here.")]
     public string? Redis { get; set; }
+
+    [CommandOption("--password-stdin")]
+    [Description("Read the Redis password from standard input (keeps it out of argv). Else password= in the configuration, else $TESSERA_REDIS_PASSWORD.")]
+    public bool PasswordStdin { get; set; }
 
     [CommandOption("--prefix <PREFIX>")]
     [Description("The key prefix the application uses.")]

@@ -11,7 +11,7 @@ namespace Tessera.Cli.Commands;
 /// <summary>
 /// <c>tessera show ID</c>: one session's metadata and its value names with sizes. Values are printed
 /// only with <c>--values</c>: plain ones, counters and compressed ones; encrypted ones only when the
-/// operator also gives the application's key with <c>--key id:base64</c>, else they are marked as encoded.
+/// operator also gives the application's key ring (<c>--key-file</c>, <c>--key-stdin</c>, <c>$TESSERA_ENCRYPTION_KEYS</c> or <c>--key id:base64</c>), else they are marked as encoded.
 /// </summary>
 internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand<ShowCommand.Settings>(environment)
 {
@@ -24,9 +24,18 @@ internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand
         public bool Values { get; set; }
 
         [CommandOption("--key <KEY>")]
-        [Description("A key of the application's encryption key ring, as id:base64 (repeat for several). Used only with --values, to decrypt.")]
+        [Description("A key of the application's encryption key ring, as id:base64 (repeat for several). Used only with --values, to decrypt. Visible in argv: prefer --key-file, --key-stdin or $TESSERA_ENCRYPTION_KEYS.")]
         public string[] Keys { get; set; } = [];
 
+        [CommandOption("--key-file <PATH>")]
+        [Description("Read the key ring from a file: id:base64 entries, one a line. Used only with --values.")]
+        public string? KeyFile { get; set; }
+
+        [CommandOption("--key-stdin")]
+        [Description("Read the key ring from standard input, as --key-file reads a file. Used only with --values.")]
+        public bool KeyStdin { get; set; }
+
+        /// <summary>The ring from <c>--key</c>; <see cref="ShowCommand"/> reads <c>--key-file</c>, <c>--key-stdin</c> or the environment's when it runs.</summary>
         public EncryptionOptions Encryption { get; } = new();
 
         public override ValidationResult Validate()
@@ -37,31 +46,81 @@ internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand
                 return result;
             }
 
-            if (Keys.Length > 0 && !Values)
+            var sources = new[] { (Keys.Length > 0, "--key"), (KeyFile is not null, "--key-file"), (KeyStdin, "--key-stdin") }
+                .Where(static s => s.Item1).Select(static s => s.Item2).ToList();
+            if (sources.Count > 0 && !Values)
             {
-                return ValidationResult.Error("--key decrypts values: give --values too.");
+                return ValidationResult.Error($"{sources[0]} decrypts values: give --values too.");
             }
 
-            foreach (var text in Keys)
+            if (sources.Count > 1)
             {
-                var colon = text.IndexOf(':', StringComparison.Ordinal);
-                if (colon < 1 || !byte.TryParse(text.AsSpan(0, colon), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
-                {
-                    return ValidationResult.Error("--key must be id:base64, such as 1:q83v... (id 1..255).");
-                }
-
-                Encryption.AddKey(id, text[(colon + 1)..], active: Encryption.Keys.Count == 0);
+                return ValidationResult.Error($"Give the key ring one way: {string.Join(" or ", sources)}, not both.");
             }
 
-            var errors = ProtectedValueCodec.Validate(Encryption).ToList();
-            return errors.Count == 0 ? ValidationResult.Success() : ValidationResult.Error("--key: " + errors[0]);
+            if (KeyStdin && PasswordStdin)
+            {
+                return ValidationResult.Error("--password-stdin and --key-stdin both read standard input: pass the keys with --key-file or $TESSERA_ENCRYPTION_KEYS.");
+            }
+
+            if (KeyFile is { Length: 0 })
+            {
+                return ValidationResult.Error("--key-file needs a path.");
+            }
+
+            return Secrets.AddKeys(Keys, "--key", Encryption) is { } error ? ValidationResult.Error(error) : ValidationResult.Success();
         }
+    }
+
+    /// <summary>
+    /// The key ring for decrypting: <c>--key</c>, <c>--key-file</c> or <c>--key-stdin</c>, else
+    /// <c>$TESSERA_ENCRYPTION_KEYS</c>; none without <c>--values</c>.
+    /// </summary>
+    private EncryptionOptions KeyRing(Settings settings)
+    {
+        if (!settings.Values || settings.Keys.Length > 0)
+        {
+            return settings.Encryption;
+        }
+
+        string text, source;
+        if (settings.KeyStdin)
+        {
+            source = "--key-stdin";
+            text = Env.Input.ReadToEnd();
+        }
+        else if (settings.KeyFile is { } path)
+        {
+            source = $"--key-file {path}";
+            try
+            {
+                text = File.ReadAllText(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new CliException(ExitCodes.Usage, $"{source}: cannot read it: {ex.Message}", ex);
+            }
+        }
+        else if (Env.GetVariable(Secrets.KeysVariable) is { Length: > 0 } fromEnv)
+        {
+            source = "$" + Secrets.KeysVariable;
+            text = fromEnv;
+        }
+        else
+        {
+            return settings.Encryption;
+        }
+
+        var ring = new EncryptionOptions();
+        return Secrets.AddKeys(Secrets.SplitKeyRing(text, source), source, ring) is { } error
+            ? throw new CliException(ExitCodes.Usage, error)
+            : ring;
     }
 
     protected override async Task<int> RunAsync(Connected redis, Settings settings, CancellationToken cancellationToken)
     {
         // Compressed values decode without a key; encrypted ones only with the keys given (and --values).
-        var codec = settings.Values ? new ProtectedValueCodec(new CompressionOptions(), settings.Encryption) : null;
+        var codec = settings.Values ? new ProtectedValueCodec(new CompressionOptions(), KeyRing(settings)) : null;
         var details = await redis.Admin.InspectAsync(settings.Id, codec, cancellationToken).ConfigureAwait(false);
         if (details is null)
         {

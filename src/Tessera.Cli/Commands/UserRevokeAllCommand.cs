@@ -1,11 +1,15 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Tessera.Admin;
 using Tessera.Cli.Infrastructure;
 
 namespace Tessera.Cli.Commands;
 
-/// <summary><c>tessera user revoke-all USER</c>: logs a user out everywhere (optionally but one session).</summary>
+/// <summary>
+/// <c>tessera user revoke-all USER</c>: logs a user out everywhere (optionally but one session).
+/// <c>--dry-run</c> only reads the user index and the sessions it names, and lists what would go.
+/// </summary>
 internal sealed class UserRevokeAllCommand(CliEnvironment environment) : ConnectedCommand<UserRevokeAllCommand.Settings>(environment)
 {
     internal sealed class Settings : ConnectionSettings
@@ -17,6 +21,10 @@ internal sealed class UserRevokeAllCommand(CliEnvironment environment) : Connect
         [CommandOption("--except <ID>")]
         [Description("Keep this one session.")]
         public string? Except { get; set; }
+
+        [CommandOption("--dry-run")]
+        [Description("List the sessions that would be revoked; delete nothing.")]
+        public bool DryRun { get; set; }
 
         public override ValidationResult Validate()
         {
@@ -40,6 +48,11 @@ internal sealed class UserRevokeAllCommand(CliEnvironment environment) : Connect
 
     protected override async Task<int> RunAsync(Connected redis, Settings settings, CancellationToken cancellationToken)
     {
+        if (settings.DryRun)
+        {
+            return await DryRunAsync(redis, settings, cancellationToken).ConfigureAwait(false);
+        }
+
         var count = await redis.Store().RevokeUserSessionsAsync(settings.User, settings.Except, cancellationToken).ConfigureAwait(false);
         if (settings.Json)
         {
@@ -50,6 +63,40 @@ internal sealed class UserRevokeAllCommand(CliEnvironment environment) : Connect
             Env.Out.MarkupLine($"Revoked {count} session(s) of [bold]{Markup.Escape(settings.User)}[/]{(settings.Except is null ? string.Empty : " (kept one)")}.");
         }
 
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The sessions a revoke-all would delete: the index members (but <c>--except</c>) whose key still
+    /// holds a live session. Read-only: unlike <c>user sessions</c>, it does not prune dead index members.
+    /// </summary>
+    private async Task<int> DryRunAsync(Connected redis, Settings settings, CancellationToken cancellationToken)
+    {
+        var store = redis.Store();
+        var members = await redis.Keyspace.Database.SortedSetRangeByRankAsync(store.UserKeyFor(settings.User))
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        var candidates = members.Select(static m => (string)m!).Where(id => id != settings.Except && SessionIds.IsValid(id)).ToList();
+        var summaries = await Task.WhenAll(candidates.Select(id => redis.Keyspace.ReadOneAsync(id, cancellationToken: cancellationToken)))
+            .ConfigureAwait(false);
+        var targets = summaries.Where(static s => s.Kind == SessionKeyKind.Session).ToList();
+        if (settings.Json)
+        {
+            Output.Json(Env, new
+            {
+                settings.User,
+                DryRun = true,
+                WouldRevoke = targets.Count,
+                Sessions = targets.Select(static s => new { s.Tag, s.LastAccess, s.Ttl }),
+            });
+            return ExitCodes.Ok;
+        }
+
+        foreach (var s in targets)
+        {
+            Env.Out.MarkupLine($"  would revoke [bold]{s.Tag}[/]  last seen {Output.Time(s.LastAccess)}  expires in {Durations.Format(s.Ttl)}");
+        }
+
+        Env.Out.MarkupLine($"Dry run: would revoke {targets.Count} session(s) of [bold]{Markup.Escape(settings.User)}[/]{(settings.Except is null ? string.Empty : " (keeping one)")}. Nothing was deleted.");
         return ExitCodes.Ok;
     }
 }

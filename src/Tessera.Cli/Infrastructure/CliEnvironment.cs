@@ -8,8 +8,9 @@ namespace Tessera.Cli.Infrastructure;
 /// </summary>
 internal sealed class CliEnvironment
 {
-    public CliEnvironment(IAnsiConsole output, IAnsiConsole error, TextWriter outputWriter, Func<string, string?> getVariable, CancellationToken cancellation, bool interactive = false)
+    public CliEnvironment(IAnsiConsole output, IAnsiConsole error, TextWriter outputWriter, Func<string, string?> getVariable, CancellationToken cancellation, bool interactive = false, TextReader? input = null)
     {
+        Input = input ?? TextReader.Null;
         Interactive = interactive;
         Out = output;
         Error = error;
@@ -26,6 +27,9 @@ internal sealed class CliEnvironment
 
     /// <summary>Standard output as a plain writer, for JSON (never wrapped or styled).</summary>
     public TextWriter OutWriter { get; }
+
+    /// <summary>Standard input, for secrets (<c>--password-stdin</c>, <c>--key-stdin</c>).</summary>
+    public TextReader Input { get; }
 
     /// <summary>Reads an environment variable.</summary>
     public Func<string, string?> GetVariable { get; }
@@ -49,6 +53,6 @@ internal sealed class CliEnvironment
     {
         var error = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         var interactive = !Console.IsOutputRedirected && AnsiConsole.Console.Profile.Capabilities.Interactive;
-        return new CliEnvironment(AnsiConsole.Console, error, Console.Out, Environment.GetEnvironmentVariable, cancellation, interactive);
+        return new CliEnvironment(AnsiConsole.Console, error, Console.Out, Environment.GetEnvironmentVariable, cancellation, interactive, Console.In);
     }
 }

@@ -12,10 +12,11 @@ internal abstract class ConnectedCommand<TSettings>(CliEnvironment environment) 
 {
     protected CliEnvironment Env { get; } = environment;
 
-    public sealed override async Task<int> ExecuteAsync(CommandContext context, TSettings settings)
+    public sealed override async Task<int> ExecuteAsync(CommandContext context, TSettings settings, CancellationToken cancellationToken)
     {
         Env.CommandStarted = true;
-        var ct = Env.Cancellation;
+        // Spectre hands on the token given to CommandApp.RunAsync, which is Env.Cancellation (Ctrl+C).
+        var ct = cancellationToken;
         ct.ThrowIfCancellationRequested();
         var redis = await RedisConnector.ConnectAsync(settings, Env, ct).ConfigureAwait(false);
         await using (redis.ConfigureAwait(false))

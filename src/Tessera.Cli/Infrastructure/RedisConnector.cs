@@ -34,6 +34,16 @@ internal static class RedisConnector
             throw new CliException(ExitCodes.Usage, "--redis names no endpoint (expected host:port).");
         }
 
+        // The password: --password-stdin, else password= in the configuration, else $TESSERA_REDIS_PASSWORD.
+        if (settings.PasswordStdin)
+        {
+            options.Password = Secrets.ReadStdin(environment, "--password-stdin");
+        }
+        else if (string.IsNullOrEmpty(options.Password) && environment.GetVariable(Secrets.PasswordVariable) is { Length: > 0 } password)
+        {
+            options.Password = password;
+        }
+
         var timeout = (int)settings.ConnectTimeout.TotalMilliseconds;
         options.AllowAdmin = true;
         options.AbortOnConnectFail = true;

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Adoption check: does what a team does on day one, from packages only.
+#   1. packs Tessera, Tessera.AspNetCore and Tessera.Cli into a temporary folder (a version of its own,
+#      0.1.0-adoption.<time>, so no cached package can stand in for the fresh one);
+#   2. creates a fresh `dotnet new web` app outside the repository, adds Tessera.AspNetCore from that
+#      folder, configures it from appsettings.json (ConnectionStringName) and runs it against a
+#      redis-server started here on a free loopback port;
+#   3. stores a value over HTTP and reads it back with the session cookie;
+#   4. installs the CLI from the same folder with `dotnet tool install --tool-path` and runs
+#      `tessera doctor` and `tessera stats` against that server.
+# Needs: the .NET 10 SDK, redis-server, redis-cli, curl, and the NuGet feed (no other network).
+# Cleans up after itself (processes by PID, temp folder, the adoption versions in the NuGet cache).
+# Usage: tests/adoption/run.sh        exit 0 when every step worked; the failing step's output otherwise.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+start=$SECONDS
+
+for tool in dotnet redis-server redis-cli curl; do
+  command -v "$tool" >/dev/null || { echo "adoption: $tool is required (./test.sh installs redis-server, redis-tools and curl with apt)." >&2; exit 1; }
+done
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/tessera-adoption.XXXXXX")"
+version="$(cd "$repo" && dotnet msbuild src/Tessera/Tessera.csproj -getProperty:VersionPrefix)-adoption.$(date +%s)"
+cache="$(dotnet nuget locals global-packages -l | sed 's/^global-packages: //')"
+redis_pid="" app_pid=""
+
+cleanup() {
+  local code=$?
+  [[ -n "$app_pid" ]] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null || true
+  [[ -n "$redis_pid" ]] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null || true
+  for id in tessera tessera.aspnetcore tessera.cli; do
+    rm -rf "${cache%/}/$id/$version"
+    rmdir "${cache%/}/$id" 2>/dev/null || true   # only when no other version is cached
+  done
+  rm -rf "$work"
+  if ((code == 0)); then echo "adoption: ok in $((SECONDS - start)) s"; else echo "adoption: FAILED (exit $code) after $((SECONDS - start)) s" >&2; fi
+}
+trap cleanup EXIT
+
+step() { echo "adoption: $*"; }
+# Runs a command quietly; on failure prints its output and fails.
+quiet() {
+  local log="$work/last.log"
+  if ! "$@" >"$log" 2>&1; then cat "$log" >&2; echo "adoption: failed: $*" >&2; return 1; fi
+}
+
+free_port() {
+  local port
+  for _ in $(seq 1 100); do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  echo "adoption: no free port found" >&2; return 1
+}
+
+step "packing $version"
+for project in src/Tessera src/Tessera.AspNetCore src/Tessera.Cli; do
+  quiet dotnet pack "$repo/$project" -c Release -o "$work/feed" -p:VersionSuffix="${version#*-}" --nologo
+done
+ls "$work/feed"/Tessera.AspNetCore."$version".nupkg "$work/feed"/Tessera.Cli."$version".nupkg "$work/feed"/Tessera."$version".snupkg >/dev/null
+
+redis_port="$(free_port)"
+step "redis-server on 127.0.0.1:$redis_port"
+mkdir -p "$work/redis"
+redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work/redis" --save '' --appendonly no --daemonize no --logfile "$work/redis/log" &
+redis_pid=$!
+for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+redis-cli -p "$redis_port" ping | grep -q PONG
+
+step "a fresh web app using the packages"
+cat >"$work/nuget.config" <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <add key="tessera-local" value="$work/feed" />
+  </packageSources>
+</configuration>
+XML
+quiet dotnet new web -o "$work/app" -n AdoptionApp --no-restore
+cd "$work/app"
+quiet dotnet add package Tessera.AspNetCore --version "$version"
+cat >Program.cs <<'CS'
+using Tessera;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddTessera(builder.Configuration.GetSection("Tessera"));
+builder.Services.AddHealthChecks().AddTessera();
+
+var app = builder.Build();
+app.UseTessera();
+app.MapHealthChecks("/healthz");
+app.MapPost("/set", (HttpContext ctx, string v) =>
+{
+    ctx.Session.SetString("value", v);
+    return "stored";
+});
+app.MapGet("/get", async (HttpContext ctx) =>
+{
+    await ctx.Session.LoadAsync();
+    return ctx.Session.GetString("value") ?? "(none)";
+});
+app.Run();
+CS
+cat >appsettings.json <<'JSON'
+{
+  "Logging": { "LogLevel": { "Default": "Warning" } },
+  "Tessera": { "ConnectionStringName": "redis", "IdleTimeout": "00:05:00" }
+}
+JSON
+quiet dotnet build -c Release --nologo
+
+app_port="$(free_port)"
+step "running it on 127.0.0.1:$app_port"
+ConnectionStrings__redis="127.0.0.1:$redis_port" ASPNETCORE_URLS="http://127.0.0.1:$app_port" \
+  dotnet bin/Release/net10.0/AdoptionApp.dll >"$work/app.log" 2>&1 &
+app_pid=$!
+for _ in $(seq 1 150); do
+  [[ "$(curl -s "http://127.0.0.1:$app_port/healthz" 2>/dev/null)" == Healthy ]] && break
+  kill -0 "$app_pid" 2>/dev/null || { cat "$work/app.log" >&2; echo "adoption: the app exited" >&2; exit 1; }
+  sleep 0.2
+done
+[[ "$(curl -s "http://127.0.0.1:$app_port/healthz")" == Healthy ]] || { cat "$work/app.log" >&2; echo "adoption: /healthz never said Healthy" >&2; exit 1; }
+
+step "a session over HTTP"
+value="adopted-$RANDOM"
+cookie="$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:$app_port/set?v=$value" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(\.Tessera=[^;]*\).*/\1/p')"
+[[ -n "$cookie" ]] || { echo "adoption: /set sent no .Tessera cookie" >&2; exit 1; }
+got="$(curl -s -H "Cookie: $cookie" "http://127.0.0.1:$app_port/get")"
+[[ "$got" == "$value" ]] || { echo "adoption: read back '$got', expected '$value'" >&2; exit 1; }
+without="$(curl -s "http://127.0.0.1:$app_port/get")"
+[[ "$without" == "(none)" ]] || { echo "adoption: a request without the cookie read '$without'" >&2; exit 1; }
+ttl="$(redis-cli -p "$redis_port" pttl "session:${cookie#.Tessera=}")"
+((ttl > 0 && ttl <= 300000)) || { echo "adoption: the session's PTTL is $ttl ms, expected the configured 5 min at most" >&2; exit 1; }
+
+step "the tessera tool from the same folder"
+quiet dotnet tool install Tessera.Cli --version "$version" --tool-path "$work/tools" --add-source "$work/feed" --configfile "$work/nuget.config"
+"$work/tools/tessera" doctor --redis "127.0.0.1:$redis_port" >"$work/doctor.txt" 2>&1 || { cat "$work/doctor.txt" >&2; echo "adoption: tessera doctor failed" >&2; exit 1; }
+grep -q "persistence" "$work/doctor.txt" || { cat "$work/doctor.txt" >&2; echo "adoption: doctor printed no findings" >&2; exit 1; }
+sessions="$("$work/tools/tessera" stats --json --redis "127.0.0.1:$redis_port" | sed -n 's/^  "sessions": \([0-9]*\),*$/\1/p')"
+[[ "$sessions" == 1 ]] || { echo "adoption: tessera stats counted '$sessions' sessions, expected 1" >&2; exit 1; }
