@@ -160,7 +160,7 @@ internal sealed partial class TesseraMiddleware
     [LoggerMessage(30, LogLevel.Debug, "A session cookie of {Length} characters is not a Tessera identifier; treated as a new visitor.")]
     private static partial void LogMalformedCookie(ILogger logger, int length);
 
-    [LoggerMessage(31, LogLevel.Warning, "Answered {Reason}: the session store is unavailable.")]
+    [LoggerMessage(31, LogLevel.Debug, "Answered 503 ({Reason}): the session store is unavailable.")]
     private static partial void LogUnavailableResponse(ILogger logger, string reason);
 
     [LoggerMessage(32, LogLevel.Error, "A session operation failed after the response started.")]

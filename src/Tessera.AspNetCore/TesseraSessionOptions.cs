@@ -53,6 +53,10 @@ public class TesseraSessionOptions : TesseraOptions
     /// <summary>Migration of sessions from the stock <c>AddSession()</c> (off by default; see docs/migration.md).</summary>
     public StockSessionMigrationOptions StockSessionMigration { get; set; } = new();
 
+    /// <summary>What a request's session does when Redis cannot be reached in time (see <see cref="AspNetCore.OutagePolicy"/>).</summary>
+    /// <value>Default <see cref="OutagePolicy.Fail"/>: 503.</value>
+    public OutagePolicy OutagePolicy { get; set; } = OutagePolicy.Fail;
+
     /// <summary>The status code sent when Redis cannot be reached in time.</summary>
     /// <value>Default 503.</value>
     [Range(500, 599)]

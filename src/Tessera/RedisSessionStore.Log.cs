@@ -7,7 +7,7 @@ public sealed partial class RedisSessionStore
     [LoggerMessage(1, LogLevel.Warning, "Session {SessionTag} holds data that is not a Tessera session ({Reason}); treated as no session.")]
     private static partial void LogCorrupt(ILogger logger, string sessionTag, string reason);
 
-    [LoggerMessage(2, LogLevel.Warning, "Session store unavailable during {Operation}.")]
+    [LoggerMessage(2, LogLevel.Error, "Session store unavailable during {Operation}.")]
     private static partial void LogUnavailable(ILogger logger, string operation, Exception exception);
 
     [LoggerMessage(3, LogLevel.Debug, "Session {SessionTag} was rotated; the old identifier is refused.")]

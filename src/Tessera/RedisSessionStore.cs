@@ -130,6 +130,7 @@ public sealed partial class RedisSessionStore
 
     private async Task<HashEntry[]> ReadAsync(RedisKey key, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var started = Stopwatch.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
@@ -689,6 +690,8 @@ public sealed partial class RedisSessionStore
     /// </summary>
     private async Task<RedisResult> EvalAsync(string script, RedisKey key, RedisValue[] args, string operation, CancellationToken cancellationToken, bool idempotent = false)
     {
+        // A cancelled caller never sends a command: once sent, it would run whatever the caller does.
+        cancellationToken.ThrowIfCancellationRequested();
         var started = Stopwatch.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {

@@ -1,9 +1,12 @@
 namespace Tessera;
 
 /// <summary>
-/// Redis could not be reached within the operation timeout. ASP.NET Core turns this into a 503.
+/// Redis could not be reached within the operation timeout, or is not serving. ASP.NET Core turns
+/// this into a 503. It is an <see cref="OperationCanceledException"/>, as the stock session's timeouts
+/// are, so an application's <c>catch (OperationCanceledException)</c> written for <c>AddSession()</c>
+/// still catches it.
 /// </summary>
-public sealed class TesseraUnavailableException : Exception
+public sealed class TesseraUnavailableException : OperationCanceledException
 {
     /// <summary>Creates the exception.</summary>
     public TesseraUnavailableException()

@@ -16,7 +16,36 @@ internal sealed partial class TesseraSession
     /// Commits what is left at the end of the request: on the request's own bound, not on the
     /// client's connection (a client that went away must not leave a half-made session behind).
     /// </summary>
-    internal Task CommitAtEndAsync() => _budget.Failure is null ? CommitAsync(CancellationToken.None) : Task.CompletedTask;
+    internal async Task CommitAtEndAsync()
+    {
+        if (_budget.Failure is not null)
+        {
+            DropIfDegradingFully(_budget.Failure);
+            return;
+        }
+
+        try
+        {
+            await CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TesseraUnavailableException ex) when (_options.OutagePolicy == OutagePolicy.DegradeFully)
+        {
+            DropIfDegradingFully(ex);
+        }
+    }
+
+    /// <summary>With <see cref="OutagePolicy.DegradeFully"/>: the end-of-request changes are dropped, logged at Error and counted.</summary>
+    private void DropIfDegradingFully(TesseraUnavailableException ex)
+    {
+        if (_options.OutagePolicy != OutagePolicy.DegradeFully || !_view.IsDirty)
+        {
+            return;
+        }
+
+        _store.Metrics.Errors.Add(1);
+        LogCommitDropped(_logger, ex);
+        _view.DropPending();
+    }
 
     private void PrepareWrite()
     {
@@ -56,6 +85,11 @@ internal sealed partial class TesseraSession
             try
             {
                 await CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (TesseraUnavailableException ex) when (_options.OutagePolicy == OutagePolicy.DegradeFully)
+            {
+                DropIfDegradingFully(ex);
+                return;
             }
             catch (Exception ex) when (ex is TesseraUnavailableException or SessionTooLargeException)
             {
@@ -152,6 +186,18 @@ internal sealed partial class TesseraSession
 
     [LoggerMessage(24, LogLevel.Warning, "Values read under a retired encryption key could not be re-encrypted now; they will be on a later read.")]
     private static partial void LogRewriteFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(25, LogLevel.Error, "The session store is unavailable: this request's session changes were dropped (OutagePolicy.DegradeFully).")]
+    private static partial void LogCommitDropped(ILogger logger, Exception exception);
+
+    [LoggerMessage(26, LogLevel.Error, "The session store is unavailable: a write of a {KeyLength}-character key was dropped (OutagePolicy.DegradeFully).")]
+    private static partial void LogWriteDropped(ILogger logger, int keyLength);
+
+    [LoggerMessage(27, LogLevel.Warning, "The session store is unavailable: this request goes on with an empty, unavailable session (OutagePolicy.{Policy}).")]
+    private static partial void LogDegraded(ILogger logger, string policy);
+
+    [LoggerMessage(28, LogLevel.Information, "Accessing expired session {SessionTag}: the cookie names no live session; a new one starts if this request stores anything.")]
+    private static partial void LogAccessingExpired(ILogger logger, string sessionTag);
 
     [LoggerMessage(22, LogLevel.Error, "The session could not be committed as the response started.")]
     private static partial void LogCommitFailedAtStart(ILogger logger, Exception exception);

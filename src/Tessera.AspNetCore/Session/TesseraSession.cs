@@ -22,6 +22,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
     private readonly RequestSessionState _state;
     private readonly SessionView _view = new();
     private readonly RedisBudget _budget;
+    private bool _degraded;
 
     public TesseraSession(RedisSessionStore store, TesseraSessionOptions options, HttpContext context, string? cookieId, ILogger logger)
     {
@@ -48,7 +49,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
             try
             {
                 Load();
-                return true;
+                return !_degraded;
             }
             catch (TesseraUnavailableException)
             {
@@ -63,7 +64,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
         get
         {
             Load();
-            return _state.ProvisionalId();
+            return _degraded ? string.Empty : _state.ProvisionalId();
         }
     }
 
@@ -129,6 +130,11 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
+        if (DropWhileDegraded(key))
+        {
+            return;
+        }
+
         PrepareWrite();
         _view.Pending.Set(key, value.AsSpan().ToArray());
     }
@@ -137,6 +143,11 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
     public void Remove(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
+        if (DropWhileDegraded(key))
+        {
+            return;
+        }
+
         PrepareWrite();
         _view.Pending.Remove(key);
     }
@@ -144,6 +155,11 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
     /// <inheritdoc/>
     public void Clear()
     {
+        if (DropWhileDegraded("*"))
+        {
+            return;
+        }
+
         PrepareWrite();
         _view.Pending.Clear();
     }
@@ -159,13 +175,23 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
     /// <inheritdoc/>
     public async Task LoadAsync(CancellationToken cancellationToken = default)
     {
-        if (!_state.NeedsLoad)
+        if (!_state.NeedsLoad || _degraded)
         {
             return;
         }
 
         var target = _state.TargetFor(SessionOperation.Read)!.Value;
-        var result = await _budget.RunAsync(ct => _store.LoadAsync(target.Id, ct), cancellationToken).ConfigureAwait(false);
+        LoadResult result;
+        try
+        {
+            result = await _budget.RunAsync(ct => _store.LoadAsync(target.Id, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TesseraUnavailableException ex) when (_options.OutagePolicy != OutagePolicy.Fail)
+        {
+            Degrade(ex);
+            return;
+        }
+
         Apply(target.Id, result);
     }
 
@@ -254,6 +280,37 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
         }
     }
 
+    /// <summary>
+    /// The outage policy degrades: the rest of the request sees an empty, unavailable session (as the
+    /// stock session after a failed load). The cookie is left alone, so the session is back next time.
+    /// </summary>
+    private void Degrade(TesseraUnavailableException ex)
+    {
+        _degraded = true;
+        _budget.Fail(ex);
+        _view.Empty();
+        LogDegraded(_logger, _options.OutagePolicy.ToString());
+    }
+
+    /// <summary>A write while degraded: dropped and logged (stock-like), or a loud failure (503).</summary>
+    private bool DropWhileDegraded(string key)
+    {
+        if (!_degraded)
+        {
+            return false;
+        }
+
+        if (_options.OutagePolicy == OutagePolicy.DegradeFully)
+        {
+            _store.Metrics.Errors.Add(1);
+            LogWriteDropped(_logger, key.Length);
+            return true;
+        }
+
+        _budget.ThrowIfFailed();
+        return false;
+    }
+
     /// <summary>Forgets what was read, so the handler reads the session again (under the lock just taken).</summary>
     internal void Unload() => _state.Unload();
 
@@ -268,7 +325,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
 
     private void Load()
     {
-        if (!_state.NeedsLoad)
+        if (!_state.NeedsLoad || _degraded)
         {
             return;
         }
@@ -283,6 +340,12 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
         catch (TesseraUnavailableException ex)
         {
             _budget.Fail(ex);
+            if (_options.OutagePolicy != OutagePolicy.Fail)
+            {
+                Degrade(ex);
+                return;
+            }
+
             throw;
         }
 
@@ -313,6 +376,10 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
         if (result.Status == LoadStatus.Rotated)
         {
             LogRotatedIdRefused(_logger, SessionIds.LogTag(id));
+        }
+        else if (result.Status is LoadStatus.NotFound or LoadStatus.Expired)
+        {
+            LogAccessingExpired(_logger, SessionIds.LogTag(id));
         }
 
         _state.OnNotHeld();
