@@ -89,6 +89,7 @@ public static class TesseraServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TesseraSessionOptions>, TesseraSessionOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TesseraSessionOptions>, ConnectionSourceValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<TesseraSessionOptions>, ConnectionStringResolver>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<TesseraSessionOptions>, CookieNameDefault>());
         if (!services.Any(static d => d.ServiceType == typeof(StoreOptionsBridge)))
         {
             // One instance serves as configure, post-configure and validator for TesseraSessionOptions.

@@ -6,8 +6,15 @@ namespace Tessera.AspNetCore;
 /// <summary>Options of Tessera's <see cref="ISession"/> for ASP.NET Core: the store options plus the cookie and error responses.</summary>
 public class TesseraSessionOptions : TesseraOptions
 {
-    /// <summary>The default cookie name.</summary>
-    public const string DefaultCookieName = ".Tessera";
+    /// <summary>
+    /// The default cookie name, used when the cookie is Secure with path <c>/</c> and no domain: the
+    /// <c>__Host-</c> prefix makes browsers refuse a cookie of that name set by a sibling subdomain
+    /// or over plain HTTP, so nobody can toss a session cookie in beside yours.
+    /// </summary>
+    public const string DefaultCookieName = "__Host-Tessera";
+
+    /// <summary>The default cookie name when the cookie cannot carry the <c>__Host-</c> prefix (not always Secure, another path, a domain).</summary>
+    public const string FallbackCookieName = ".Tessera";
 
     /// <summary>
     /// The name of a connection string under the app's <c>ConnectionStrings</c> section (for example
@@ -18,8 +25,10 @@ public class TesseraSessionOptions : TesseraOptions
     public string? ConnectionStringName { get; set; }
 
     /// <summary>
-    /// The session cookie: HttpOnly, Secure, SameSite=Lax, path <c>/</c> by default. A name that
-    /// starts with <c>__Host-</c> requires Secure, path <c>/</c> and no domain, and is checked at start-up.
+    /// The session cookie: HttpOnly, Secure, SameSite=Lax, path <c>/</c> by default, named
+    /// <see cref="DefaultCookieName"/>; left with that name on a cookie that cannot carry the prefix
+    /// (not always Secure, another path, a domain), it is named <see cref="FallbackCookieName"/>. A name that starts with <c>__Host-</c> requires Secure,
+    /// path <c>/</c> and no domain, and is checked at start-up.
     /// </summary>
     public CookieBuilder Cookie { get; set; } = new()
     {

@@ -69,8 +69,29 @@ public sealed class TesseraTicketStore : ITicketStore
 
         var changes = new SessionChanges();
         changes.Set(TicketField, _serializer.Serialize(ticket));
+        // The handler renews the same key when another user signs in on this browser (aspnetcore#22135):
+        // the login then belongs to the new user, in the new user's index only.
+        var before = (await _store.LoadAsync(key, cancellationToken).ConfigureAwait(false)).Record;
+        var user = UserOf(ticket);
+        var write = new SessionWrite { AbsoluteDeadline = ticket.Properties.ExpiresUtc, IdleTimeout = Lifetime(ticket), UserId = user };
         // Conditional like every commit: a revoked login is never brought back by a renewal.
-        await _store.CommitAsync(key, changes, new SessionWrite { AbsoluteDeadline = ticket.Properties.ExpiresUtc, IdleTimeout = Lifetime(ticket) }, followRotation: false, cancellationToken).ConfigureAwait(false);
+        var result = await _store.CommitAsync(key, changes, write, followRotation: false, cancellationToken).ConfigureAwait(false);
+        if (result.Status != CommitStatus.Committed || before is null)
+        {
+            return;
+        }
+
+        // The index entry moves with the renewal: its score is the login's new deadline, so it stays
+        // listed (and revocable) for as long as the cookie authenticates.
+        if (user is not null)
+        {
+            await _store.IndexAsync(user, key, null, ticket.Properties.ExpiresUtc ?? before.Metadata.AbsoluteDeadline, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (before.Metadata.UserId is { } previous && previous != user)
+        {
+            await _store.UnindexAsync(previous, key, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc/>

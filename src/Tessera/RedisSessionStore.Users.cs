@@ -207,6 +207,10 @@ public sealed partial class RedisSessionStore
         await EvalAsync(LuaScripts.IndexAdd, UserKeyFor(userId), [id, deadline.ToUnixTimeMilliseconds(), replaces ?? string.Empty], "user index", cancellationToken, idempotent: true).ConfigureAwait(false);
     }
 
+    /// <summary>Removes a session from a user's index (it was bound to another user since).</summary>
+    internal Task UnindexAsync(string userId, string id, CancellationToken cancellationToken) =>
+        RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), id), "user index prune", cancellationToken);
+
     internal async Task<(bool Deleted, string? UserId)> DeleteCoreAsync(string id, string? userId, CancellationToken cancellationToken)
     {
         ThrowIfMalformed(id);

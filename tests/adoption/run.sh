@@ -124,13 +124,13 @@ done
 
 step "a session over HTTP"
 value="adopted-$RANDOM"
-cookie="$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:$app_port/set?v=$value" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(\.Tessera=[^;]*\).*/\1/p')"
-[[ -n "$cookie" ]] || { echo "adoption: /set sent no .Tessera cookie" >&2; exit 1; }
+cookie="$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:$app_port/set?v=$value" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(__Host-Tessera=[^;]*\).*/\1/p')"
+[[ -n "$cookie" ]] || { echo "adoption: /set sent no __Host-Tessera cookie" >&2; exit 1; }
 got="$(curl -s -H "Cookie: $cookie" "http://127.0.0.1:$app_port/get")"
 [[ "$got" == "$value" ]] || { echo "adoption: read back '$got', expected '$value'" >&2; exit 1; }
 without="$(curl -s "http://127.0.0.1:$app_port/get")"
 [[ "$without" == "(none)" ]] || { echo "adoption: a request without the cookie read '$without'" >&2; exit 1; }
-ttl="$(redis-cli -p "$redis_port" pttl "session:${cookie#.Tessera=}")"
+ttl="$(redis-cli -p "$redis_port" pttl "session:${cookie#__Host-Tessera=}")"
 ((ttl > 0 && ttl <= 300000)) || { echo "adoption: the session's PTTL is $ttl ms, expected the configured 5 min at most" >&2; exit 1; }
 
 step "the tessera tool from the same folder"

@@ -216,8 +216,21 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
         switch (result.Status)
         {
             case CommitStatus.Committed when result.SessionId == target.Id:
+                var newDeadline = _view.Write?.AbsoluteDeadline;
                 _state.OnWritten(target.Id);
                 _view.ApplyCommitted();
+                if (newDeadline is { } deadline && _view.Metadata?.UserId is { } bound)
+                {
+                    // "Remember me" after sign-in: the index entry's score follows the new deadline.
+                    await _budget.RunAsync(
+                        async ct =>
+                        {
+                            await _store.IndexAsync(bound, target.Id, null, deadline, ct).ConfigureAwait(false);
+                            return true;
+                        },
+                        cancellationToken).ConfigureAwait(false);
+                }
+
                 return;
             case CommitStatus.Committed:
                 // The session was rotated while this request ran: its delta landed in the new session

@@ -77,7 +77,7 @@ public abstract class ConcurrencyBehaviour(ServerFixture server)
         var cart = JsonSerializer.Deserialize<List<string>>((await client.GetTextAsync("/cart")).Body)!;
         Assert.Equal(50, cart.Count);
         Assert.Equal(Enumerable.Range(0, 50).Select(i => $"i{i}").Order(), cart.Order());
-        Assert.False(await Server.Db.KeyExistsAsync(app.Store.LockKeyFor(client.Cookie(".Tessera")!)), "every lock is released");
+        Assert.False(await Server.Db.KeyExistsAsync(app.Store.LockKeyFor(client.Cookie("__Host-Tessera")!)), "every lock is released");
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public abstract class ConcurrencyBehaviour(ServerFixture server)
         });
         using var client = app.CreateClient();
         await client.PostTextAsync("/login?user=ada");
-        var id = client.Cookie(".Tessera")!;
+        var id = client.Cookie("__Host-Tessera")!;
         // A crashed server's lock: nobody will release it; it expires by itself.
         await Server.Db.StringSetAsync(app.Store.LockKeyFor(id), "crashed-server", TimeSpan.FromSeconds(1));
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -140,7 +140,7 @@ public abstract class ConcurrencyBehaviour(ServerFixture server)
         {
             using var client = app.CreateClient();
             await client.PostTextAsync("/login?user=ada");
-            var id = client.Cookie(".Tessera")!;
+            var id = client.Cookie("__Host-Tessera")!;
             var modify = client.PostTextAsync("/login?user=bob");
             var logout = client.PostTextAsync("/logout");
             await Task.WhenAll(modify, logout);

@@ -53,10 +53,10 @@ public abstract class DropInBehaviour(ServerFixture server)
         await using var app = await TestApp.StartAsync(Server.Endpoint, Server.PrefixFor(), o => o.RotationGracePeriod = TimeSpan.FromSeconds(3));
         using var client = app.CreateClient();
         await client.PostTextAsync("/login?user=ada");
-        var old = client.Cookie(".Tessera")!;
+        var old = client.Cookie("__Host-Tessera")!;
         await client.PostTextAsync("/rotate");
         using var oldTab = app.CreateClient();
-        oldTab.SetCookie(".Tessera", old);
+        oldTab.SetCookie("__Host-Tessera", old);
         await oldTab.GetTextAsync("/health");
         await Task.Delay(50);
         var ttl = await Server.Db.KeyTimeToLiveAsync(app.Store.KeyFor(old));

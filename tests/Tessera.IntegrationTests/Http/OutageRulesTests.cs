@@ -24,7 +24,7 @@ public sealed class OutageRulesTests
         });
         using var client = app.CreateClient();
         Assert.True(await ReadyAsync(client), "the app should serve sessions while Redis is up");
-        var id = client.Cookie(".Tessera")!;
+        var id = client.Cookie("__Host-Tessera")!;
 
         Signal(redis, "STOP");
         try
@@ -121,12 +121,12 @@ public sealed class OutageRulesTests
             values.Set("username", System.Text.Encoding.UTF8.GetBytes(user));
             await direct.CreateAsync(id, values, new SessionWrite { UserId = user });
             using var browser = app.CreateClient();
-            browser.SetCookie(".Tessera", id);
+            browser.SetCookie("__Host-Tessera", id);
             var rotation = browser.PostTextAsync("/rotate");
             await Task.Delay(offset);
             await RevokeDirectlyAsync(redis.Endpoint, user);
             await rotation;
-            var cookie = browser.Cookie(".Tessera")!;
+            var cookie = browser.Cookie("__Host-Tessera")!;
             return (await TestStore.LoadAsync(redis.Endpoint, "slow:", id), await TestStore.LoadAsync(redis.Endpoint, "slow:", cookie));
         }));
         Assert.All(outcomes, o =>

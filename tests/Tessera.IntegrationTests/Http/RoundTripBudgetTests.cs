@@ -134,7 +134,7 @@ public sealed class RoundTripBudgetTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetTextAsync("/peek")).Status);
             Assert.Equal(HttpStatusCode.NotFound, (await client.GetTextAsync("/get?k=x")).Status);
         }));
-        Assert.Null(client.Cookie(".Tessera"));
+        Assert.Null(client.Cookie("__Host-Tessera"));
     }
 
     [Fact]

@@ -75,7 +75,7 @@ public sealed partial class ServerStateTests
             using var client = app.CreateClient();
             await client.PostTextAsync("/signin?user=ada");
             await client.GetTextAsync("/view");
-            ids.Add(client.Cookie(".Tessera")!);
+            ids.Add(client.Cookie("__Host-Tessera")!);
             redis.Dispose();
             foreach (var path in new[] { "/peek", "/view", "/keys" })
             {

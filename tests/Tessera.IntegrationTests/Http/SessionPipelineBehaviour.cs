@@ -36,12 +36,12 @@ public abstract class SessionPipelineBehaviour(ServerFixture server)
         using var login = await client.PostAsync("/login?user=ada");
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         var setCookie = Assert.Single(login.Headers.GetValues("Set-Cookie"));
-        Assert.StartsWith(".Tessera=", setCookie, StringComparison.Ordinal);
+        Assert.StartsWith("__Host-Tessera=", setCookie, StringComparison.Ordinal);
         Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("secure", setCookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=lax", setCookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("no-store", login.Headers.CacheControl?.ToString() ?? string.Empty, StringComparison.Ordinal);
-        var id = client.Cookie(".Tessera");
+        var id = client.Cookie("__Host-Tessera");
         Assert.True(SessionIds.IsValid(id));
 
         Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek"));
@@ -61,7 +61,7 @@ public abstract class SessionPipelineBehaviour(ServerFixture server)
         using var a = first.CreateClient();
         await a.PostTextAsync("/set?k=color&v=teal");
         using var b = second.CreateClient();
-        b.SetCookie(".Tessera", a.Cookie(".Tessera")!);
+        b.SetCookie("__Host-Tessera", a.Cookie("__Host-Tessera")!);
         Assert.Equal((HttpStatusCode.OK, "teal"), await b.GetTextAsync("/get?k=color"));
         await b.PostTextAsync("/set?k=size&v=xl");
         Assert.Equal((HttpStatusCode.OK, "xl"), await a.GetTextAsync("/get?k=size"));
@@ -93,16 +93,16 @@ public abstract class SessionPipelineBehaviour(ServerFixture server)
         await using var app = await StartAppAsync();
         using var raw = app.CreateRawClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/peek");
-        request.Headers.TryAddWithoutValidation("Cookie", $".Tessera={cookie}");
+        request.Headers.TryAddWithoutValidation("Cookie", $"__Host-Tessera={cookie}");
         using var response = await raw.SendAsync(request);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
 
         using var write = new HttpRequestMessage(HttpMethod.Post, "/set?k=a&v=b");
-        write.Headers.TryAddWithoutValidation("Cookie", $".Tessera={cookie}");
+        write.Headers.TryAddWithoutValidation("Cookie", $"__Host-Tessera={cookie}");
         using var written = await raw.SendAsync(write);
         Assert.Equal(HttpStatusCode.OK, written.StatusCode);
         var setCookie = Assert.Single(written.Headers.GetValues("Set-Cookie"));
-        var issued = setCookie[".Tessera=".Length..setCookie.IndexOf(';', StringComparison.Ordinal)];
+        var issued = setCookie["__Host-Tessera=".Length..setCookie.IndexOf(';', StringComparison.Ordinal)];
         Assert.True(SessionIds.IsValid(issued));
         Assert.NotEqual(cookie, issued);
     }
@@ -113,18 +113,18 @@ public abstract class SessionPipelineBehaviour(ServerFixture server)
         await using var app = await StartAppAsync();
         using var client = app.CreateClient();
         var planted = SessionIds.NewId();
-        client.SetCookie(".Tessera", planted);
+        client.SetCookie("__Host-Tessera", planted);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetTextAsync("/peek")).Status);
         await client.PostTextAsync("/login?user=victim");
-        var issued = client.Cookie(".Tessera");
+        var issued = client.Cookie("__Host-Tessera");
         Assert.NotEqual(planted, issued);
         Assert.False(await Server.Db.KeyExistsAsync(app.Store.KeyFor(planted)));
 
         // A write-only request with a planted identifier is not adopted either.
         using var other = app.CreateClient();
-        other.SetCookie(".Tessera", planted);
+        other.SetCookie("__Host-Tessera", planted);
         await other.PostTextAsync("/set?k=a&v=b");
-        Assert.NotEqual(planted, other.Cookie(".Tessera"));
+        Assert.NotEqual(planted, other.Cookie("__Host-Tessera"));
         Assert.False(await Server.Db.KeyExistsAsync(app.Store.KeyFor(planted)));
     }
 
@@ -134,15 +134,15 @@ public abstract class SessionPipelineBehaviour(ServerFixture server)
         await using var app = await StartAppAsync();
         using var client = app.CreateClient();
         await client.PostTextAsync("/login?user=ada");
-        var id = client.Cookie(".Tessera")!;
+        var id = client.Cookie("__Host-Tessera")!;
         using var logout = await client.PostAsync("/logout");
         Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
-        Assert.Contains(logout.Headers.GetValues("Set-Cookie"), c => c.StartsWith(".Tessera=;", StringComparison.Ordinal));
+        Assert.Contains(logout.Headers.GetValues("Set-Cookie"), c => c.StartsWith("__Host-Tessera=;", StringComparison.Ordinal));
         Assert.False(await Server.Db.KeyExistsAsync(app.Store.KeyFor(id)));
-        Assert.Null(client.Cookie(".Tessera"));
+        Assert.Null(client.Cookie("__Host-Tessera"));
 
         using var stale = app.CreateClient();
-        stale.SetCookie(".Tessera", id);
+        stale.SetCookie("__Host-Tessera", id);
         Assert.Equal(HttpStatusCode.Unauthorized, (await stale.GetTextAsync("/peek")).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await stale.GetTextAsync("/view")).Status);
         Assert.False(await Server.Db.KeyExistsAsync(app.Store.KeyFor(id)));
@@ -154,7 +154,7 @@ public abstract class SessionPipelineBehaviour(ServerFixture server)
         await using var app = await StartAppAsync();
         using var client = app.CreateClient();
         await client.PostTextAsync("/login?user=ada");
-        var id = client.Cookie(".Tessera")!;
+        var id = client.Cookie("__Host-Tessera")!;
         await Server.Db.KeyDeleteAsync(app.Store.KeyFor(id));
         await Server.Db.StringSetAsync(app.Store.KeyFor(id), "{\"not\":\"a session\"}");
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetTextAsync("/peek")).Status);
@@ -181,7 +181,7 @@ public abstract class SessionPipelineBehaviour(ServerFixture server)
         await using var app = await StartAppAsync();
         using var client = app.CreateClient();
         Assert.Equal((HttpStatusCode.OK, "1"), await client.PostTextAsync("/incr?k=n"));
-        Assert.True(SessionIds.IsValid(client.Cookie(".Tessera")));
+        Assert.True(SessionIds.IsValid(client.Cookie("__Host-Tessera")));
         Assert.Equal((HttpStatusCode.OK, "2"), await client.PostTextAsync("/incr?k=n"));
     }
 

@@ -17,7 +17,7 @@ namespace Tessera.IntegrationTests;
 /// </summary>
 public abstract class AttackerBehaviour(ServerFixture server)
 {
-    private const string Cookie = ".Tessera";
+    private const string Cookie = "__Host-Tessera";
     private static readonly ConcurrentDictionary<string, (TaskCompletionSource Loaded, TaskCompletionSource Go)> Gates = new();
 
     protected ServerFixture Server { get; } = server;

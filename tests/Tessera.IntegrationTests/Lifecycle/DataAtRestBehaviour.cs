@@ -29,7 +29,7 @@ public abstract class DataAtRestBehaviour(ServerFixture server)
         await using var app = await TestApp.StartAsync(Server.Endpoint, Server.PrefixFor(), o => o.Encryption.AddKey(1, Key1, active: true));
         using var client = app.CreateClient();
         await client.PostTextAsync("/login?user=ada");
-        var key = app.Store.KeyFor(client.Cookie(".Tessera")!);
+        var key = app.Store.KeyFor(client.Cookie("__Host-Tessera")!);
         await Server.Db.HashSetAsync(key, field, forged);
 
         var (status, body) = await client.GetTextAsync($"/get?k={field}");
@@ -119,7 +119,7 @@ public abstract class DataAtRestBehaviour(ServerFixture server)
         });
         using var client = app.CreateClient();
         await client.PostTextAsync("/login?user=ada");
-        var key = app.Store.KeyFor(client.Cookie(".Tessera")!);
+        var key = app.Store.KeyFor(client.Cookie("__Host-Tessera")!);
         var fields = Enumerable.Range(0, 8_100).Select(n => new HashEntry($"f{n}", "\0x")).ToArray();
         await Server.Db.HashSetAsync(key, fields);
 
@@ -208,9 +208,9 @@ public abstract class DataAtRestBehaviour(ServerFixture server)
         });
         using var client = app.CreateClient();
         await client.PostTextAsync("/login?user=ada");
-        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/ttl?idleSeconds=2")).Status);
-        // Read every 0.5 s for 4 s: twice the idle timeout; the session must stay.
-        for (var n = 0; n < 8; n++)
+        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/ttl?idleSeconds=3")).Status);
+        // Read every 0.5 s for 6 s: twice the idle timeout; the session must stay.
+        for (var n = 0; n < 12; n++)
         {
             await Task.Delay(500);
             Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek"));
@@ -224,7 +224,7 @@ public abstract class DataAtRestBehaviour(ServerFixture server)
         using var client = app.CreateClient();
         client.Http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", "evil\u001b]0;pwned\u0007\u001b[2J\u202Egnp.exe");
         await client.PostTextAsync("/signin?user=ada");
-        var agent = (string?)await Server.Db.HashGetAsync(app.Store.KeyFor(client.Cookie(".Tessera")!), "#ua");
+        var agent = (string?)await Server.Db.HashGetAsync(app.Store.KeyFor(client.Cookie("__Host-Tessera")!), "#ua");
         Assert.NotNull(agent);
         Assert.DoesNotContain(agent!, c => TerminalText.IsUnsafe(c));
         Assert.StartsWith("evil", agent, StringComparison.Ordinal);

@@ -19,7 +19,7 @@ public abstract class EncryptionBehaviour(ServerFixture server)
         using var client = app.CreateClient();
         await client.PostTextAsync("/set?k=card&v=4111111111111111");
         Assert.Equal((HttpStatusCode.OK, "4111111111111111"), await client.GetTextAsync("/get?k=card"));
-        var stored = (byte[])(await Server.Db.HashGetAsync(app.Store.KeyFor(client.Cookie(".Tessera")!), "card"))!;
+        var stored = (byte[])(await Server.Db.HashGetAsync(app.Store.KeyFor(client.Cookie("__Host-Tessera")!), "card"))!;
         Assert.Equal(2, stored[0]);
         Assert.Equal(-1, stored.AsSpan().IndexOf("4111"u8));
     }
@@ -34,7 +34,7 @@ public abstract class EncryptionBehaviour(ServerFixture server)
         {
             client = before.CreateClient();
             await client.PostTextAsync("/login?user=ada");
-            id = client.Cookie(".Tessera")!;
+            id = client.Cookie("__Host-Tessera")!;
         }
 
         await using var after = await TestApp.StartAsync(Server.Endpoint, prefix, o =>
@@ -43,7 +43,7 @@ public abstract class EncryptionBehaviour(ServerFixture server)
             o.Encryption.AddKey(2, Key2, active: true);
         });
         using var next = after.CreateClient();
-        next.SetCookie(".Tessera", id);
+        next.SetCookie("__Host-Tessera", id);
         Assert.Equal((HttpStatusCode.OK, "ada"), await next.GetTextAsync("/peek"));
         var stored = (byte[])(await Server.Db.HashGetAsync(after.Store.KeyFor(id), "username"))!;
         Assert.Equal(2, stored[1]);
@@ -57,7 +57,7 @@ public abstract class EncryptionBehaviour(ServerFixture server)
         await using var app = await TestApp.StartAsync(Server.Endpoint, prefix, o => o.Encryption.AddKey(1, Key1, active: true));
         using var client = app.CreateClient();
         await client.PostTextAsync("/login?user=ada");
-        var key = app.Store.KeyFor(client.Cookie(".Tessera")!);
+        var key = app.Store.KeyFor(client.Cookie("__Host-Tessera")!);
         var stored = (byte[])(await Server.Db.HashGetAsync(key, "username"))!;
         stored[^1] ^= 0xFF;
         await Server.Db.HashSetAsync(key, "username", stored);

@@ -24,11 +24,11 @@ public abstract class LifecycleBehaviour(ServerFixture server)
         using var client = app.CreateClient();
         await client.PostTextAsync("/login?user=ada");
         await client.GetTextAsync("/view");
-        var oldId = client.Cookie(".Tessera")!;
+        var oldId = client.Cookie("__Host-Tessera")!;
 
         using var rotated = await client.PostAsync("/rotate");
         Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
-        var newId = client.Cookie(".Tessera")!;
+        var newId = client.Cookie("__Host-Tessera")!;
         Assert.NotEqual(oldId, newId);
         Assert.True(SessionIds.IsValid(newId));
         Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek"));
@@ -36,7 +36,7 @@ public abstract class LifecycleBehaviour(ServerFixture server)
         Assert.Equal((HttpStatusCode.OK, "2"), await client.GetTextAsync("/view"));
 
         using var attacker = app.CreateClient();
-        attacker.SetCookie(".Tessera", oldId);
+        attacker.SetCookie("__Host-Tessera", oldId);
         Assert.Equal(HttpStatusCode.Unauthorized, (await attacker.GetTextAsync("/peek")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await attacker.GetTextAsync("/get?k=username")).Status);
         // The old key is only a short-lived tombstone.
@@ -125,12 +125,12 @@ public abstract class LifecycleBehaviour(ServerFixture server)
         // The attacker gets a real anonymous session and plants its id in the victim's browser.
         using var attacker = app.CreateClient();
         await attacker.PostTextAsync("/set?k=trap&v=1");
-        var planted = attacker.Cookie(".Tessera")!;
+        var planted = attacker.Cookie("__Host-Tessera")!;
         using var victim = app.CreateClient();
-        victim.SetCookie(".Tessera", planted);
+        victim.SetCookie("__Host-Tessera", planted);
 
         await victim.PostTextAsync("/signin?user=victim");
-        var victimId = victim.Cookie(".Tessera")!;
+        var victimId = victim.Cookie("__Host-Tessera")!;
         Assert.NotEqual(planted, victimId);
         Assert.Equal((HttpStatusCode.OK, "victim"), await victim.GetTextAsync("/peek"));
         // The attacker's id is dead: it reads nothing, and cannot reach the victim's session.
@@ -162,7 +162,7 @@ public abstract class LifecycleBehaviour(ServerFixture server)
         Assert.Equal(HttpStatusCode.Unauthorized, (await phone.GetTextAsync("/peek")).Status);
         Assert.Equal((HttpStatusCode.OK, "grace"), await laptop.GetTextAsync("/peek"));
         var sessions = await app.Store.GetUserSessionsAsync("grace");
-        Assert.Equal(laptop.Cookie(".Tessera"), Assert.Single(sessions).Id);
+        Assert.Equal(laptop.Cookie("__Host-Tessera"), Assert.Single(sessions).Id);
     }
 
     [Fact]
@@ -175,7 +175,7 @@ public abstract class LifecycleBehaviour(ServerFixture server)
             await c.PostTextAsync("/signin?user=linus");
         }
 
-        var ids = clients.Select(c => c.Cookie(".Tessera")!).ToArray();
+        var ids = clients.Select(c => c.Cookie("__Host-Tessera")!).ToArray();
         Assert.True(await app.Store.RevokeAsync(ids[0]));
         Assert.Equal(HttpStatusCode.Unauthorized, (await clients[0].GetTextAsync("/peek")).Status);
         Assert.Equal(2, (await app.Store.GetUserSessionsAsync("linus")).Count);
@@ -211,7 +211,7 @@ public abstract class LifecycleBehaviour(ServerFixture server)
         using var client = app.CreateClient();
         await client.PostTextAsync("/login?user=ada");
         await client.PostTextAsync("/ttl?idleSeconds=1");
-        var id = client.Cookie(".Tessera")!;
+        var id = client.Cookie("__Host-Tessera")!;
         var ttl = await Server.Db.KeyTimeToLiveAsync(app.Store.KeyFor(id));
         Assert.InRange(ttl!.Value, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         Assert.Equal(TimeSpan.FromSeconds(1), (await app.Store.LoadAsync(id)).Record?.Metadata.IdleTimeout ?? TimeSpan.FromSeconds(1));
@@ -230,7 +230,7 @@ public abstract class LifecycleBehaviour(ServerFixture server)
         var (status, body) = await client.PostTextAsync("/ttl?idleSeconds=-5");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("idle timeout", body, StringComparison.Ordinal);
-        var record = (await app.Store.LoadAsync(client.Cookie(".Tessera")!)).Record!;
+        var record = (await app.Store.LoadAsync(client.Cookie("__Host-Tessera")!)).Record!;
         Assert.Equal(app.Store.Options.IdleTimeout, record.Metadata.IdleTimeout);
     }
 
@@ -292,9 +292,9 @@ public abstract class LifecycleBehaviour(ServerFixture server)
         await using var app = await StartAppAsync(services: s => s.AddSingleton<ITesseraObserver>(new Recorder(events)));
         using var client = app.CreateClient();
         await client.PostTextAsync("/set?k=a&v=1");
-        var first = client.Cookie(".Tessera")!;
+        var first = client.Cookie("__Host-Tessera")!;
         await client.PostTextAsync("/signin?user=ev");
-        var second = client.Cookie(".Tessera")!;
+        var second = client.Cookie("__Host-Tessera")!;
         await client.PostTextAsync("/logout");
         using var other = app.CreateClient();
         await other.PostTextAsync("/signin?user=ev");
@@ -320,13 +320,50 @@ public abstract class LifecycleBehaviour(ServerFixture server)
         // The handler wrote "stored", but the commit failed as the response started: problem details only.
         Assert.Equal("application/problem+json", tooBig.Content.Headers.ContentType?.MediaType);
         Assert.DoesNotContain("stored", await tooBig.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        var record = (await app.Store.LoadAsync(client.Cookie(".Tessera")!)).Record!;
+        var record = (await app.Store.LoadAsync(client.Cookie("__Host-Tessera")!)).Record!;
         Assert.Equal(5000, record.Values["big"].Length);
     }
 
     private sealed class Recorder(ConcurrentQueue<TesseraEvent> events) : ITesseraObserver
     {
         public void OnEvent(in TesseraEvent sessionEvent) => events.Enqueue(sessionEvent);
+    }
+
+    [Fact]
+    public async Task RememberMe_AfterSignIn_MovesTheIndexScoreToTheNewDeadline()
+    {
+        await using var app = await TestApp.StartAsync(Server.Endpoint, Server.PrefixFor(), map: a =>
+            a.MapPost("/remember", async (Microsoft.AspNetCore.Http.HttpContext ctx, string user) =>
+            {
+                var s = ctx.Session.AsTessera();
+                await s.SignInAsync(user);
+                s.SetTimeouts(absoluteTimeout: TimeSpan.FromDays(30));
+                return Microsoft.AspNetCore.Http.Results.Text("ok");
+            }));
+        using var client = app.CreateClient();
+        await client.PostTextAsync("/remember?user=ruth");
+        var id = client.Cookie("__Host-Tessera")!;
+        var deadline = long.Parse((string)(await Server.Db.HashGetAsync(app.Store.KeyFor(id), "#d"))!, System.Globalization.CultureInfo.InvariantCulture);
+        var score = await Server.Db.SortedSetScoreAsync(app.Store.UserKeyFor("ruth"), id);
+        Assert.True(deadline > DateTimeOffset.UtcNow.AddDays(29).ToUnixTimeMilliseconds());
+        Assert.Equal(deadline, (long)score!.Value);
+    }
+
+    [Fact]
+    public async Task DefaultCookie_IsHostPrefixed_WhereThePrefixsRulesHold_ElseTheFallback()
+    {
+        await using var strict = await StartAppAsync();
+        using var client = strict.CreateClient();
+        using var response = await client.PostAsync("/set?k=a&v=1");
+        var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("__Host-Tessera=", StringComparison.Ordinal));
+        Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("path=/", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("domain=", cookie, StringComparison.OrdinalIgnoreCase);
+
+        await using var lax = await StartAppAsync(o => o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest);
+        using var other = lax.CreateClient();
+        using var second = await other.PostAsync("/set?k=a&v=1");
+        Assert.Contains(second.Headers.GetValues("Set-Cookie"), c => c.StartsWith(".Tessera=", StringComparison.Ordinal));
     }
 }
 

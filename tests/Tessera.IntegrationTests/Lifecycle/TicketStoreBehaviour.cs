@@ -13,12 +13,12 @@ public abstract class TicketStoreBehaviour(ServerFixture server)
 {
     protected ServerFixture Server { get; } = server;
 
-    private Task<TestApp> StartAsync() => TestApp.StartAsync(
+    private Task<TestApp> StartAsync(Action<CookieAuthenticationOptions>? cookie = null) => TestApp.StartAsync(
         Server.Endpoint,
         Server.PrefixFor(),
         services: s =>
         {
-            s.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
+            s.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o => cookie?.Invoke(o));
             s.AddTesseraTicketStore();
         },
         map: app =>
@@ -58,15 +58,54 @@ public abstract class TicketStoreBehaviour(ServerFixture server)
         await using var app = await StartAsync();
         using var client = app.CreateClient();
         await client.PostTextAsync("/set?k=cart&v=book");
-        var anonymous = client.Cookie(".Tessera")!;
+        var anonymous = client.Cookie("__Host-Tessera")!;
         await client.PostTextAsync("/auth/login?user=katherine");
-        var signedIn = client.Cookie(".Tessera")!;
+        var signedIn = client.Cookie("__Host-Tessera")!;
         Assert.NotEqual(anonymous, signedIn);
         Assert.Equal((HttpStatusCode.OK, "book"), await client.GetTextAsync("/get?k=cart"));
         Assert.Contains(await app.Store.GetUserSessionsAsync("katherine"), s => s.Id == signedIn);
         using var old = app.CreateClient();
-        old.SetCookie(".Tessera", anonymous);
+        old.SetCookie("__Host-Tessera", anonymous);
         Assert.Equal(HttpStatusCode.NotFound, (await old.GetTextAsync("/get?k=cart")).Status);
+    }
+
+    [Fact]
+    public async Task RenewedLogin_StaysIndexed_SoRevokeAllStillEndsIt()
+    {
+        await using var app = await StartAsync(o =>
+        {
+            o.ExpireTimeSpan = TimeSpan.FromSeconds(4);
+            o.SlidingExpiration = true;
+        });
+        using var client = app.CreateClient();
+        await client.PostTextAsync("/auth/login?user=grace");
+        await Task.Delay(2_500);
+        // Past half its lifetime: this request renews the ticket (new expiry about 6.5 s after login).
+        Assert.Equal((HttpStatusCode.OK, "grace"), await client.GetTextAsync("/auth/me"));
+        await Task.Delay(2_000);
+        // Past the first expiry, within the renewed one.
+        Assert.Equal((HttpStatusCode.OK, "grace"), await client.GetTextAsync("/auth/me"));
+        Assert.True(await app.Store.RevokeUserSessionsAsync("grace") >= 1, "the renewed login must still be in its user's index");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetTextAsync("/auth/me")).Status);
+    }
+
+    [Fact]
+    public async Task SignInAsAnotherUser_OnTheSameBrowser_MovesTheLoginToThatUser()
+    {
+        await using var app = await StartAsync();
+        using var client = app.CreateClient();
+        await client.PostTextAsync("/auth/login?user=mallory");
+        await client.PostTextAsync("/auth/login?user=alice");
+        Assert.Equal((HttpStatusCode.OK, "alice"), await client.GetTextAsync("/auth/me"));
+        var tickets = await Server.Db.SortedSetRangeByRankAsync(app.Store.UserKeyFor("mallory"));
+        foreach (var member in tickets)
+        {
+            var user = (string?)await Server.Db.HashGetAsync(app.Store.KeyFor((string)member!), "#u");
+            Assert.NotEqual("alice", user);
+        }
+
+        Assert.True(await app.Store.RevokeUserSessionsAsync("alice") >= 1);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetTextAsync("/auth/me")).Status);
     }
 }
 

@@ -143,7 +143,7 @@ public sealed class ClusterTests(ClusterFixture cluster)
                 changes.Set("username", Encoding.UTF8.GetBytes($"u{i}"));
                 Assert.Equal(CommitStatus.Committed, (await app.Store.CreateAsync(ids[i], changes)).Status);
                 var client = app.CreateClient();
-                client.SetCookie(".Tessera", ids[i]);
+                client.SetCookie("__Host-Tessera", ids[i]);
                 clients.Add(client);
             }
 
