@@ -285,8 +285,35 @@ public sealed partial class RedisSessionStore
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The new value, or the reason nothing changed.</returns>
     /// <exception cref="InvalidOperationException">The stored value is not an integer.</exception>
-    public Task<AtomicResult> IncrementAsync(string id, string key, long delta = 1, bool followRotation = false, CancellationToken cancellationToken = default) =>
-        AtomicAsync(id, "incr", key, delta, RedisValue.EmptyString, followRotation, cancellationToken);
+    public async Task<AtomicResult> IncrementAsync(string id, string key, long delta = 1, bool followRotation = false, CancellationToken cancellationToken = default)
+    {
+        ThrowIfMalformed(id);
+        ArgumentNullException.ThrowIfNull(key);
+        var field = FieldNames.ToField(key);
+        for (var hop = 0; ; hop++)
+        {
+            var reply = await EvalAsync(
+                LuaScripts.Increment,
+                KeyFor(id),
+                [field, delta, _maxBytes, _granularityMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()],
+                "incr",
+                cancellationToken).ConfigureAwait(false);
+            var parts = (RedisResult[])reply!;
+            var code = (int)parts[0];
+            switch (code)
+            {
+                case 1:
+                    return new AtomicResult(CommitStatus.Committed, (long)parts[2], id);
+                case 2 when followRotation && hop < MaxRotationHops && SessionIds.IsValid((string?)parts[1]):
+                    id = (string)parts[1]!;
+                    continue;
+                case -2:
+                    throw new SessionValueTypeException($"The session value '{key}' is not an integer, so it cannot be incremented.");
+                default:
+                    return new AtomicResult(StatusOf(id, code), 0, id);
+            }
+        }
+    }
 
     /// <summary>Sets a value only when the key has none, in one round trip.</summary>
     /// <param name="id">The session identifier.</param>

@@ -308,6 +308,52 @@ internal static class LuaScripts
         """;
 
     /// <summary>
+    /// The counter bump, lean: one HMGET (metadata and the field), the HINCRBY, and only what else is
+    /// needed (the size when it changed, the refresh when due). No TIME: the caller's clock decides the
+    /// refresh, as on a read; the key's TTL still bounds the session by its deadline. KEYS[1] session
+    /// key; ARGV[1] field; ARGV[2] delta; ARGV[3] max bytes (0: no limit); ARGV[4] refresh granularity
+    /// as for Refresh; ARGV[5] the caller's time, unix ms. Reply as Atomic's incr.
+    /// </summary>
+    public const string Increment = """
+        local key, f = KEYS[1], ARGV[1]
+        local ok, m = pcall(redis.call, 'HMGET', key, '#a', '#i', '#d', '#r', f)
+        if not ok then return {-1} end
+        if m[4] then return {2, m[4]} end
+        local a, i, d = tonumber(m[1]), tonumber(m[2]), tonumber(m[3])
+        if not (a and i and d) then
+          if redis.call('EXISTS', key) == 0 then return {0} end
+          return {-1}
+        end
+        local now = tonumber(ARGV[5])
+        if now >= d then return {3} end
+        local old, max = m[5], tonumber(ARGV[3])
+        if not old and max > 0 then
+          local s = tonumber(redis.call('HGET', key, '#s')) or 0
+          if s + string.len(f) + string.len(ARGV[2]) > max then return {4, s} end
+        end
+        local done, v = pcall(redis.call, 'HINCRBY', key, f, ARGV[2])
+        if not done then
+          local e = type(v) == 'table' and v.err or tostring(v)
+          if string.find(e, 'integer', 1, true) or string.find(e, 'overflow', 1, true) then return {-2} end
+          return redis.error_reply(e)
+        end
+        local len
+        if v > -1e13 and v < 1e14 then len = string.len(string.format('%d', v)) else len = redis.call('HSTRLEN', key, f) end
+        local grown = old and (len - string.len(old)) or (string.len(f) + len)
+        if grown ~= 0 then redis.call('HINCRBY', key, '#s', grown) end
+        local fixed, g = tonumber(ARGV[4]), math.floor(i / 20)
+        if g > 60000 then g = 60000 end
+        if fixed > 0 and fixed * 2 <= i then g = fixed end
+        if now - a >= g then
+          redis.call('HSET', key, '#a', now)
+          local e = now + i
+          if d < e then e = d end
+          redis.call('PEXPIREAT', key, e)
+        end
+        return {1, now, v}
+        """;
+
+    /// <summary>
     /// Retires a session for rotation: its key becomes a tombstone that names the new identifier,
     /// for a short time. KEYS[1] old key; ARGV[1] new id; ARGV[2] tombstone lifetime ms.
     /// Reply {1, now, {field, value, ...}} with the values it held at that moment.
