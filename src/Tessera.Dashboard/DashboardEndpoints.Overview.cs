@@ -20,17 +20,17 @@ internal static partial class DashboardEndpoints
 
         var figures = Html.Of($"""
             <dl class="figures" aria-label="Figures">
-            <div><dt>Sessions now</dt><dd data-figure="sessions">{Format.Count(s.Sessions)}</dd></div>
-            <div><dt>Signed-in users</dt><dd data-figure="users">{Format.Count(s.DistinctUsers)}<small>{Format.Count(s.WithUser)} sessions bound to a user</small></dd></div>
-            <div><dt>Rotation tombstones</dt><dd data-figure="tombstones">{Format.Count(s.Tombstones)}</dd></div>
-            <div><dt>TTL-less sessions</dt><dd data-figure="ttl-less">{Format.Count(s.TtlLess)}<small><a href="{c.Base}/cleanup">clean up</a></small></dd></div>
-            <div><dt>Memory used</dt><dd data-figure="memory">{Format.Bytes(used)}<small>maxmemory {(max == 0 ? "unlimited" : Format.Bytes(max))}</small></dd></div>
-            <div><dt>Evicted keys</dt><dd data-figure="evictions">{Format.Count(snapshot.Live.EvictedKeys)}<small>since the server started</small></dd></div>
+            <div><dt>Sessions now</dt><dd data-figure="sessions" data-value="{s.Sessions}">{Format.Count(s.Sessions)}</dd></div>
+            <div><dt>Signed-in users</dt><dd data-figure="users" data-value="{s.DistinctUsers}">{Format.Count(s.DistinctUsers)}<small>{Format.Count(s.WithUser)} sessions bound to a user</small></dd></div>
+            <div><dt>Rotation tombstones</dt><dd data-figure="tombstones" data-value="{s.Tombstones}">{Format.Count(s.Tombstones)}</dd></div>
+            <div><dt>TTL-less sessions</dt><dd data-figure="ttl-less" data-value="{s.TtlLess}">{Format.Count(s.TtlLess)}<small><a href="{c.Base}/cleanup">clean up</a></small></dd></div>
+            <div><dt>Memory used</dt><dd data-figure="memory" data-value="{used}">{Format.Bytes(used)}<small>maxmemory {(max == 0 ? "unlimited" : Format.Bytes(max))}</small></dd></div>
+            <div><dt>Evicted keys</dt><dd data-figure="evictions" data-value="{snapshot.Live.EvictedKeys}">{Format.Count(snapshot.Live.EvictedKeys)}<small>since the server started</small></dd></div>
             <div><dt>Eviction policy</dt><dd data-figure="policy" style="font-size:1.1rem">{policies}</dd></div>
             </dl>
             """);
 
-        var ttlRows = Html.Join(s.TtlHistogram.Select(static b => Html.Of($"<tr><th scope=\"row\">{b.Label}</th><td class=\"num\">{Format.Count(b.Count)}</td></tr>")));
+        var ttlRows = Html.Join(s.TtlHistogram.Select(static b => Html.Of($"<tr><th scope=\"row\">{b.Label}</th><td class=\"num\" data-value=\"{b.Count}\">{Format.Count(b.Count)}</td></tr>")));
         var ttlChart = Charts.Bars("ttl", "Sessions by remaining TTL", [.. s.TtlHistogram.Select(static b => (b.Label, b.Count))], "sessions");
         var z = s.Sizes;
         var sizes = Html.Of($"""

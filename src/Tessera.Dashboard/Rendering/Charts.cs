@@ -8,9 +8,9 @@ namespace Tessera.Dashboard.Rendering;
 /// </summary>
 internal static class Charts
 {
-    private const int Width = 720;
-    private const int Height = 200;
-    private const int Left = 44;
+    private const int Width = 480;
+    private const int Height = 170;
+    private const int Left = 40;
     private const int Bottom = 24;
     private const int Top = 10;
 

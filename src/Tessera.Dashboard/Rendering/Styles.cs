@@ -25,12 +25,12 @@ internal static class Styles
         .notice-info { background:var(--info-bg); color:var(--info-ink); border-color:#b5cbf5; }
         .notice-warning { background:var(--warn-bg); color:var(--warn-ink); border-color:#f0c987; }
         .notice-error { background:var(--err-bg); color:var(--err-ink); border-color:#f1b0b0; }
-        .grid { display:grid; grid-template-columns:repeat(auto-fit, minmax(360px, 1fr)); gap:1rem; margin-bottom:1rem; }
+        .grid { display:grid; grid-template-columns:repeat(auto-fit, minmax(420px, 1fr)); gap:1rem; margin-bottom:1rem; }
         .figures { display:grid; grid-template-columns:repeat(auto-fit, minmax(150px, 1fr)); gap:.75rem; margin:0 0 1rem; padding:0; }
         .figures div { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:.6rem .9rem; }
         .figures dt { color:var(--muted); font-size:.88rem; } .figures dd { margin:0; font-size:1.6rem; font-weight:700; font-variant-numeric:tabular-nums; }
         .figures dd small { font-size:.85rem; font-weight:400; color:var(--muted); display:block; }
-        section.card { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:1rem 1.25rem; }
+        section.card { margin-bottom:1rem; background:var(--card); border:1px solid var(--line); border-radius:10px; padding:1rem 1.25rem; }
         section.card h2 { margin:0 0 .5rem; font-size:1.1rem; }
         .wide { grid-column:1 / -1; }
         .help { color:var(--muted); font-size:.9rem; margin:.4rem 0 0; }
@@ -53,9 +53,9 @@ internal static class Styles
         .sev-Warning { background:var(--warn-bg); color:var(--warn-ink); } .sev-Error { background:var(--err-bg); color:var(--err-ink); }
         .ua { max-width:26rem; overflow-wrap:anywhere; }
         figure { margin:.5rem 0; } figcaption { color:var(--muted); font-size:.88rem; }
-        svg.chart { width:100%; height:auto; max-height:220px; }
+        svg.chart { width:100%; height:auto; }
         svg.chart .bar { fill:#0b57d0; } svg.chart .bar2 { fill:#0b6e4f; } svg.chart .line { fill:none; stroke:#0b57d0; stroke-width:2; }
-        svg.chart .dot { fill:#0b57d0; } svg.chart text { font:11px system-ui, sans-serif; fill:#4a5360; } svg.chart .axis { stroke:#8a94a3; stroke-width:1; }
+        svg.chart .dot { fill:#0b57d0; } svg.chart text { font:12px system-ui, sans-serif; fill:#4a5360; } svg.chart .axis { stroke:#8a94a3; stroke-width:1; }
         details summary { cursor:pointer; color:var(--accent); }
         .visually-hidden { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
         footer { max-width:1240px; margin:0 auto; padding:0 1.5rem 2rem; color:var(--muted); font-size:.88rem; }
