@@ -79,7 +79,7 @@ public sealed partial class RedisSessionStore
         ThrowIfMalformed(id);
         var start = Stopwatch.GetTimestamp();
         var reply = await EvalAsync(LuaScripts.Load, KeyFor(id), [_granularityMs], "load", cancellationToken, idempotent: true).ConfigureAwait(false);
-        _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
         return ParseLoad(id, reply);
     }
 
@@ -93,14 +93,14 @@ public sealed partial class RedisSessionStore
         RedisResult reply;
         try
         {
-            reply = _connection.GetDatabase().ScriptEvaluate(LuaScripts.Load, [KeyFor(id)], [_granularityMs]);
+            reply = Eval(LuaScripts.Load, KeyFor(id), [_granularityMs], "load");
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
             throw Unavailable("load", ex);
         }
 
-        _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
         return ParseLoad(id, reply);
     }
 
@@ -501,7 +501,7 @@ public sealed partial class RedisSessionStore
     /// socket during a failover or a slot migration), within the same overall bound; creation, rotation
     /// and atomic operations are never replayed, since their first attempt may have run.
     /// </summary>
-    private async Task<RedisResult> EvalAsync(string script, RedisKey key, RedisValue[] args, string operation, CancellationToken cancellationToken, bool idempotent = false)
+    private async Task<RedisResult> EvalCoreAsync(string script, RedisKey key, RedisValue[] args, string operation, CancellationToken cancellationToken, bool idempotent = false)
     {
         var started = Stopwatch.GetTimestamp();
         for (var attempt = 1; ; attempt++)
