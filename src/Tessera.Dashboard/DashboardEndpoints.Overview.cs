@@ -16,7 +16,10 @@ internal static partial class DashboardEndpoints
         var now = snapshot.At;
         var used = s.Memory.Sum(static m => m.UsedBytes);
         var max = s.Memory.Sum(static m => m.MaxBytes);
-        var policies = string.Join(", ", s.Memory.Select(static m => m.Policy ?? "?").Distinct(StringComparer.Ordinal));
+        var reported = s.Memory.Any(static m => m.UsedHuman is not null || m.UsedBytes > 0);
+        var policies = s.Memory.All(static m => m.Policy is null)
+            ? "not reported"
+            : string.Join(", ", s.Memory.Select(static m => m.Policy ?? "?").Distinct(StringComparer.Ordinal));
 
         var figures = Html.Of($"""
             <dl class="figures" aria-label="Figures">
@@ -24,7 +27,7 @@ internal static partial class DashboardEndpoints
             <div><dt>Signed-in users</dt><dd data-figure="users" data-value="{s.DistinctUsers}">{Format.Count(s.DistinctUsers)}<small>{Format.Count(s.WithUser)} sessions bound to a user</small></dd></div>
             <div><dt>Rotation tombstones</dt><dd data-figure="tombstones" data-value="{s.Tombstones}">{Format.Count(s.Tombstones)}</dd></div>
             <div><dt>TTL-less sessions</dt><dd data-figure="ttl-less" data-value="{s.TtlLess}">{Format.Count(s.TtlLess)}<small><a href="{c.Base}/cleanup">clean up</a></small></dd></div>
-            <div><dt>Memory used</dt><dd data-figure="memory" data-value="{used}">{Format.Bytes(used)}<small>maxmemory {(max == 0 ? "unlimited" : Format.Bytes(max))}</small></dd></div>
+            <div><dt>Memory used</dt><dd data-figure="memory" data-value="{used}">{(reported ? Format.Bytes(used) : "-")}<small>{(reported ? "maxmemory " + (max == 0 ? "unlimited" : Format.Bytes(max)) : "not reported by this server")}</small></dd></div>
             <div><dt>Evicted keys</dt><dd data-figure="evictions" data-value="{snapshot.Live.EvictedKeys}">{Format.Count(snapshot.Live.EvictedKeys)}<small>since the server started</small></dd></div>
             <div><dt>Eviction policy</dt><dd data-figure="policy" style="font-size:1.1rem">{policies}</dd></div>
             </dl>

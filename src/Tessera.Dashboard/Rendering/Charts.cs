@@ -60,7 +60,8 @@ internal static class Charts
         for (var n = 0; n <= 4; n++)
         {
             var at = from + ((to - from) * n / 4);
-            parts.Add(Html.Of($"<text x=\"{X(at)}\" y=\"{Height - 8}\" text-anchor=\"middle\">{at.UtcDateTime.ToString(timeFormat, CultureInfo.InvariantCulture)}</text>"));
+            var anchor = n == 0 ? "start" : n == 4 ? "end" : "middle";
+            parts.Add(Html.Of($"<text x=\"{X(at)}\" y=\"{Height - 8}\" text-anchor=\"{anchor}\">{at.UtcDateTime.ToString(timeFormat, CultureInfo.InvariantCulture)}</text>"));
         }
 
         if (points.Count == 0)
