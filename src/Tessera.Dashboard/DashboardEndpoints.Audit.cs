@@ -15,7 +15,7 @@ internal static partial class DashboardEndpoints
             """)));
         var summary = new Notice(
             report.HasErrors ? "error" : report.Worst == FindingSeverity.Warning ? "warning" : "success",
-            $"{report.Count(FindingSeverity.Error)} error(s), {report.Count(FindingSeverity.Warning)} warning(s), {report.Count(FindingSeverity.Info)} note(s), {report.Count(FindingSeverity.Ok)} check(s) fine. The same checks as `tessera doctor`.");
+            $"{report.Count(FindingSeverity.Error)} error(s), {report.Count(FindingSeverity.Warning)} warning(s), {report.Count(FindingSeverity.Info)} note(s), {report.Count(FindingSeverity.Ok)} check(s) fine. The same checks as tessera doctor.");
         var body = Html.Of($"""
             <section class="card"><table data-table="findings"><caption>What the Redis behind the sessions looks like, and how to fix what should change</caption>
             <thead><tr><th scope="col">check</th><th scope="col">severity</th><th scope="col">finding</th><th scope="col">fix</th><th scope="col">server</th></tr></thead>

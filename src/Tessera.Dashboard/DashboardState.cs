@@ -64,6 +64,10 @@ internal sealed class DashboardState : IAsyncDisposable
                         ? TesseraConnection.BuildConfiguration(_store.Options)
                         : ConfigurationOptions.Parse(_options.AdminConfiguration);
                     config.AllowAdmin = true;
+
+                    // The sessions' configuration leaves CONFIG out of the command map (a least-privilege
+                    // app user may not run it); the audit needs CONFIG GET, so the admin connection has it.
+                    config.CommandMap = CommandMap.Default;
                     config.AbortOnConnectFail = false;
                     config.ClientName = "tessera-dashboard";
                     _own = await ConnectionMultiplexer.ConnectAsync(config).WaitAsync(cancellationToken).ConfigureAwait(false);
