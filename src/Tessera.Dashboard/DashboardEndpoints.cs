@@ -105,6 +105,12 @@ internal static partial class DashboardEndpoints
                 new Notice("error", "The dashboard could not reach Redis in time. Nothing was changed. Reload in a moment."));
             ctx.Response.Headers.RetryAfter = "5";
         }
+        catch (RedisServerException ex) when (!ctx.Response.HasStarted)
+        {
+            // Redis answered with an error (NOPERM for a Redis user without a right the page needs, for one).
+            reply = new Reply(StatusCodes.Status502BadGateway, "Redis refused", string.Empty, Html.Empty,
+                new Notice("error", "Redis refused what this page needs, so nothing was changed: " + ex.Message));
+        }
         catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
         {
             return;

@@ -70,6 +70,7 @@ internal sealed class DashboardState : IAsyncDisposable
                     config.CommandMap = CommandMap.Default;
                     config.AbortOnConnectFail = false;
                     config.ClientName = "tessera-dashboard";
+                    config.TieBreaker = string.Empty; // no read of a key outside the prefix (an ACL user would be refused)
                     _own = await ConnectionMultiplexer.ConnectAsync(config).WaitAsync(cancellationToken).ConfigureAwait(false);
                     multiplexer = _own;
                 }

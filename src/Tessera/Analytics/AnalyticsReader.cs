@@ -143,7 +143,7 @@ public sealed class AnalyticsReader
         await Task.WhenAll(
             _db.SortedSetAddAsync(key, member, ms),
             _db.SortedSetRemoveRangeByScoreAsync(key, double.NegativeInfinity, ms - TimeSpan.FromDays(7).TotalMilliseconds),
-            _db.KeyExpireAsync(key, AnalyticsLayout.DayRetention)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            _db.ExecuteAsync("PEXPIRE", [key, (long)AnalyticsLayout.DayRetention.TotalMilliseconds])).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The live-session counts recorded since <paramref name="since"/>, oldest first.</summary>
