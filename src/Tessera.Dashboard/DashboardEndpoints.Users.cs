@@ -44,7 +44,7 @@ internal static partial class DashboardEndpoints
             ? Html.Of($"<p>No live session for <strong>{user}</strong> (the user index holds none that Redis still has).</p>")
             : Html.Of($"""
                 <table data-table="devices"><caption>{sessions.Count} live session(s) of {user}, most recently seen first</caption>
-                <thead><tr><th scope="col">session</th><th scope="col">last seen</th><th scope="col">signed in / created</th><th scope="col">IP</th><th scope="col">user agent</th><th scope="col">ends at the latest</th><th scope="col">action</th></tr></thead>
+                <thead><tr><th scope="col">session</th><th scope="col">last seen</th><th scope="col">signed in / created</th><th scope="col">IP</th><th scope="col">user agent</th><th scope="col">expires unless used</th><th scope="col">action</th></tr></thead>
                 <tbody>{rows}</tbody></table>
                 <form class="inline" method="post" action="{c.Base}/users/revoke-all">{token}<input type="hidden" name="user" value="{user}">
                 <button type="submit" class="danger">Revoke all {sessions.Count} session(s) of {user}</button></form>

@@ -62,6 +62,28 @@ public sealed partial class DashboardHttpTests(RedisFixture redis)
         Assert.Equal("new visitor", await device.GetStringAsync("/whoami"));
     }
 
+    [Fact]
+    public async Task Analytics_SignInCountedOnce_PlainReadsWriteNothing_DayKeptEightDays()
+    {
+        var prefix = redis.PrefixFor();
+        await using var app = await DashboardApp.StartAsync(redis.Endpoint, prefix, eventStream: false);
+        using var device = await SignInAsync(app, "hana");
+        var day = Tessera.Analytics.AnalyticsLayout.DayKey(prefix, DateOnly.FromDateTime(DateTime.UtcNow));
+        await Eventually.TrueAsync(async () => await redis.Db.HashGetAsync(day, "login") == 1, TimeSpan.FromSeconds(5));
+        var before = await redis.Db.HashGetAllAsync(day);
+        for (var n = 0; n < 20; n++)
+        {
+            Assert.Equal("hana", await device.GetStringAsync("/whoami"));
+        }
+
+        var after = await redis.Db.HashGetAllAsync(day);
+        Assert.Equal(before.OrderBy(static e => (string?)e.Name).Select(static e => $"{e.Name}={e.Value}"), after.OrderBy(static e => (string?)e.Name).Select(static e => $"{e.Name}={e.Value}"));
+        Assert.Equal(1, (long)await redis.Db.HashGetAsync(day, "created"));
+        var ttl = await redis.Db.KeyTimeToLiveAsync(day);
+        Assert.InRange(ttl!.Value, TimeSpan.FromDays(8) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(8));
+        Assert.False(await redis.Db.KeyExistsAsync(Tessera.Analytics.AnalyticsLayout.StreamKey(prefix)));
+    }
+
     [Theory]
     [InlineData("/admin/sessions/users?user=%01bad")]
     [InlineData("/admin/sessions/users?user=LONG")]
