@@ -7,8 +7,16 @@ internal static class ClientBinding
 {
     public const int MaxUserAgentLength = 256;
 
-    public static string? Normalize(string? userAgent) =>
-        string.IsNullOrEmpty(userAgent) ? null : userAgent.Length <= MaxUserAgentLength ? userAgent : userAgent[..MaxUserAgentLength];
+    public static string? Normalize(string? userAgent)
+    {
+        if (string.IsNullOrEmpty(userAgent))
+        {
+            return null;
+        }
+
+        var clean = TerminalText.Strip(userAgent);
+        return clean.Length <= MaxUserAgentLength ? clean : clean[..MaxUserAgentLength];
+    }
 
     /// <summary>Returns null when the client matches, else what did not match.</summary>
     public static string? Mismatch(ClientBindingOptions options, IPAddress? address, string? userAgent, string? storedAddress, string? storedUserAgent)

@@ -49,11 +49,27 @@ internal sealed partial class TesseraMiddleware
         {
             if (cookieId is not null && NeedsLock(context))
             {
-                var lockOptions = _options.Lock;
-                held = await SessionLock.AcquireAsync(_store, cookieId, lockOptions.LockTimeout, lockOptions.WaitTimeout, context.RequestAborted).ConfigureAwait(false);
-                if (held is null)
+                // With client binding, a client from elsewhere must not even take the owner's lock:
+                // check the binding first, then read again under the lock.
+                var bound = _options.ClientBinding.IsEnabled;
+                if (bound)
                 {
-                    LogLockTimedOut(_logger, SessionIds.LogTag(cookieId), lockOptions.WaitTimeout);
+                    await session.LoadAsync(context.RequestAborted).ConfigureAwait(false);
+                }
+
+                var lockId = session.CookieId;
+                var lockOptions = _options.Lock;
+                held = lockId is null
+                    ? null
+                    : await SessionLock.AcquireAsync(_store, lockId, lockOptions.LockTimeout, lockOptions.WaitTimeout, context.RequestAborted).ConfigureAwait(false);
+                if (bound)
+                {
+                    session.Unload();
+                }
+
+                if (held is null && lockId is not null)
+                {
+                    LogLockTimedOut(_logger, SessionIds.LogTag(lockId), lockOptions.WaitTimeout);
                     await ProblemResponses.WriteAsync(
                         context,
                         lockOptions.FailureStatusCode,

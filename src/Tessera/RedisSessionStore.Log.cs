@@ -33,4 +33,7 @@ public sealed partial class RedisSessionStore
 
     [LoggerMessage(10, LogLevel.Information, "The connection dropped under a {Operation}; it was sent once more.")]
     private static partial void LogReplayed(ILogger logger, string operation);
+
+    [LoggerMessage(11, LogLevel.Information, "The rotation of session {SessionTag} met a revocation of its user; the new session was ended.")]
+    private static partial void LogRotationRevoked(ILogger logger, string sessionTag);
 }

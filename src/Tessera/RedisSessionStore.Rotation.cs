@@ -70,6 +70,13 @@ public sealed partial class RedisSessionStore
             return new CommitResult(created, oldId);
         }
 
+        // The new id is indexed before the old one is sealed, so a "log out everywhere" that takes the
+        // index from here on sees it; one that took it earlier is caught by the confirmation below.
+        if (newWrite.UserId is { } boundUser)
+        {
+            await IndexAsync(boundUser, newId, null, newWrite.AbsoluteDeadline!.Value, cancellationToken).ConfigureAwait(false);
+        }
+
         // 2. Seal the old key: from here on it refuses loads and points commits to the new one.
         var sealedReply = (RedisResult[])(await EvalAsync(
             LuaScripts.Seal,
@@ -80,9 +87,12 @@ public sealed partial class RedisSessionStore
         if ((int)sealedReply[0] != 1)
         {
             // The old session ended, or another request rotated it first: never hand out a session
-            // this request did not own. Drop the new key.
-            await RunAsync(db => db.KeyDeleteAsync(KeyFor(newId)), "rotate", cancellationToken).ConfigureAwait(false);
-            return new CommitResult(CommitStatus.Gone, oldId);
+            // this request did not own. Drop the new key; say where the winner went, if anywhere.
+            await DeleteCoreAsync(newId, newWrite.UserId, cancellationToken).ConfigureAwait(false);
+            var winner = (int)sealedReply[0] == 2 ? (string?)sealedReply[1] : null;
+            return winner is not null && SessionIds.IsValid(winner)
+                ? new CommitResult(CommitStatus.Rotated, oldId, winner)
+                : new CommitResult(CommitStatus.Gone, oldId);
         }
 
         // 3. Copy what other requests wrote to the old key between this request's load and the seal.
@@ -95,10 +105,13 @@ public sealed partial class RedisSessionStore
             }
         }
 
-        // 4. The user index follows the session.
-        if (newWrite.UserId is { } user)
+        // 4. Confirm against "log out everywhere": the new id must still be indexed, and no revocation
+        // of the user may have started after this request loaded the session it rotates.
+        if (newWrite.UserId is { } user && !await ConfirmIndexedAsync(user, newId, oldId, snapshot.ServerTime, cancellationToken).ConfigureAwait(false))
         {
-            await IndexAsync(user, newId, oldId, newWrite.AbsoluteDeadline!.Value, cancellationToken).ConfigureAwait(false);
+            await DeleteCoreAsync(newId, user, cancellationToken).ConfigureAwait(false);
+            LogRotationRevoked(_logger, SessionIds.LogTag(oldId));
+            return new CommitResult(CommitStatus.Revoked, oldId);
         }
 
         if (meta.UserId is { } oldUser && oldUser != newWrite.UserId)
@@ -110,6 +123,18 @@ public sealed partial class RedisSessionStore
         LogRotated(_logger, SessionIds.LogTag(oldId), SessionIds.LogTag(newId));
         Raise(new TesseraEvent(TesseraEventKind.Rotated, SessionIds.LogTag(oldId), newWrite.UserId, SessionIds.LogTag(newId)));
         return new CommitResult(CommitStatus.Committed, newId);
+    }
+
+    private async Task<bool> ConfirmIndexedAsync(string userId, string newId, string oldId, DateTimeOffset loadedAt, CancellationToken cancellationToken)
+    {
+        var confirmed = (int)(await EvalAsync(LuaScripts.IndexConfirm, UserKeyFor(userId), [newId, oldId], "user index", cancellationToken, idempotent: true).ConfigureAwait(false)) == 1;
+        if (!confirmed)
+        {
+            return false;
+        }
+
+        var mark = await RunAsync(db => db.StringGetAsync(RevokedKeyFor(userId)), "user index", cancellationToken).ConfigureAwait(false);
+        return !(mark.TryParse(out long revokedAt) && loadedAt != default && revokedAt >= loadedAt.ToUnixTimeMilliseconds());
     }
 
     private static void Carry(SessionChanges changes, string key, byte[] value, bool counter)

@@ -8,6 +8,9 @@ public sealed partial class RedisSessionStore
 {
     private const int MaxUserIdLength = 512;
 
+    /// <summary>How long a "log out everywhere" mark is kept: longer than any request holds a loaded session.</summary>
+    private static readonly TimeSpan RevocationMarkLifetime = TimeSpan.FromMinutes(10);
+
     private static readonly RedisValue[] MetadataFields =
     [
         FieldNames.Created, FieldNames.LastAccess, FieldNames.IdleMs, FieldNames.Deadline,
@@ -87,7 +90,13 @@ public sealed partial class RedisSessionStore
         static DateTimeOffset FromMs(RedisValue value) => DateTimeOffset.FromUnixTimeMilliseconds(value.IsNull ? 0 : (long)value);
     }
 
-    /// <summary>Revokes every session of a user ("log out everywhere"), or all but one ("log out my other devices").</summary>
+    /// <summary>
+    /// Revokes every session of a user ("log out everywhere"), or all but one ("log out my other
+    /// devices"). After revoking every session returns, no session of the user that existed or was
+    /// being rotated or signed in from a loaded session when it started can serve a request: the index
+    /// is taken in one step, tombstones are followed to the session they forward to, and a rotation
+    /// in progress finds its new id revoked when it confirms it (see <see cref="RotateAsync"/>).
+    /// </summary>
     /// <param name="userId">The user.</param>
     /// <param name="exceptId">A session to keep (the current one), or null.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -96,19 +105,31 @@ public sealed partial class RedisSessionStore
     {
         ThrowIfBadUser(userId);
         using var activity = TesseraTelemetry.StartOperation("revocation");
-        var members = await IndexMembersAsync(userId, cancellationToken).ConfigureAwait(false);
-        var targets = members.Where(id => id != exceptId && SessionIds.IsValid(id)).ToList();
+        List<string> targets;
+        if (exceptId is null)
+        {
+            // The mark first, then the index: a sign-in that loaded its session before the mark and
+            // indexes its new id after the take sees the mark when it confirms.
+            await EvalAsync(LuaScripts.MarkRevoked, RevokedKeyFor(userId), [(long)RevocationMarkLifetime.TotalMilliseconds], "revoke user sessions", cancellationToken, idempotent: true).ConfigureAwait(false);
+            var taken = (RedisResult[])(await EvalAsync(LuaScripts.IndexTake, UserKeyFor(userId), [], "revoke user sessions", cancellationToken).ConfigureAwait(false))!;
+            targets = ((RedisResult[])taken[1]!).Select(m => (string)m!).Where(SessionIds.IsValid).ToList();
+        }
+        else
+        {
+            var members = await IndexMembersAsync(userId, cancellationToken).ConfigureAwait(false);
+            targets = members.Where(id => id != exceptId && SessionIds.IsValid(id)).ToList();
+        }
+
         if (targets.Count == 0)
         {
             return 0;
         }
 
-        // One DEL per session: each key is in its own cluster slot. Pipelined, so one round trip's wait.
-        var db = await _connection.GetDatabaseAsync().ConfigureAwait(false);
-        bool[] deleted;
+        // One Delete per session (each key is in its own cluster slot), pipelined; tombstones are followed.
+        (bool Deleted, string? UserId)[] deleted;
         try
         {
-            deleted = await Task.WhenAll(targets.Select(id => db.KeyDeleteAsync(KeyFor(id))))
+            deleted = await Task.WhenAll(targets.Select(id => DeleteCoreAsync(id, userId, cancellationToken)))
                 .WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
@@ -116,11 +137,15 @@ public sealed partial class RedisSessionStore
             throw Unavailable("revoke user sessions", ex);
         }
 
-        await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), [.. targets.Select(id => (RedisValue)id)]), "user index prune", cancellationToken).ConfigureAwait(false);
+        if (exceptId is not null)
+        {
+            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), [.. targets.Select(id => (RedisValue)id)]), "user index prune", cancellationToken).ConfigureAwait(false);
+        }
+
         var count = 0;
         for (var n = 0; n < targets.Count; n++)
         {
-            if (deleted[n])
+            if (deleted[n].Deleted)
             {
                 count++;
                 _metrics.Revoked.Add(1);
@@ -132,6 +157,11 @@ public sealed partial class RedisSessionStore
 
         return count;
     }
+
+    /// <summary>The Redis key that marks when all of a user's sessions were last revoked.</summary>
+    /// <param name="userId">The user.</param>
+    /// <returns><c>{prefix}revoked:{userId}</c>.</returns>
+    public RedisKey RevokedKeyFor(string userId) => string.Concat(_options.KeyPrefix, "revoked:", userId);
 
     /// <summary>Revokes one session (an operator's action): deletes it and removes it from its user's index.</summary>
     /// <param name="id">The session identifier.</param>
@@ -182,15 +212,33 @@ public sealed partial class RedisSessionStore
     internal async Task<(bool Deleted, string? UserId)> DeleteCoreAsync(string id, string? userId, CancellationToken cancellationToken)
     {
         ThrowIfMalformed(id);
-        var reply = (RedisResult[])(await EvalAsync(LuaScripts.Delete, KeyFor(id), [], "delete", cancellationToken, idempotent: true).ConfigureAwait(false))!;
-        var deleted = (int)reply[0] == 1;
-        userId ??= reply[1].IsNull ? null : (string?)reply[1];
-        if (deleted && userId is not null)
+        var deletedAny = false;
+        for (var hop = 0; hop <= MaxRotationHops; hop++)
         {
-            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), id), "user index prune", cancellationToken).ConfigureAwait(false);
+            var reply = (RedisResult[])(await EvalAsync(LuaScripts.Delete, KeyFor(id), [], "delete", cancellationToken, idempotent: true).ConfigureAwait(false))!;
+            var deleted = (int)reply[0] == 1;
+            var user = reply[1].IsNull ? null : (string?)reply[1];
+            if (deleted)
+            {
+                deletedAny = true;
+                userId ??= user;
+                if ((user ?? userId) is { } owner)
+                {
+                    await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(owner), id), "user index prune", cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            // A tombstone forwards to the session it was rotated into: end that one too.
+            var forwardedTo = reply.Length > 2 && !reply[2].IsNull ? (string?)reply[2] : null;
+            if (!SessionIds.IsValid(forwardedTo))
+            {
+                break;
+            }
+
+            id = forwardedTo!;
         }
 
-        return (deleted, userId);
+        return (deletedAny, userId);
     }
 
     private async Task<List<string>> IndexMembersAsync(string userId, CancellationToken cancellationToken)

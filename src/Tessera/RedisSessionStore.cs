@@ -239,6 +239,35 @@ public sealed partial class RedisSessionStore
     public Task<AtomicResult> RemoveAsync(string id, string key, bool followRotation = false, CancellationToken cancellationToken = default) =>
         AtomicAsync(id, "del", key, RedisValue.Null, RedisValue.EmptyString, followRotation, cancellationToken);
 
+    /// <summary>
+    /// Re-encodes values stored with a retired key (or before encryption was on) with the current
+    /// settings, each only if its stored bytes are still the ones read: a concurrent update is never
+    /// overwritten by the re-encryption of an older value.
+    /// </summary>
+    /// <param name="record">The record as loaded (its <see cref="SessionRecord.StaleStored"/> bytes).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>How many values were rewritten.</returns>
+    public async Task<int> RewriteStaleAsync(SessionRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ThrowIfMalformed(record.Id);
+        if (record.StaleStored.Count == 0)
+        {
+            return 0;
+        }
+
+        var args = new List<RedisValue>(3 * record.StaleStored.Count);
+        foreach (var (key, stored) in record.StaleStored)
+        {
+            var field = FieldNames.ToField(key);
+            args.Add(field);
+            args.Add(stored);
+            args.Add(_codec.Encode(record.Id, field, record.Values[key]));
+        }
+
+        return (int)await EvalAsync(LuaScripts.Rewrite, KeyFor(record.Id), [.. args], "rewrite", cancellationToken, idempotent: true).ConfigureAwait(false);
+    }
+
     /// <summary>Deletes a session (logout) and removes it from its user's index.</summary>
     /// <param name="id">The session identifier.</param>
     /// <param name="userId">The user it is bound to, when the caller knows; otherwise it is read first.</param>
@@ -274,6 +303,13 @@ public sealed partial class RedisSessionStore
                 encodedA = RedisValue.EmptyString;
             }
 
+            if (op == "cas" && _codec.AuthenticatesValues)
+            {
+                // Ciphertexts carry a fresh nonce each time: compare plaintexts here, then let the
+                // script swap only if the stored bytes are still the very ones compared.
+                encodedA = await ExpectedStoredAsync(id, field, a, cancellationToken).ConfigureAwait(false);
+            }
+
             var reply = await EvalAsync(
                 LuaScripts.Atomic,
                 KeyFor(id),
@@ -290,13 +326,44 @@ public sealed partial class RedisSessionStore
                     id = (string)parts[1]!;
                     continue;
                 case -2:
-                    throw new InvalidOperationException($"The session value '{key}' is not an integer, so it cannot be incremented.");
+                    throw new SessionValueTypeException($"The session value '{key}' is not an integer, so it cannot be incremented.");
                 default:
                     var status = StatusOf(id, code);
                     return new AtomicResult(status, 0, id);
             }
         }
     }
+
+    /// <summary>
+    /// For compare-and-set with encryption: the stored bytes to compare against when the stored value
+    /// decrypts to <paramref name="expected"/> (empty for "absent"), or bytes no value can have.
+    /// </summary>
+    private async Task<RedisValue> ExpectedStoredAsync(string id, string field, RedisValue expected, CancellationToken cancellationToken)
+    {
+        var stored = await RunAsync(db => db.HashGetAsync(KeyFor(id), field), "cas", cancellationToken).ConfigureAwait(false);
+        if (stored.IsNull)
+        {
+            return expected.IsNull ? RedisValue.EmptyString : NeverStored;
+        }
+
+        if (expected.IsNull)
+        {
+            return NeverStored;
+        }
+
+        try
+        {
+            var plain = _codec.Decode(id, field, (byte[])stored!);
+            return plain.AsSpan().SequenceEqual(((ReadOnlyMemory<byte>)expected).Span) ? stored : NeverStored;
+        }
+        catch (CorruptSessionException)
+        {
+            return NeverStored;
+        }
+    }
+
+    /// <summary>Bytes no stored value starts with (0xFF is no header and no digit).</summary>
+    private static readonly RedisValue NeverStored = new byte[] { 0xFF, 0xFE, 0xFD };
 
     private RedisValue[] BuildCommitArgs(string id, SessionChanges changes, SessionWrite? write)
     {
@@ -396,6 +463,7 @@ public sealed partial class RedisSessionStore
         var pairs = (RedisResult[])parts[2]!;
         var values = new Dictionary<string, byte[]>(pairs.Length / 2, StringComparer.Ordinal);
         HashSet<string>? counters = null, stale = null;
+        Dictionary<string, byte[]>? staleStored = null;
         long created = 0, last = 0, idle = 0, deadline = 0, size = 0;
         string? user = null, ip = null, agent = null;
         try
@@ -411,10 +479,16 @@ public sealed partial class RedisSessionStore
                     if (_codec.NeedsRewrite(stored))
                     {
                         (stale ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
+                        (staleStored ??= new Dictionary<string, byte[]>(StringComparer.Ordinal))[key] = stored;
                     }
 
                     if (ValueCodec.IsCounter(stored))
                     {
+                        if (_codec.AuthenticatesValues && !ValueCodec.IsWholeInteger(stored))
+                        {
+                            throw new CorruptSessionException("A plaintext value is not a whole integer, with encryption on.");
+                        }
+
                         (counters ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
                     }
 
@@ -457,6 +531,7 @@ public sealed partial class RedisSessionStore
         {
             Counters = counters ?? (IReadOnlySet<string>)new HashSet<string>(),
             Stale = stale ?? (IReadOnlySet<string>)new HashSet<string>(),
+            StaleStored = staleStored ?? (IReadOnlyDictionary<string, byte[]>)new Dictionary<string, byte[]>(),
         });
     }
 
@@ -529,7 +604,27 @@ public sealed partial class RedisSessionStore
     {
         _metrics.Errors.Add(1);
         LogUnavailable(_logger, operation, ex);
-        return new TesseraUnavailableException($"The session store did not answer the {operation} within {_options.OperationTimeout.TotalSeconds:0.###} s: {ex.Message}", ex);
+        // The inner exception's text may name a key; Tessera's own message never copies it.
+        return new TesseraUnavailableException($"The session store did not answer the {operation} within {_options.OperationTimeout.TotalSeconds:0.###} s ({Describe(ex)}).", ex);
+    }
+
+    /// <summary>A short, key-free description of why Redis did not serve: the error's kind, never its text.</summary>
+    /// <param name="ex">The exception.</param>
+    /// <returns>For example "timeout" or "server: OOM".</returns>
+    internal static string Describe(Exception ex) => ex switch
+    {
+        RedisTimeoutException or TimeoutException => "timeout",
+        RedisConnectionException connection => $"connection: {connection.FailureType}",
+        RedisServerException server => $"server: {ErrorPrefix(server.Message)}",
+        ObjectDisposedException => "connection disposed",
+        _ => ex.GetType().Name,
+    };
+
+    private static string ErrorPrefix(string message)
+    {
+        var end = message.IndexOfAny([' ', ':']);
+        var prefix = end < 0 ? message : message[..end];
+        return prefix.Length <= 16 && prefix.All(char.IsAsciiLetterUpper) ? prefix : "error";
     }
 
     /// <summary>Whether an exception means Redis is unreachable or not serving now (as opposed to a bug).</summary>
@@ -544,7 +639,14 @@ public sealed partial class RedisSessionStore
             || server.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal)
             // Up but refusing writes: min-replicas-to-write unmet, or maxmemory reached under noeviction.
             || server.Message.StartsWith("NOREPLICAS", StringComparison.Ordinal)
-            || server.Message.StartsWith("OOM", StringComparison.Ordinal),
+            || server.Message.StartsWith("OOM", StringComparison.Ordinal)
+            // Persistence failing (stop-writes-on-bgsave-error), credentials or ACL changed under the
+            // app, the server full of clients: the server's state, not the caller's bug.
+            || server.Message.StartsWith("MISCONF", StringComparison.Ordinal)
+            || server.Message.StartsWith("NOPERM", StringComparison.Ordinal)
+            || server.Message.StartsWith("NOAUTH", StringComparison.Ordinal)
+            || server.Message.StartsWith("WRONGPASS", StringComparison.Ordinal)
+            || server.Message.Contains("max number of clients", StringComparison.Ordinal),
         _ => false,
     };
 

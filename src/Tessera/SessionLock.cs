@@ -63,6 +63,9 @@ public sealed class SessionLock : IAsyncDisposable
             }
             catch (Exception ex) when (RedisSessionStore.IsUnavailable(ex))
             {
+                // The SET may still run when Redis answers again (it was written to a stalled socket):
+                // release it by its token then, so an outage never leaves the session locked.
+                _ = ReleaseWhenBackAsync(store, key, token, lockTimeout);
                 throw new TesseraUnavailableException("The session store did not answer while taking the session lock.", ex);
             }
 
@@ -83,6 +86,31 @@ public sealed class SessionLock : IAsyncDisposable
             var sleep = TimeSpan.FromMilliseconds(delay.TotalMilliseconds * (0.5 + Random.Shared.NextDouble()));
             await Task.Delay(sleep < left ? sleep : left, cancellationToken).ConfigureAwait(false);
             delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 100));
+        }
+    }
+
+    /// <summary>
+    /// Releases a lock whose acquisition timed out, once Redis answers: the release is queued behind
+    /// the SET on the same connection, so it runs after it. Tries until the lock would have expired.
+    /// </summary>
+    private static async Task ReleaseWhenBackAsync(RedisSessionStore store, RedisKey key, RedisValue token, TimeSpan lockTimeout)
+    {
+        var clock = Stopwatch.StartNew();
+        var answered = 0;
+        while (clock.Elapsed < lockTimeout && answered < 2)
+        {
+            try
+            {
+                // Twice, apart: after a reconnect the stalled socket's SET may run just after the first.
+                var db = await store.Connection.GetDatabaseAsync().ConfigureAwait(false);
+                await db.ScriptEvaluateAsync(ReleaseScript, [key], [token]).WaitAsync(store.Options.OperationTimeout).ConfigureAwait(false);
+                answered++;
+                await Task.Delay(TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (RedisSessionStore.IsUnavailable(ex))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250)).ConfigureAwait(false);
+            }
         }
     }
 

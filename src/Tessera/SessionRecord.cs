@@ -16,4 +16,7 @@ public sealed record SessionRecord(
 
     /// <summary>The keys whose stored form is out of date (for example encrypted with a retired key); the next commit rewrites them.</summary>
     public IReadOnlySet<string> Stale { get; init; } = new HashSet<string>();
+
+    /// <summary>The stored bytes of the <see cref="Stale"/> values as read, so a rewrite can be conditional on them.</summary>
+    public IReadOnlyDictionary<string, byte[]> StaleStored { get; init; } = new Dictionary<string, byte[]>();
 }

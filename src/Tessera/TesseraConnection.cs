@@ -104,6 +104,8 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
         config.SyncTimeout = timeoutMs;
         config.ConnectTimeout = Math.Max(timeoutMs, 1000);
         config.ClientName ??= "tessera";
+        // StackExchange.Redis would put the command's key (a session key) into exception messages.
+        config.IncludeDetailInExceptions = false;
         // Tessera needs neither the tie-breaker key nor CONFIG: without them a least-privilege ACL
         // user (deploy/redis-sessions.conf) connects with nothing refused. An explicit setting wins.
         if (config.TieBreaker == DefaultTieBreaker)

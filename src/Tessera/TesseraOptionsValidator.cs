@@ -26,6 +26,13 @@ public class TesseraOptionsValidator : IValidateOptions<TesseraOptions>
                 nameof(TesseraOptions.AbsoluteTimeout));
         }
 
+        if (options.RefreshGranularity is { } granularity && granularity * 2 > options.IdleTimeout)
+        {
+            builder.AddError(
+                $"RefreshGranularity ({granularity}) must be at most half of IdleTimeout ({options.IdleTimeout}): a session refreshed less often would expire while it is being read.",
+                nameof(TesseraOptions.RefreshGranularity));
+        }
+
         if (options.KeyPrefix is { } prefix && (prefix.Contains('{', StringComparison.Ordinal) || prefix.Contains('}', StringComparison.Ordinal)))
         {
             builder.AddError(

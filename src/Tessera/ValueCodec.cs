@@ -17,6 +17,23 @@ public class ValueCodec
     public static bool IsCounter(ReadOnlySpan<byte> stored) => stored.Length > 0 && stored[0] is (byte)'-' or (>= (byte)'0' and <= (byte)'9');
 
     /// <summary>
+    /// Whether every value must prove where it came from (encryption on). Then the only plaintext a
+    /// session may hold is a counter of the atomic API, as a whole integer, and it is read only through
+    /// the counter API (<c>GetInt64</c>), never as a value: a plaintext forged into Redis cannot pass
+    /// for a value the application wrote.
+    /// </summary>
+    public virtual bool AuthenticatesValues => false;
+
+    /// <summary>Whether stored bytes are a whole decimal integer in the range of a 64-bit counter.</summary>
+    /// <param name="stored">The stored bytes.</param>
+    /// <returns><see langword="true"/> for a well-formed counter.</returns>
+    public static bool IsWholeInteger(ReadOnlySpan<byte> stored) =>
+        stored.Length is > 0 and <= 20
+        && System.Buffers.Text.Utf8Parser.TryParse(stored, out long _, out var used)
+        && used == stored.Length
+        && stored[0] != (byte)'+';
+
+    /// <summary>
     /// Whether a stored value should be written again with the current settings (for example it
     /// is encrypted with a key that is no longer the active one). The base codec never asks.
     /// </summary>
@@ -31,8 +48,20 @@ public class ValueCodec
     {
         ArgumentNullException.ThrowIfNull(options);
         return options.Compression.Enabled || options.Encryption.Enabled
-            ? new ProtectedValueCodec(options.Compression, options.Encryption)
+            ? new ProtectedValueCodec(options.Compression, options.Encryption, MaxDecodedBytes(options))
             : new ValueCodec();
+    }
+
+    /// <summary>
+    /// The most a stored value may decode to: 16 times <see cref="TesseraOptions.MaxSessionBytes"/>
+    /// (16 MiB when the size is not limited). Above it the value is corrupt, not a memory spike.
+    /// </summary>
+    /// <param name="options">The store options.</param>
+    /// <returns>Bytes.</returns>
+    public static long MaxDecodedBytes(TesseraOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.MaxSessionBytes > 0 ? 16L * options.MaxSessionBytes : 16L << 20;
     }
 
     /// <summary>Encodes a value for storage.</summary>

@@ -23,6 +23,7 @@ public sealed class ProtectedValueCodec : ValueCodec
     private readonly Dictionary<byte, byte[]> _keys = [];
     private readonly Dictionary<byte, System.Collections.Concurrent.ConcurrentBag<AesGcm>> _ciphers = [];
     private readonly byte _activeKeyId;
+    private readonly long _maxDecodedBytes;
     private readonly bool _encrypt;
 
     /// <summary>Creates the codec.</summary>
@@ -30,7 +31,17 @@ public sealed class ProtectedValueCodec : ValueCodec
     /// <param name="encryption">Encryption options (a key ring, or none).</param>
     /// <exception cref="ArgumentException">A key is not base64 of 16, 24 or 32 bytes, ids repeat, or the active id is not in the ring.</exception>
     public ProtectedValueCodec(CompressionOptions compression, EncryptionOptions encryption)
+        : this(compression, encryption, 16L << 20)
     {
+    }
+
+    /// <summary>Creates the codec with a bound on what a compressed value may decode to.</summary>
+    /// <param name="compression">Compression settings.</param>
+    /// <param name="encryption">Encryption settings.</param>
+    /// <param name="maxDecodedBytes">The most a value may decompress to; above it the value is corrupt.</param>
+    public ProtectedValueCodec(CompressionOptions compression, EncryptionOptions encryption, long maxDecodedBytes)
+    {
+        _maxDecodedBytes = maxDecodedBytes > 0 ? maxDecodedBytes : 16L << 20;
         ArgumentNullException.ThrowIfNull(compression);
         ArgumentNullException.ThrowIfNull(encryption);
         _compression = compression;
@@ -128,6 +139,10 @@ public sealed class ProtectedValueCodec : ValueCodec
     }
 
     /// <inheritdoc/>
+    /// <inheritdoc/>
+    public override bool AuthenticatesValues => _encrypt;
+
+    /// <inheritdoc/>
     public override bool NeedsRewrite(ReadOnlySpan<byte> stored) =>
         _encrypt && stored.Length > 0 && !IsCounter(stored)
             && ((stored[0] & EncryptedFlag) == 0 || (stored.Length > 1 && stored[1] != _activeKeyId));
@@ -175,7 +190,7 @@ public sealed class ProtectedValueCodec : ValueCodec
             payload = stored.AsSpan(1).ToArray();
         }
 
-        return (header & CompressedFlag) != 0 ? Decompress(payload) : payload;
+        return (header & CompressedFlag) != 0 ? Decompress(payload, _maxDecodedBytes) : payload;
     }
 
     // An AesGcm instance must not be used by two threads at once; a pool per key keeps its key
@@ -207,7 +222,7 @@ public sealed class ProtectedValueCodec : ValueCodec
         return output.ToArray();
     }
 
-    private static byte[] Decompress(byte[] payload)
+    private static byte[] Decompress(byte[] payload, long max)
     {
         if (payload.Length < 1)
         {
@@ -224,7 +239,25 @@ public sealed class ProtectedValueCodec : ValueCodec
                 _ => throw new CorruptSessionException($"Unknown compression {payload[0]}."),
             };
             using var output = new MemoryStream();
-            stream.CopyTo(output);
+            var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            try
+            {
+                int n;
+                while ((n = stream.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    if (output.Length + n > max)
+                    {
+                        throw new CorruptSessionException($"A compressed value decodes to more than {max} bytes (a decompression bomb, or a limit set too low).");
+                    }
+
+                    output.Write(buffer, 0, n);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
             return output.ToArray();
         }
         catch (InvalidDataException ex)

@@ -20,4 +20,7 @@ public enum CommitStatus
 
     /// <summary>A new session could not be created because its key already exists.</summary>
     Conflict = 5,
+
+    /// <summary>A rotation met a "log out everywhere" of its user: the new session was ended too.</summary>
+    Revoked = 6,
 }

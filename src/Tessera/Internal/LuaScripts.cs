@@ -21,7 +21,9 @@ internal static class LuaScripts
           return b ~= 35 or string.byte(f, 2) == 35
         end
         local function gran_for(idle, fixed)
-          if fixed > 0 then return fixed end
+          -- A fixed granularity is honoured only up to half the idle timeout (a per-session
+          -- SetTimeouts may be shorter than the configured one): else the session would die while read.
+          if fixed > 0 and fixed * 2 <= idle then return fixed end
           local g = math.floor(idle / 20)
           if g > 60000 then g = 60000 end
           return g
@@ -80,8 +82,10 @@ internal static class LuaScripts
           return {3}
         end
         if now - a >= gran_for(i, tonumber(ARGV[1])) then
-          redis.call('HSET', key, '#a', now)
-          expire_at(key, now, i, d)
+          -- A server refusing writes (OOM under noeviction, MISCONF) still serves the read.
+          if pcall(redis.call, 'HSET', key, '#a', now) then
+            pcall(expire_at, key, now, i, d)
+          end
         end
         return {1, now, all}
         """;
@@ -104,6 +108,7 @@ internal static class LuaScripts
         end
         local clear = ARGV[1] == '1'
         local max = tonumber(ARGV[2])
+        local before = s
         local nset = tonumber(ARGV[3])
         local cleared = nil
         if clear then
@@ -132,8 +137,14 @@ internal static class LuaScripts
           end
         end
         if s < 0 then s = 0 end
-        if max > 0 and s > max then return {4, s} end
-        if cleared and #cleared > 0 then redis.call('HDEL', key, unpack(cleared)) end
+        -- Over the limit only refuses a commit that grows the session: one that shrinks it goes through.
+        if max > 0 and s > max and s > before then return {4, s} end
+        -- In chunks: unpack has a limit (about 8,000 values), and a wide session has more fields.
+        if cleared then
+          for n = 1, #cleared, 1000 do
+            redis.call('HDEL', key, unpack(cleared, n, math.min(n + 999, #cleared)))
+          end
+        end
         for n = 4, last, 2 do
           redis.call('HSET', key, ARGV[n], ARGV[n + 1])
         end
@@ -201,6 +212,7 @@ internal static class LuaScripts
         local new = old
         local result
         if op == 'incr' then
+          if old == 0 and max > 0 and s + string.len(f) + string.len(ARGV[3]) > max then return {4, s} end
           local ok, v = pcall(redis.call, 'HINCRBY', key, f, ARGV[3])
           if not ok then
             -- Only a value that is not an integer (or would overflow) is the caller's error; READONLY
@@ -252,6 +264,28 @@ internal static class LuaScripts
         """;
 
     /// <summary>
+    /// Conditional rewrite of values (re-encryption after a key rotation). KEYS[1] session key; ARGV
+    /// triples field, bytes as read, new bytes: each field is set only if it still holds the bytes as
+    /// read. Nothing is written to a session that is gone or a tombstone. Reply: fields rewritten.
+    /// </summary>
+    public const string Rewrite = Prelude + """
+        local key = KEYS[1]
+        local st, a, i, d, s = meta(key)
+        if st ~= 1 then return 0 end
+        local n = 0
+        for k = 1, #ARGV, 3 do
+          local f = ARGV[k]
+          if is_user(f) and redis.call('HGET', key, f) == ARGV[k + 1] then
+            redis.call('HSET', key, f, ARGV[k + 2])
+            s = s + string.len(ARGV[k + 2]) - string.len(ARGV[k + 1])
+            n = n + 1
+          end
+        end
+        if n > 0 then redis.call('HSET', key, '#s', s) end
+        return n
+        """;
+
+    /// <summary>
     /// Retires a session for rotation: its key becomes a tombstone that names the new identifier,
     /// for a short time. KEYS[1] old key; ARGV[1] new id; ARGV[2] tombstone lifetime ms.
     /// Reply {1, now, {field, value, ...}} with the values it held at that moment.
@@ -274,6 +308,8 @@ internal static class LuaScripts
     /// </summary>
     public const string IndexAdd = Prelude + """
         local key = KEYS[1]
+        local t = redis.call('TYPE', key).ok
+        if t ~= 'zset' and t ~= 'none' then return -1 end
         local now = now_ms()
         redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
         if ARGV[3] ~= '' then redis.call('ZREM', key, ARGV[3]) end
@@ -290,20 +326,65 @@ internal static class LuaScripts
     public const string IndexList = Prelude + """
         local key = KEYS[1]
         local now = now_ms()
+        local t = redis.call('TYPE', key).ok
+        if t ~= 'zset' then return {now, {}} end
         redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
         return {now, redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')}
         """;
 
     /// <summary>
+    /// Marks that every session of a user is being revoked now. KEYS[1] the user's revocation mark;
+    /// ARGV[1] its lifetime ms. Reply: the time written (unix ms).
+    /// </summary>
+    public const string MarkRevoked = Prelude + """
+        local now = now_ms()
+        redis.call('SET', KEYS[1], now, 'PX', ARGV[1])
+        return now
+        """;
+
+    /// <summary>
+    /// Takes a user's index for "log out everywhere": returns every member and deletes the index in
+    /// one step, so a member added later (a sign-in or rotation in progress) is not silently kept:
+    /// that rotation's confirmation (<see cref="IndexConfirm"/>) finds its member gone and ends the
+    /// new session itself. KEYS[1] user index. Reply {now, {id, ...}}.
+    /// </summary>
+    public const string IndexTake = Prelude + """
+        local key = KEYS[1]
+        local now = now_ms()
+        if redis.call('TYPE', key).ok ~= 'zset' then return {now, {}} end
+        local members = redis.call('ZRANGE', key, 0, -1)
+        redis.call('DEL', key)
+        return {now, members}
+        """;
+
+    /// <summary>
+    /// The last step of a rotation of a user's session: confirms that the new id is still indexed (a
+    /// "log out everywhere" that took the index meanwhile removed it) and drops the id it replaced.
+    /// KEYS[1] user index; ARGV[1] new id; ARGV[2] replaced id or ''. Reply 1 confirmed, 0 revoked.
+    /// </summary>
+    public const string IndexConfirm = """
+        if redis.call('TYPE', KEYS[1]).ok ~= 'zset' and redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
+        if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+        if ARGV[2] ~= '' then redis.call('ZREM', KEYS[1], ARGV[2]) end
+        return 1
+        """;
+
+    /// <summary>
     /// Deletes a session and tells which user it was bound to, in one round trip. KEYS[1] session
-    /// key. Reply {deleted (0|1), user id or false}. A key that is not a session hash is left alone.
+    /// key. Reply {deleted (0|1), user id or false, id a tombstone pointed to or false}. A tombstone
+    /// is deleted too and names the session it forwarded to, so the caller ends that one as well
+    /// (logging out with a rotated-away cookie ends the session, not only its forwarding pointer).
+    /// A key that is not a session hash is left alone.
     /// </summary>
     public const string Delete = """
         local ok, u = pcall(redis.call, 'HGET', KEYS[1], '#u')
-        if not ok then return {0, false} end
-        local c = redis.call('HEXISTS', KEYS[1], '#c')
-        local r = redis.call('HEXISTS', KEYS[1], '#r')
-        if c == 0 and r == 0 then return {0, false} end
-        return {redis.call('DEL', KEYS[1]), u}
+        if not ok then return {0, false, false} end
+        local r = redis.call('HGET', KEYS[1], '#r')
+        if r then
+          redis.call('DEL', KEYS[1])
+          return {0, false, r}
+        end
+        if redis.call('HEXISTS', KEYS[1], '#c') == 0 then return {0, false, false} end
+        return {redis.call('DEL', KEYS[1]), u, false}
         """;
 }

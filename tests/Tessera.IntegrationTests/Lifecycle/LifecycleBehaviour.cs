@@ -317,6 +317,9 @@ public abstract class LifecycleBehaviour(ServerFixture server)
         Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/big?bytes=5000")).Status);
         using var tooBig = await client.PostAsync("/big?bytes=20000");
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooBig.StatusCode);
+        // The handler wrote "stored", but the commit failed as the response started: problem details only.
+        Assert.Equal("application/problem+json", tooBig.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("stored", await tooBig.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var record = (await app.Store.LoadAsync(client.Cookie(".Tessera")!)).Record!;
         Assert.Equal(5000, record.Values["big"].Length);
     }

@@ -263,7 +263,7 @@ public abstract class SessionStoreBehaviour(ServerFixture server)
         Assert.All(results, r => Assert.Equal(CommitStatus.Committed, r.Status));
         Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), results.Select(r => r.Value).Order());
         Assert.Equal("200", Text((await store.LoadAsync(id)).Record!, "n"));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => store.IncrementAsync(id, "name"));
+        await Assert.ThrowsAsync<SessionValueTypeException>(() => store.IncrementAsync(id, "name"));
     }
 
     [Fact]

@@ -17,3 +17,7 @@ public sealed class ClusterSessionPipelineTests(ClusterFixture server) : Session
 public sealed class ClusterLifecycleTests(ClusterFixture server) : LifecycleBehaviour(server);
 
 public sealed class ClusterEncryptionTests(ClusterFixture server) : EncryptionBehaviour(server);
+
+public sealed class SentinelAttackerTests(SentinelFixture server) : AttackerBehaviour(server);
+
+public sealed class ClusterAttackerTests(ClusterFixture server) : AttackerBehaviour(server);

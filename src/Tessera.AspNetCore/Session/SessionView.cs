@@ -1,0 +1,234 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text;
+
+namespace Tessera.AspNetCore;
+
+/// <summary>
+/// What the request sees: the snapshot it read (or created) plus its pending delta, in the spirit of
+/// Spring Session's <c>RedisSession</c> (a cached snapshot and a delta map). No Redis, no HTTP.
+/// </summary>
+internal sealed class SessionView
+{
+    private Dictionary<string, byte[]> _values = new(StringComparer.Ordinal);
+    private HashSet<string> _counters = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Whether counters are read only through the counter API (encryption on): a plaintext integer in
+    /// Redis could have been forged by anyone with write access, so it never passes for a value.
+    /// </summary>
+    public bool CountersOnlyAsCounters { get; set; }
+
+    /// <summary>The changes not yet written.</summary>
+    public SessionChanges Pending { get; } = new();
+
+    /// <summary>Metadata to write beside the changes (user, client, timeouts), if any.</summary>
+    public SessionWrite? Write { get; set; }
+
+    /// <summary>The stored metadata, once read or created.</summary>
+    public SessionMetadata? Metadata { get; set; }
+
+    /// <summary>The Redis time of the read this snapshot came from (default when not read).</summary>
+    public DateTimeOffset ReadAt { get; private set; }
+
+    /// <summary>Whether the end of the request has something to write.</summary>
+    public bool IsDirty => !Pending.IsEmpty || (Write is not null && !Write.IsEmpty);
+
+    /// <summary>The keys visible to the request.</summary>
+    public IReadOnlySet<string> Keys
+    {
+        get
+        {
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            if (!Pending.Cleared)
+            {
+                keys.UnionWith(_values.Keys);
+                if (CountersOnlyAsCounters)
+                {
+                    keys.ExceptWith(_counters);
+                }
+            }
+
+            foreach (var (key, value) in Pending.Entries)
+            {
+                if (value is null || (CountersOnlyAsCounters && Pending.IsCounter(key)))
+                {
+                    keys.Remove(key);
+                }
+                else
+                {
+                    keys.Add(key);
+                }
+            }
+
+            return keys;
+        }
+    }
+
+    /// <summary>A value as the request sees it: its own pending change first, then the snapshot.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <returns><see langword="true"/> when there is one.</returns>
+    public bool TryGet(string key, [NotNullWhen(true)] out byte[]? value)
+    {
+        if (Pending.TryGet(key, out value))
+        {
+            if (CountersOnlyAsCounters && Pending.IsCounter(key))
+            {
+                value = null;
+            }
+
+            return value is not null;
+        }
+
+        if (!Pending.Cleared && _values.TryGetValue(key, out value) && !(CountersOnlyAsCounters && _counters.Contains(key)))
+        {
+            return true;
+        }
+
+        value = null;
+        return false;
+    }
+
+    /// <summary>A counter as the request sees it (its own pending counter first).</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The counter.</param>
+    /// <returns><see langword="true"/> when there is one.</returns>
+    public bool TryGetCounter(string key, out long value)
+    {
+        byte[]? bytes;
+        if (Pending.TryGet(key, out bytes))
+        {
+            if (bytes is null || !Pending.IsCounter(key))
+            {
+                value = 0;
+                return !CountersOnlyAsCounters && bytes is not null && Parse(bytes, out value);
+            }
+        }
+        else if (Pending.Cleared || !_values.TryGetValue(key, out bytes) || (CountersOnlyAsCounters && !_counters.Contains(key)))
+        {
+            value = 0;
+            return false;
+        }
+
+        return Parse(bytes!, out value);
+
+        static bool Parse(byte[] bytes, out long value) =>
+            System.Buffers.Text.Utf8Parser.TryParse(bytes, out value, out var used) && used == bytes.Length;
+    }
+
+    /// <summary>Takes a loaded record as the snapshot; values stored under a retired key are queued for rewrite.</summary>
+    /// <param name="record">The record.</param>
+    public void Attach(SessionRecord record)
+    {
+        _values = new Dictionary<string, byte[]>(record.Values, StringComparer.Ordinal);
+        _counters = new HashSet<string>(record.Counters, StringComparer.Ordinal);
+        Metadata = record.Metadata;
+        ReadAt = record.ServerTime;
+        StaleRecord = record.StaleStored.Count > 0 ? record : null;
+    }
+
+    /// <summary>
+    /// The record as read when some of its values are stored with a retired key: rewritten after the
+    /// response starts, each value only if Redis still holds the bytes read.
+    /// </summary>
+    public SessionRecord? StaleRecord { get; set; }
+
+    /// <summary>An empty snapshot (a new visitor), keeping the pending changes.</summary>
+    public void Empty()
+    {
+        _values = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        _counters = new HashSet<string>(StringComparer.Ordinal);
+        Metadata = null;
+        ReadAt = default;
+    }
+
+    /// <summary>Drops the pending changes and metadata (their session died; they are never resurrected).</summary>
+    public void DropPending()
+    {
+        Pending.Reset();
+        Write = null;
+    }
+
+    /// <summary>The pending changes were written: fold them into the snapshot.</summary>
+    public void ApplyCommitted()
+    {
+        if (Pending.Cleared)
+        {
+            _values.Clear();
+            _counters.Clear();
+        }
+
+        foreach (var (key, value) in Pending.Entries)
+        {
+            if (value is null)
+            {
+                _values.Remove(key);
+                _counters.Remove(key);
+            }
+            else
+            {
+                _values[key] = value;
+                if (Pending.IsCounter(key))
+                {
+                    _counters.Add(key);
+                }
+                else
+                {
+                    _counters.Remove(key);
+                }
+            }
+        }
+
+        if (Write is { } write && Metadata is { } meta)
+        {
+            Metadata = meta with
+            {
+                UserId = write.UserId ?? meta.UserId,
+                ClientIp = write.ClientIp ?? meta.ClientIp,
+                UserAgent = write.UserAgent ?? meta.UserAgent,
+                IdleTimeout = write.IdleTimeout ?? meta.IdleTimeout,
+                AbsoluteDeadline = write.AbsoluteDeadline ?? meta.AbsoluteDeadline,
+            };
+        }
+
+        Pending.Reset();
+        Write = null;
+    }
+
+    /// <summary>Records an atomic operation's outcome in the snapshot, so the rest of the request sees it.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The new value, or null when removed.</param>
+    /// <param name="counter">Whether it is a counter.</param>
+    public void Remember(string key, byte[]? value, bool counter = false)
+    {
+        if (value is null)
+        {
+            _values.Remove(key);
+            _counters.Remove(key);
+            return;
+        }
+
+        _values[key] = value;
+        if (counter)
+        {
+            _counters.Add(key);
+        }
+        else
+        {
+            _counters.Remove(key);
+        }
+    }
+
+    /// <summary>Records a counter's new value.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    public void RememberCounter(string key, long value) =>
+        Remember(key, Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture)), counter: true);
+
+    /// <summary>The snapshot as a record, for rotation.</summary>
+    /// <param name="id">The session id.</param>
+    /// <returns>The record.</returns>
+    public SessionRecord ToRecord(string id) =>
+        new(id, Metadata!, _values, ReadAt) { Counters = _counters };
+}

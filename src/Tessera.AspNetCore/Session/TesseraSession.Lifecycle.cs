@@ -1,0 +1,197 @@
+namespace Tessera.AspNetCore;
+
+/// <summary>Logout, rotation and sign-in, and the user's sessions.</summary>
+internal sealed partial class TesseraSession
+{
+    /// <inheritdoc/>
+    public async Task DestroyAsync(CancellationToken cancellationToken = default)
+    {
+        // With binding on, a client from elsewhere is a new visitor here too: it cannot log the owner out.
+        await CheckBindingAsync(cancellationToken).ConfigureAwait(false);
+        if (_state.TargetFor(SessionOperation.Destroy) is { } target)
+        {
+            // Through a tombstone too: logging out with a rotated-away cookie ends the session it points to.
+            var user = _state.Phase == SessionPhase.Live ? _view.Metadata?.UserId : null;
+            await _budget.RunAsync(ct => _store.DestroyAsync(target.Id, user, ct), cancellationToken).ConfigureAwait(false);
+        }
+
+        _state.OnDestroyed();
+        _view.DropPending();
+        _view.Empty();
+        EnsureCallback();
+    }
+
+    /// <inheritdoc/>
+    public Task<string> RotateAsync(CancellationToken cancellationToken = default) => RotateCoreAsync(null, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task SignInAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        await RotateCoreAsync(userId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<SessionInfo>> GetUserSessionsAsync(CancellationToken cancellationToken = default)
+    {
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        return UserId is { } user
+            ? await _budget.RunAsync(ct => _store.GetUserSessionsAsync(user, ct), cancellationToken).ConfigureAwait(false)
+            : [];
+    }
+
+    /// <inheritdoc/>
+    public async Task<int> RevokeOtherSessionsAsync(CancellationToken cancellationToken = default)
+    {
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        return UserId is { } user && _state.Phase == SessionPhase.Live
+            ? await _budget.RunAsync(ct => _store.RevokeUserSessionsAsync(user, _state.Id, ct), cancellationToken).ConfigureAwait(false)
+            : 0;
+    }
+
+    private async Task<string> RotateCoreAsync(string? userId, CancellationToken cancellationToken)
+    {
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (_context.Response.HasStarted)
+        {
+            throw new InvalidOperationException("The session cannot be rotated after the response has started: the new cookie could not be sent.");
+        }
+
+        PrepareWrite();
+        if (userId is not null)
+        {
+            // Sign-in records the client signing in, not whoever created the session (a fixation).
+            var write = _view.Write ??= new SessionWrite();
+            write.UserId = userId;
+            write.ClientIp = CurrentClientIp();
+            write.UserAgent = ClientBinding.Normalize(_context.Request.Headers.UserAgent);
+        }
+
+        switch (_state.Phase)
+        {
+            case SessionPhase.New:
+                // Nothing stored: a fresh id is all rotation means; a sign-in creates the bound session now.
+                _state.RenewProvisionalId();
+                if (userId is not null)
+                {
+                    await CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                return _state.ProvisionalId();
+            case SessionPhase.Live when _state.CreatedHere:
+                // This request created (or already rotated to) the id: no other client can know it, so
+                // binding it in place is as safe as a rotation, and keeps one session with its values.
+                return await BindInPlaceAsync(userId, cancellationToken).ConfigureAwait(false);
+            default:
+                return await RotateLoadedAsync(userId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<string> BindInPlaceAsync(string? userId, CancellationToken cancellationToken)
+    {
+        var id = _state.Id!;
+        var previousUser = _view.Metadata?.UserId;
+        await CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (userId is null || _state.Phase != SessionPhase.Live)
+        {
+            return _state.ProvisionalId();
+        }
+
+        var load = await _budget.RunAsync(ct => _store.LoadAsync(id, ct), cancellationToken).ConfigureAwait(false);
+        if (load.Record is not { } record)
+        {
+            _state.OnDied();
+            _view.Empty();
+            return _state.ProvisionalId();
+        }
+
+        _view.Metadata = record.Metadata;
+        await _budget.RunAsync(
+            async ct =>
+            {
+                await _store.IndexAsync(userId, id, null, record.Metadata.AbsoluteDeadline, ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (previousUser != userId)
+        {
+            _store.Raise(new TesseraEvent(TesseraEventKind.UserBound, SessionIds.LogTag(id), userId));
+        }
+
+        return id;
+    }
+
+    private async Task<string> RotateLoadedAsync(string? userId, CancellationToken cancellationToken)
+    {
+        var oldId = _state.Id!;
+        var result = await _budget.RunAsync(
+            ct => _store.RotateAsync(_view.ToRecord(oldId), _view.Pending, _view.Write, ct),
+            cancellationToken).ConfigureAwait(false);
+        switch (result.Status)
+        {
+            case CommitStatus.Committed:
+                _state.OnRotated(result.SessionId);
+                _view.ApplyCommitted();
+                EnsureCallback();
+                return result.SessionId;
+            case CommitStatus.TooLarge:
+                throw TooLarge();
+            case CommitStatus.Rotated when userId is not null && result.RotatedTo is { } winner
+                && await TryAdoptAsync(winner, userId, cancellationToken).ConfigureAwait(false):
+                return _state.Id!;
+            case CommitStatus.Revoked:
+                // "Log out everywhere" ran meanwhile: nothing of this session or sign-in survives.
+                _state.OnDied();
+                _view.DropPending();
+                _view.Empty();
+                return _state.ProvisionalId();
+            default:
+                // The session ended or went to another identity meanwhile: start afresh with this
+                // request's own changes, never adopting what it did not own.
+                _state.OnDied();
+                _view.Empty();
+                if (userId is not null)
+                {
+                    await CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                return _state.ProvisionalId();
+        }
+    }
+
+    /// <summary>
+    /// Another request rotated this session first (two sign-ins racing from one browser). This request
+    /// read the session before that seal, so it follows the winner with its own writes, provided the
+    /// winner belongs to the identity this request was establishing; otherwise it adopts nothing.
+    /// </summary>
+    private async Task<bool> TryAdoptAsync(string winnerId, string? intendedUser, CancellationToken cancellationToken)
+    {
+        var id = winnerId;
+        for (var hop = 0; hop < 4; hop++)
+        {
+            var load = await _budget.RunAsync(ct => _store.LoadAsync(id, ct), cancellationToken).ConfigureAwait(false);
+            if (load is { Status: LoadStatus.Rotated, RotatedTo: { } next } && SessionIds.IsValid(next))
+            {
+                id = next;
+                continue;
+            }
+
+            if (load.Record is not { } record || record.Metadata.UserId != intendedUser)
+            {
+                return false;
+            }
+
+            _state.OnAdopted(id);
+            _view.Attach(record);
+            if (_view.IsDirty)
+            {
+                await CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            EnsureCallback();
+            return true;
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,158 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace Tessera.AspNetCore;
+
+/// <summary>The response side: the commit as the response starts, and the cookie writer.</summary>
+internal sealed partial class TesseraSession
+{
+    private static readonly Func<object, Task> OnStartingCallback = static state => ((TesseraSession)state).OnStartingAsync();
+
+    private bool _callbackRegistered;
+    private byte[]? _problemAtStart;
+
+    /// <summary>
+    /// Commits what is left at the end of the request: on the request's own bound, not on the
+    /// client's connection (a client that went away must not leave a half-made session behind).
+    /// </summary>
+    internal Task CommitAtEndAsync() => _budget.Failure is null ? CommitAsync(CancellationToken.None) : Task.CompletedTask;
+
+    private void PrepareWrite()
+    {
+        var establishing = _state.Phase == SessionPhase.New;
+        if (establishing && _context.Response.HasStarted && !_callbackRegistered)
+        {
+            throw new InvalidOperationException("The session cannot be established after the response has started.");
+        }
+
+        EnsureCallback();
+    }
+
+    private void EnsureCallback()
+    {
+        if (_callbackRegistered || _context.Response.HasStarted)
+        {
+            return;
+        }
+
+        _callbackRegistered = true;
+        _context.Response.OnStarting(OnStartingCallback, this);
+        if (_context.Features.Get<IHttpResponseBodyFeature>() is { } body and not GuardedResponseBody)
+        {
+            _context.Features.Set<IHttpResponseBodyFeature>(new GuardedResponseBody(body, () => _problemAtStart));
+        }
+    }
+
+    /// <summary>
+    /// Runs as the response starts: writes pending changes first, so the client never sees a response
+    /// before its session holds what that response reflects, then sets or deletes the cookie. A
+    /// request whose Redis work already failed does not wait a second time.
+    /// </summary>
+    private async Task OnStartingAsync()
+    {
+        if (_view.IsDirty && _budget.Failure is null)
+        {
+            try
+            {
+                await CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TesseraUnavailableException or SessionTooLargeException)
+            {
+                LogCommitFailedAtStart(_logger, ex);
+                ReplaceResponse(ex);
+                return;
+            }
+        }
+
+        if (_budget.Failure is not null)
+        {
+            return;
+        }
+
+        await RewriteStaleAsync().ConfigureAwait(false);
+        var cookie = _options.Cookie;
+        var action = _state.Cookie();
+        switch (action)
+        {
+            case CookieAction.Issue:
+                _context.Response.Cookies.Append(cookie.Name!, _state.Id!, cookie.Build(_context));
+                break;
+            case CookieAction.Delete:
+                _context.Response.Cookies.Delete(cookie.Name!, cookie.Build(_context));
+                break;
+            default:
+                return;
+        }
+
+        // Never let a shared cache keep a response that carries a session cookie.
+        var headers = _context.Response.Headers;
+        headers.CacheControl = "no-cache,no-store";
+        headers.Pragma = "no-cache";
+    }
+
+    /// <summary>Re-encrypts values read under a retired key, conditionally; a failure never fails the response.</summary>
+    private async Task RewriteStaleAsync()
+    {
+        if (_view.StaleRecord is not { } record)
+        {
+            return;
+        }
+
+        _view.StaleRecord = null;
+        if (_state.Phase != SessionPhase.Live || _state.Id != record.Id)
+        {
+            return;
+        }
+
+        try
+        {
+            await _budget.RunAsync(ct => _store.RewriteStaleAsync(record, ct), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TesseraUnavailableException ex)
+        {
+            LogRewriteFailed(_logger, ex);
+        }
+    }
+
+    /// <summary>The commit failed as the response started: the response becomes problem details only.</summary>
+    private void ReplaceResponse(Exception ex)
+    {
+        var tooLarge = ex is SessionTooLargeException;
+        var status = tooLarge ? StatusCodes.Status413PayloadTooLarge : _options.UnavailableStatusCode;
+        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Status = status,
+            Title = tooLarge ? "Session too large" : "Session store unavailable",
+            Detail = tooLarge ? ex.Message : "The session store did not answer in time. Try again shortly.",
+            Type = tooLarge ? "https://tools.ietf.org/html/rfc9110#section-15.5.14" : "https://tools.ietf.org/html/rfc9110#section-15.6.4",
+        };
+        var response = _context.Response;
+        response.StatusCode = status;
+        response.Headers.Remove("Content-Length");
+        response.Headers.Remove("Content-Encoding");
+        response.Headers.ContentType = "application/problem+json";
+        response.Headers.CacheControl = "no-store";
+        if (!tooLarge)
+        {
+            response.Headers.RetryAfter = _options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        _problemAtStart = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(problem, ProblemJsonContext.Default.ProblemDetails);
+    }
+
+    [LoggerMessage(20, LogLevel.Information, "A request committed to session {SessionTag} after it ended (logout, revoke or expiry); the changes were dropped, not resurrected.")]
+    private static partial void LogCommitToGoneSession(ILogger logger, string sessionTag);
+
+    [LoggerMessage(21, LogLevel.Information, "Session {SessionTag} was rotated; its old identifier was refused.")]
+    private static partial void LogRotatedIdRefused(ILogger logger, string sessionTag);
+
+    [LoggerMessage(23, LogLevel.Warning, "Session {SessionTag} did not match its client binding ({Mismatch}); not honoured.")]
+    private static partial void LogBindingMismatch(ILogger logger, string sessionTag, string mismatch);
+
+    [LoggerMessage(24, LogLevel.Warning, "Values read under a retired encryption key could not be re-encrypted now; they will be on a later read.")]
+    private static partial void LogRewriteFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(22, LogLevel.Error, "The session could not be committed as the response started.")]
+    private static partial void LogCommitFailedAtStart(ILogger logger, Exception exception);
+}

@@ -1,0 +1,408 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace Tessera.AspNetCore;
+
+/// <summary>
+/// The per-request session: the stock <see cref="ISession"/> surface over an explicit state
+/// (<see cref="RequestSessionState"/>: which id each call targets) and a merged view
+/// (<see cref="SessionView"/>: snapshot plus delta). Lazy: nothing touches Redis until a value is
+/// read, and a request without a valid cookie never touches it to read. All of a request's Redis
+/// work shares one bound (<see cref="RedisBudget"/>). Atomic operations, rotation and the response
+/// (commit at start, cookie) are in the other parts of this class.
+/// </summary>
+internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
+{
+    private readonly RedisSessionStore _store;
+    private readonly TesseraSessionOptions _options;
+    private readonly HttpContext _context;
+    private readonly ILogger _logger;
+    private readonly RequestSessionState _state;
+    private readonly SessionView _view = new();
+    private readonly RedisBudget _budget;
+
+    public TesseraSession(RedisSessionStore store, TesseraSessionOptions options, HttpContext context, string? cookieId, ILogger logger)
+    {
+        _store = store;
+        _options = options;
+        _context = context;
+        _logger = logger;
+        _state = new RequestSessionState(cookieId);
+        _budget = new RedisBudget(options.OperationTimeout);
+        _view.CountersOnlyAsCounters = store.Codec.AuthenticatesValues;
+    }
+
+    ISession ISessionFeature.Session
+    {
+        get => this;
+        set => throw new NotSupportedException("Tessera's session cannot be replaced.");
+    }
+
+    /// <inheritdoc/>
+    public bool IsAvailable
+    {
+        get
+        {
+            try
+            {
+                Load();
+                return true;
+            }
+            catch (TesseraUnavailableException)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public string Id
+    {
+        get
+        {
+            Load();
+            return _state.ProvisionalId();
+        }
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<string> Keys
+    {
+        get
+        {
+            Load();
+            return _view.Keys;
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool Exists
+    {
+        get
+        {
+            Load();
+            return _state.Phase == SessionPhase.Live;
+        }
+    }
+
+    /// <inheritdoc/>
+    public SessionMetadata? Metadata
+    {
+        get
+        {
+            Load();
+            return _state.Phase == SessionPhase.Live ? _view.Metadata : null;
+        }
+    }
+
+    /// <inheritdoc/>
+    public string? UserId
+    {
+        get
+        {
+            Load();
+            return _view.Write?.UserId ?? (_state.Phase == SessionPhase.Live ? _view.Metadata?.UserId : null);
+        }
+    }
+
+    /// <summary>Whether there are changes that the end of the request must write.</summary>
+    internal bool IsDirty => _view.IsDirty;
+
+    /// <summary>The identifier the client sent, while it is honoured.</summary>
+    internal string? CookieId => _state.CookieId;
+
+    /// <summary>The state (for the middleware's lock and the tests).</summary>
+    internal RequestSessionState State => _state;
+
+    /// <inheritdoc/>
+    public bool TryGetValue(string key, [NotNullWhen(true)] out byte[]? value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Load();
+        return _view.TryGet(key, out value);
+    }
+
+    /// <inheritdoc/>
+    public void Set(string key, byte[] value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        PrepareWrite();
+        _view.Pending.Set(key, value.AsSpan().ToArray());
+    }
+
+    /// <inheritdoc/>
+    public void Remove(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        PrepareWrite();
+        _view.Pending.Remove(key);
+    }
+
+    /// <inheritdoc/>
+    public void Clear()
+    {
+        PrepareWrite();
+        _view.Pending.Clear();
+    }
+
+    /// <inheritdoc/>
+    public long? GetInt64(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Load();
+        return _view.TryGetCounter(key, out var n) ? n : null;
+    }
+
+    /// <inheritdoc/>
+    public async Task LoadAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_state.NeedsLoad)
+        {
+            return;
+        }
+
+        var target = _state.TargetFor(SessionOperation.Read)!.Value;
+        var result = await _budget.RunAsync(ct => _store.LoadAsync(target.Id, ct), cancellationToken).ConfigureAwait(false);
+        Apply(target.Id, result);
+    }
+
+    /// <inheritdoc/>
+    public async Task CommitAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_view.IsDirty)
+        {
+            return;
+        }
+
+        await CheckBindingAsync(cancellationToken).ConfigureAwait(false);
+        if (_state.TargetFor(SessionOperation.Commit) is not { } target)
+        {
+            await CreateAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var result = await _budget.RunAsync(
+            ct => _store.CommitAsync(target.Id, _view.Pending, _view.Write, target.FollowRotation, ct),
+            cancellationToken).ConfigureAwait(false);
+        switch (result.Status)
+        {
+            case CommitStatus.Committed when result.SessionId == target.Id:
+                _state.OnWritten(target.Id);
+                _view.ApplyCommitted();
+                return;
+            case CommitStatus.Committed:
+                // The session was rotated while this request ran: its delta landed in the new session
+                // (the in-flight promise). The request never learns that id.
+                _view.ApplyCommitted();
+                _state.OnForwarded();
+                if (_state.Phase == SessionPhase.New)
+                {
+                    _view.Empty();
+                }
+
+                return;
+            case CommitStatus.TooLarge:
+                throw TooLarge();
+            default:
+                if (_state.Phase == SessionPhase.Live)
+                {
+                    // The session this request had was logged out, revoked or expired meanwhile: its
+                    // changes are dropped, never resurrected; anything written later gets a new id.
+                    LogCommitToGoneSession(_logger, SessionIds.LogTag(target.Id));
+                    _state.OnDied();
+                    _view.DropPending();
+                    _view.Empty();
+                    return;
+                }
+
+                // A write-only request whose cookie names no live session: a new session, new id.
+                _state.OnNotHeld();
+                _view.Empty();
+                await CreateAsync(cancellationToken).ConfigureAwait(false);
+                return;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void SetTimeouts(TimeSpan? idleTimeout = null, TimeSpan? absoluteTimeout = null)
+    {
+        if (idleTimeout is { } idle && (idle < TimeSpan.FromSeconds(1) || idle > TimeSpan.FromDays(400)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(idleTimeout), idle, "An idle timeout must be between 1 second and 400 days.");
+        }
+
+        if (absoluteTimeout is { } absolute && (absolute < TimeSpan.FromSeconds(1) || absolute > TimeSpan.FromDays(400)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(absoluteTimeout), absolute, "An absolute lifetime must be between 1 second and 400 days.");
+        }
+
+        Load();
+        PrepareWrite();
+        var write = _view.Write ??= new SessionWrite();
+        if (idleTimeout is not null)
+        {
+            write.IdleTimeout = idleTimeout;
+        }
+
+        if (absoluteTimeout is { } lifetime)
+        {
+            var created = _state.Phase == SessionPhase.Live && _view.Metadata is { } meta && meta.Created != default ? meta.Created : DateTimeOffset.UtcNow;
+            write.AbsoluteDeadline = created + lifetime;
+        }
+    }
+
+    /// <summary>Forgets what was read, so the handler reads the session again (under the lock just taken).</summary>
+    internal void Unload() => _state.Unload();
+
+    /// <summary>Loads the session before a call that would otherwise target the cookie unread, when client binding is on.</summary>
+    private async Task CheckBindingAsync(CancellationToken cancellationToken)
+    {
+        if (_options.ClientBinding.IsEnabled && _state.Phase == SessionPhase.Unread)
+        {
+            await LoadAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void Load()
+    {
+        if (!_state.NeedsLoad)
+        {
+            return;
+        }
+
+        _budget.ThrowIfFailed();
+        var target = _state.TargetFor(SessionOperation.Read)!.Value;
+        LoadResult result;
+        try
+        {
+            result = _store.Load(target.Id);
+        }
+        catch (TesseraUnavailableException ex)
+        {
+            _budget.Fail(ex);
+            throw;
+        }
+
+        Apply(target.Id, result);
+    }
+
+    private void Apply(string id, LoadResult result)
+    {
+        if (result is { Status: LoadStatus.Found, Record: { } record })
+        {
+            if (BindingRefuses(record))
+            {
+                return;
+            }
+
+            _state.OnLoaded(id);
+            _view.Attach(record);
+            if (record.Stale.Count > 0)
+            {
+                // Stored with a retired key (or before encryption was on): rewritten with this request.
+                EnsureCallback();
+            }
+
+            return;
+        }
+
+        // Strict: an identifier Redis does not hold (or holds as a tombstone) is never adopted.
+        if (result.Status == LoadStatus.Rotated)
+        {
+            LogRotatedIdRefused(_logger, SessionIds.LogTag(id));
+        }
+
+        _state.OnNotHeld();
+        _view.Empty();
+    }
+
+    private bool BindingRefuses(SessionRecord record)
+    {
+        var binding = _options.ClientBinding;
+        if (!binding.IsEnabled)
+        {
+            return false;
+        }
+
+        var mismatch = ClientBinding.Mismatch(
+            binding,
+            _context.Connection.RemoteIpAddress,
+            _context.Request.Headers.UserAgent,
+            record.Metadata.ClientIp,
+            record.Metadata.UserAgent);
+        if (mismatch is null)
+        {
+            return false;
+        }
+
+        var tag = SessionIds.LogTag(record.Id);
+        _store.Metrics.BindingRejected.Add(1);
+        _store.Raise(new TesseraEvent(TesseraEventKind.BindingRejected, tag, record.Metadata.UserId, Detail: mismatch));
+        LogBindingMismatch(_logger, tag, mismatch);
+
+        // Not honoured: this request is a new visitor on every path; the session stays for its client.
+        _state.OnNotHeld();
+        _view.Empty();
+        if (binding.OnMismatch == BindingMismatchAction.Reject)
+        {
+            throw new SessionBindingException($"The session is bound to another client ({mismatch}).");
+        }
+
+        return true;
+    }
+
+    private async Task CreateAsync(CancellationToken cancellationToken)
+    {
+        var write = _view.Write ?? new SessionWrite();
+        write.ClientIp ??= CurrentClientIp();
+        write.UserAgent ??= ClientBinding.Normalize(_context.Request.Headers.UserAgent);
+        for (var attempt = 0; ; attempt++)
+        {
+            var id = _state.ProvisionalId();
+            var result = await _budget.RunAsync(ct => _store.CreateAsync(id, _view.Pending, write, ct), cancellationToken).ConfigureAwait(false);
+            if (result.Status == CommitStatus.Conflict && attempt < 2)
+            {
+                _state.RenewProvisionalId();
+                continue;
+            }
+
+            if (result.Status == CommitStatus.TooLarge)
+            {
+                throw TooLarge();
+            }
+
+            if (result.Status != CommitStatus.Committed)
+            {
+                throw new InvalidOperationException($"A new session could not be created ({result.Status}).");
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            _state.OnCreated(id);
+            _view.Metadata = new SessionMetadata
+            {
+                Created = now,
+                LastAccess = now,
+                IdleTimeout = write.IdleTimeout ?? _options.IdleTimeout,
+                AbsoluteDeadline = write.AbsoluteDeadline ?? now + _options.AbsoluteTimeout,
+                UserId = write.UserId,
+                ClientIp = write.ClientIp,
+                UserAgent = write.UserAgent,
+            };
+            _view.Write = null;
+            _view.ApplyCommitted();
+            EnsureCallback();
+            return;
+        }
+    }
+
+    private string? CurrentClientIp() =>
+        _context.Connection.RemoteIpAddress is { } address
+            ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
+            : null;
+
+    private SessionTooLargeException TooLarge() =>
+        new($"The session would be larger than TesseraOptions.MaxSessionBytes ({_options.MaxSessionBytes} bytes); nothing was written.");
+}

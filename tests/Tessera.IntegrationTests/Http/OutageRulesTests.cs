@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Tessera.AspNetCore;
+using Tessera.TestUtils;
+
+namespace Tessera.IntegrationTests;
+
+/// <summary>
+/// Request-session rules under a stalled Redis (SIGSTOP: connections stay open, nothing answers) and
+/// a slow link (a latency proxy), each on its own redis-server.
+/// </summary>
+public sealed class OutageRulesTests
+{
+    [Fact]
+    public async Task LockWhoseAcquisitionTimedOut_IsReleasedWhenRedisAnswersAgain()
+    {
+        using var redis = RedisServerProcess.Start();
+        await using var app = await TestApp.StartAsync(redis.Endpoint, "lock:", o =>
+        {
+            o.OperationTimeout = TimeSpan.FromSeconds(1);
+            o.Lock.WaitTimeout = TimeSpan.FromSeconds(5);
+        });
+        using var client = app.CreateClient();
+        Assert.True(await ReadyAsync(client), "the app should serve sessions while Redis is up");
+        var id = client.Cookie(".Tessera")!;
+
+        Signal(redis, "STOP");
+        try
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.PostTextAsync("/cart/add?item=a")).Status);
+        }
+        finally
+        {
+            Signal(redis, "CONT");
+        }
+
+        // The SET queued on the stalled socket ran when Redis resumed; the lock must not outlive it.
+        Assert.True(
+            await Eventually.WaitAsync(async () => !await app.Store.Connection.GetDatabase().KeyExistsAsync(app.Store.LockKeyFor(id)), TimeSpan.FromSeconds(4)),
+            "the orphaned lock should be released once Redis answers");
+        var clock = Stopwatch.StartNew();
+        Assert.Equal((HttpStatusCode.OK, "1"), await client.PostTextAsync("/cart/add?item=b"));
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
+    public async Task StalledRedis_AWriteWithoutABody_Waits_OneBound_NotTwo()
+    {
+        using var redis = RedisServerProcess.Start();
+        await using var app = await TestApp.StartAsync(redis.Endpoint, "once:", o => o.OperationTimeout = TimeSpan.FromSeconds(1.5), map: a =>
+            a.MapPost("/set-nobody", (HttpContext ctx, string k, string v) =>
+            {
+                ctx.Session.SetString(k, v);
+                return Results.NoContent();
+            }));
+        using var client = app.CreateClient();
+        Assert.True(await ReadyAsync(client), "the app should serve sessions while Redis is up");
+
+        Signal(redis, "STOP");
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            using var response = await client.PostAsync("/set-nobody?k=a&v=b");
+            clock.Stop();
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            // One 1.5 s bound for the request's Redis work (the commit is not retried as the response starts).
+            Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.3), TimeSpan.FromSeconds(2.6));
+        }
+        finally
+        {
+            Signal(redis, "CONT");
+        }
+    }
+
+    [Fact]
+    public async Task StalledRedis_AWriteWhoseHandlerWritesABody_AnswersProblemDetailsOnly()
+    {
+        using var redis = RedisServerProcess.Start();
+        await using var app = await TestApp.StartAsync(redis.Endpoint, "body:", o => o.OperationTimeout = TimeSpan.FromSeconds(1));
+        using var client = app.CreateClient();
+        Assert.True(await ReadyAsync(client), "the app should serve sessions while Redis is up");
+
+        Signal(redis, "STOP");
+        try
+        {
+            using var response = await client.PostAsync("/set?k=a&v=b");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.True(response.Headers.RetryAfter is not null);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.DoesNotContain("set", body.Replace("Session store", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+            Assert.Contains("\"status\":503", body, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Signal(redis, "CONT");
+        }
+    }
+
+    [Fact]
+    public async Task RevokeAll_DuringASlowRotation_LeavesNothingOfTheUserAlive()
+    {
+        using var redis = RedisServerProcess.Start();
+        await using var proxy = new FaultProxy(redis.Endpoint);
+        await using var app = await TestApp.StartAsync(proxy.Endpoint, "slow:", o => o.OperationTimeout = TimeSpan.FromSeconds(10));
+        using var client = app.CreateClient();
+        Assert.True(await ReadyAsync(client), "the app should serve sessions through the proxy");
+        proxy.Latency = TimeSpan.FromMilliseconds(100);
+
+        // The revocation runs straight on Redis, at offsets across the whole rotation (~1 s at 200 ms a round trip).
+        var direct = app.Store;
+        var offsets = Enumerable.Range(0, 8).Select(n => TimeSpan.FromMilliseconds(n * 100)).ToArray();
+        var outcomes = await Task.WhenAll(offsets.Select(async (offset, n) =>
+        {
+            var user = $"slow{n}";
+            var id = SessionIds.NewId();
+            var values = new SessionChanges();
+            values.Set("username", System.Text.Encoding.UTF8.GetBytes(user));
+            await direct.CreateAsync(id, values, new SessionWrite { UserId = user });
+            using var browser = app.CreateClient();
+            browser.SetCookie(".Tessera", id);
+            var rotation = browser.PostTextAsync("/rotate");
+            await Task.Delay(offset);
+            await RevokeDirectlyAsync(redis.Endpoint, user);
+            await rotation;
+            var cookie = browser.Cookie(".Tessera")!;
+            return (await TestStore.LoadAsync(redis.Endpoint, "slow:", id), await TestStore.LoadAsync(redis.Endpoint, "slow:", cookie));
+        }));
+        Assert.All(outcomes, o =>
+        {
+            Assert.NotEqual(LoadStatus.Found, o.Item1);
+            Assert.NotEqual(LoadStatus.Found, o.Item2);
+        });
+    }
+
+    private static async Task RevokeDirectlyAsync(string endpoint, string user)
+    {
+        var store = await TestStore.CreateAsync(endpoint, "slow:");
+        await store.RevokeUserSessionsAsync(user);
+    }
+
+    private static async Task<bool> ReadyAsync(CookieClient client) =>
+        await Eventually.WaitAsync(
+            async () => (await client.PostTextAsync("/login?user=ada")).Status == HttpStatusCode.OK
+                && (await client.GetTextAsync("/peek")) == (HttpStatusCode.OK, "ada"),
+            TimeSpan.FromSeconds(20));
+
+    private static void Signal(RedisServerProcess redis, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", redis.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
+}

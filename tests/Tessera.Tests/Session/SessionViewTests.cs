@@ -1,0 +1,78 @@
+using System.Text;
+using Tessera.AspNetCore;
+
+namespace Tessera.Tests.Session;
+
+public sealed class SessionViewTests
+{
+    private static SessionRecord Record(params (string Key, string Value)[] values) =>
+        new(SessionIds.NewId(), new SessionMetadata(), values.ToDictionary(v => v.Key, v => Encoding.UTF8.GetBytes(v.Value)), DateTimeOffset.UnixEpoch);
+
+    [Fact]
+    public void PendingChanges_WinOverTheSnapshot_AndRemovalsHideValues()
+    {
+        var view = new SessionView();
+        view.Attach(Record(("a", "1"), ("b", "2")));
+        view.Pending.Set("a", "x"u8.ToArray());
+        view.Pending.Remove("b");
+        view.Pending.Set("c", "3"u8.ToArray());
+
+        Assert.True(view.TryGet("a", out var a));
+        Assert.Equal("x", Encoding.UTF8.GetString(a));
+        Assert.False(view.TryGet("b", out _));
+        Assert.Equal(["a", "c"], view.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Clear_HidesTheSnapshot_ButKeepsLaterSets()
+    {
+        var view = new SessionView();
+        view.Attach(Record(("a", "1")));
+        view.Pending.Clear();
+        view.Pending.Set("z", "9"u8.ToArray());
+        Assert.False(view.TryGet("a", out _));
+        Assert.Equal(["z"], view.Keys);
+        view.ApplyCommitted();
+        Assert.Equal(["z"], view.Keys);
+        Assert.False(view.IsDirty);
+    }
+
+    [Fact]
+    public void DropPending_ForgetsChangesAndMetadata()
+    {
+        var view = new SessionView();
+        view.Pending.Set("a", "1"u8.ToArray());
+        view.Write = new SessionWrite { UserId = "ada" };
+        Assert.True(view.IsDirty);
+        view.DropPending();
+        Assert.False(view.IsDirty);
+        Assert.Empty(view.Keys);
+    }
+
+    [Fact]
+    public void Counters_AreCarriedAsCounters_InTheRecord()
+    {
+        var view = new SessionView();
+        view.Attach(Record(("a", "1")));
+        view.RememberCounter("views", 41);
+        var record = view.ToRecord(SessionIds.NewId());
+        Assert.Contains("views", record.Counters);
+        Assert.Equal("41", Encoding.ASCII.GetString(record.Values["views"]));
+        view.Remember("views", "text"u8.ToArray());
+        Assert.DoesNotContain("views", view.ToRecord(SessionIds.NewId()).Counters);
+    }
+
+    [Fact]
+    public void StaleValues_AreNotPendingChanges_ButKeptForAConditionalRewrite()
+    {
+        var record = Record(("a", "1"), ("b", "2"));
+        var stale = record with { Stale = new HashSet<string> { "a" }, StaleStored = new Dictionary<string, byte[]> { ["a"] = [0, (byte)'1'] } };
+        var view = new SessionView();
+        view.Attach(stale);
+        // Re-encryption must never ride on the delta: it would overwrite a concurrent update.
+        Assert.False(view.IsDirty);
+        Assert.Same(stale, view.StaleRecord);
+        view.Attach(record);
+        Assert.Null(view.StaleRecord);
+    }
+}
