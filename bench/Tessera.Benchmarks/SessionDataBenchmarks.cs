@@ -18,7 +18,7 @@ public class SessionDataBenchmarks
     private const string Id = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     private readonly Dictionary<string, byte[]> _values = new(StringComparer.Ordinal);
     private RedisSessionStore _store = null!;
-    private RedisResult _reply = null!;
+    private HashEntry[] _reply = null!;
     private byte[] _stockBlob = [];
     private SessionChanges _delta = null!;
 
@@ -31,22 +31,22 @@ public class SessionDataBenchmarks
         var options = Options.Create(new TesseraOptions { Configuration = "127.0.0.1:1" });
         _store = new RedisSessionStore(new TesseraConnection(options), options);
         var codec = new ValueCodec();
-        var pairs = new List<RedisResult>();
-        foreach (var (f, v) in new[] { ("#c", "1700000000000"), ("#a", "1700000000000"), ("#i", "1200000"), ("#d", "1700043200000"), ("#s", "400") })
+        var pairs = new List<HashEntry>();
+        var far = DateTimeOffset.UtcNow.AddYears(10).ToUnixTimeMilliseconds();
+        var recent = DateTimeOffset.UtcNow.AddYears(9).ToUnixTimeMilliseconds();
+        foreach (var (f, v) in new[] { ("#c", "1700000000000"), ("#a", recent.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("#i", "1200000"), ("#d", far.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("#s", "400") })
         {
-            pairs.Add(RedisResult.Create((RedisValue)f));
-            pairs.Add(RedisResult.Create((RedisValue)v));
+            pairs.Add(new HashEntry(f, v));
         }
 
         for (var i = 0; i < Fields; i++)
         {
             var value = Encoding.UTF8.GetBytes($"value-{i}-" + new string('x', 40));
             _values[$"key{i}"] = value;
-            pairs.Add(RedisResult.Create((RedisValue)$"key{i}"));
-            pairs.Add(RedisResult.Create((RedisValue)codec.Encode(Id, $"key{i}", value)));
+            pairs.Add(new HashEntry($"key{i}", codec.Encode(Id, $"key{i}", value)));
         }
 
-        _reply = RedisResult.Create([RedisResult.Create((RedisValue)1), RedisResult.Create((RedisValue)1700000000000), RedisResult.Create([.. pairs])]);
+        _reply = [.. pairs];
         _stockBlob = StockSerialize(_values);
         _delta = new SessionChanges();
         _delta.Set("key0", Encoding.UTF8.GetBytes("changed"));

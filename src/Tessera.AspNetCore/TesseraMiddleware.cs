@@ -16,6 +16,7 @@ internal sealed partial class TesseraMiddleware
     private readonly TesseraSessionOptions _options;
     private readonly ILogger _logger;
     private readonly string _cookieName;
+    private readonly RecentTouches? _touches;
 
     public TesseraMiddleware(RequestDelegate next, RedisSessionStore store, IOptions<TesseraSessionOptions> options, ILogger<TesseraMiddleware> logger)
     {
@@ -24,6 +25,12 @@ internal sealed partial class TesseraMiddleware
         _options = options.Value;
         _logger = logger;
         _cookieName = _options.Cookie.Name!;
+        if (_options.SlideUntouchedSessions && !_options.ClientBinding.IsEnabled)
+        {
+            var idle = _options.IdleTimeout;
+            var granularity = _options.RefreshGranularity is { } g && g * 2 <= idle ? g : TimeSpan.FromMilliseconds(Math.Min(idle.TotalMilliseconds / 20, 60_000));
+            _touches = new RecentTouches(granularity);
+        }
     }
 
     public async Task InvokeAsync(HttpContext context)
@@ -84,6 +91,11 @@ internal sealed partial class TesseraMiddleware
             if (session.IsDirty)
             {
                 await session.CommitAtEndAsync().ConfigureAwait(false);
+            }
+            else if (_touches is not null && session.State.Phase == SessionPhase.Unread && session.CookieId is { } untouched && _touches.ShouldTouch(untouched))
+            {
+                // The request never used its session: slide it in the background, as the stock session would.
+                _store.Touch(untouched);
             }
         }
         catch (TesseraUnavailableException ex) when (!context.Response.HasStarted)

@@ -31,6 +31,17 @@ public class TesseraSessionOptions : TesseraOptions
     [Microsoft.Extensions.Options.ValidateObjectMembers]
     public SessionLockOptions Lock { get; set; } = new();
 
+    /// <summary>
+    /// Whether a request that carries a valid cookie but never uses the session still slides its idle
+    /// expiry, as the stock session does (a user browsing pages that do not use the session keeps it).
+    /// The slide costs the request nothing: at most one background refresh per session per refresh
+    /// granularity per app instance, through a script that cannot create a key or lengthen a
+    /// tombstone. Off for the pure zero-command path; skipped when client binding is on (a request from
+    /// elsewhere must not keep someone's session alive).
+    /// </summary>
+    /// <value>Default <see langword="true"/>.</value>
+    public bool SlideUntouchedSessions { get; set; } = true;
+
     /// <summary>The status code sent when Redis cannot be reached in time.</summary>
     /// <value>Default 503.</value>
     [Range(500, 599)]

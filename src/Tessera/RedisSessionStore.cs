@@ -70,7 +70,13 @@ public sealed partial class RedisSessionStore
     /// <returns><c>{prefix}{id}</c>.</returns>
     public RedisKey KeyFor(string id) => string.Concat(_options.KeyPrefix, id);
 
-    /// <summary>Loads a session and refreshes its sliding expiry when due, in one round trip.</summary>
+    /// <summary>
+    /// Loads a session in one round trip: a plain <c>HGETALL</c>, no script. The key's TTL is
+    /// <c>min(idle, deadline - now)</c>, so a key that exists is within both timeouts; the app decides
+    /// whether the sliding refresh is due and, when it is (at most once per granularity), sends the
+    /// conditional <c>Refresh</c> script without waiting for it. The refresh cannot create a key nor
+    /// lengthen a tombstone.
+    /// </summary>
     /// <param name="id">A well-formed session identifier.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>What was found.</returns>
@@ -78,9 +84,19 @@ public sealed partial class RedisSessionStore
     {
         ThrowIfMalformed(id);
         var start = Stopwatch.GetTimestamp();
-        var reply = await EvalAsync(LuaScripts.Load, KeyFor(id), [_granularityMs], "load", cancellationToken, idempotent: true).ConfigureAwait(false);
+        var key = KeyFor(id);
+        HashEntry[] entries;
+        try
+        {
+            entries = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+        {
+            entries = WrongType;
+        }
+
         _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
-        return ParseLoad(id, reply);
+        return ParseLoad(id, key, entries);
     }
 
     /// <summary>Loads a session synchronously (for <c>ISession.TryGetValue</c> without a prior <c>LoadAsync</c>).</summary>
@@ -90,10 +106,15 @@ public sealed partial class RedisSessionStore
     {
         ThrowIfMalformed(id);
         var start = Stopwatch.GetTimestamp();
-        RedisResult reply;
+        var key = KeyFor(id);
+        HashEntry[] entries;
         try
         {
-            reply = Eval(LuaScripts.Load, KeyFor(id), [_granularityMs], "load");
+            entries = Read(key);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+        {
+            entries = WrongType;
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -101,7 +122,64 @@ public sealed partial class RedisSessionStore
         }
 
         _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
-        return ParseLoad(id, reply);
+        return ParseLoad(id, key, entries);
+    }
+
+    /// <summary>Stands for a key of another type: never a session.</summary>
+    private static readonly HashEntry[] WrongType = [new HashEntry("#wrongtype", 1)];
+
+    private async Task<HashEntry[]> ReadCoreAsync(RedisKey key, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var left = _options.OperationTimeout - Stopwatch.GetElapsedTime(started);
+                var db = await _connection.GetDatabaseAsync().ConfigureAwait(false);
+                return await db.HashGetAllAsync(key)
+                    .WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (RedisConnectionException) when (attempt == 1 && Stopwatch.GetElapsedTime(started) < _options.OperationTimeout)
+            {
+                // A read is always safe to send again.
+                LogReplayed(_logger, "load");
+            }
+            catch (Exception ex) when (IsUnavailable(ex))
+            {
+                throw Unavailable("load", ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Slides a session's expiry when due, without waiting: fire and forget, so a read stays one
+    /// round trip. Sent at most once per granularity per session by the caller.
+    /// </summary>
+    /// <param name="key">The session key.</param>
+    private void RefreshInBackground(RedisKey key)
+    {
+        try
+        {
+            _connection.GetDatabase().ScriptEvaluate(LuaScripts.Refresh, [key], [_granularityMs], CommandFlags.FireAndForget);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            // The next read tries again.
+        }
+    }
+
+    /// <summary>
+    /// Slides the idle expiry of a session if it is due (requests that do not use the session but carry
+    /// its cookie), through the same conditional script as a read: never creates a key, never
+    /// lengthens a tombstone. Fire and forget.
+    /// </summary>
+    /// <param name="id">A well-formed session identifier.</param>
+    public void Touch(string id)
+    {
+        ThrowIfMalformed(id);
+        RefreshInBackground(KeyFor(id));
     }
 
     /// <summary>Creates a session with its first values; never overwrites an existing key.</summary>
@@ -433,53 +511,39 @@ public sealed partial class RedisSessionStore
     }
 
     /// <summary>For the benchmarks: decodes a load reply.</summary>
-    internal LoadResult ParseLoadForBenchmark(string id, RedisResult reply) => ParseLoad(id, reply);
+    internal LoadResult ParseLoadForBenchmark(string id, HashEntry[] reply) => ParseLoad(id, KeyFor(id), reply, refresh: false);
 
     /// <summary>For the benchmarks: encodes a commit's arguments.</summary>
     internal RedisValue[] BuildCommitArgsForBenchmark(string id, SessionChanges changes) => BuildCommitArgs(id, changes, null);
 
-    private LoadResult ParseLoad(string id, RedisResult reply)
+    private LoadResult ParseLoad(string id, RedisKey key, HashEntry[] entries, bool refresh = true)
     {
-        var parts = (RedisResult[])reply!;
-        var code = (int)parts[0];
-        switch (code)
+        if (entries.Length == 0)
         {
-            case 1:
-                break;
-            case 0:
-                return new LoadResult(LoadStatus.NotFound);
-            case 2:
-                LogRotatedRefused(_logger, SessionIds.LogTag(id));
-                return new LoadResult(LoadStatus.Rotated, RotatedTo: (string?)parts[1]);
-            case 3:
-                Raise(new TesseraEvent(TesseraEventKind.ExpiredOnRead, SessionIds.LogTag(id)));
-                return new LoadResult(LoadStatus.Expired);
-            default:
-                ReportCorrupt(id, "the key is not a Tessera session hash");
-                return new LoadResult(LoadStatus.Corrupt);
+            return new LoadResult(LoadStatus.NotFound);
         }
 
-        var now = DateTimeOffset.FromUnixTimeMilliseconds((long)parts[1]);
-        var pairs = (RedisResult[])parts[2]!;
-        var values = new Dictionary<string, byte[]>(pairs.Length / 2, StringComparer.Ordinal);
+        var now = DateTimeOffset.UtcNow;
+        var values = new Dictionary<string, byte[]>(entries.Length, StringComparer.Ordinal);
         HashSet<string>? counters = null, stale = null;
         Dictionary<string, byte[]>? staleStored = null;
         long created = 0, last = 0, idle = 0, deadline = 0, size = 0;
-        string? user = null, ip = null, agent = null;
+        bool hasLast = false, hasIdle = false, hasDeadline = false;
+        string? user = null, ip = null, agent = null, rotatedTo = null;
         try
         {
-            for (var n = 0; n + 1 < pairs.Length; n += 2)
+            foreach (var entry in entries)
             {
-                var field = (string)pairs[n]!;
-                var key = FieldNames.ToKey(field);
-                if (key is not null)
+                var field = (string)entry.Name!;
+                var fieldKey = FieldNames.ToKey(field);
+                if (fieldKey is not null)
                 {
-                    var stored = (byte[])pairs[n + 1]!;
-                    values[key] = _codec.Decode(id, field, stored);
+                    var stored = (byte[])entry.Value!;
+                    values[fieldKey] = _codec.Decode(id, field, stored);
                     if (_codec.NeedsRewrite(stored))
                     {
-                        (stale ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
-                        (staleStored ??= new Dictionary<string, byte[]>(StringComparer.Ordinal))[key] = stored;
+                        (stale ??= new HashSet<string>(StringComparer.Ordinal)).Add(fieldKey);
+                        (staleStored ??= new Dictionary<string, byte[]>(StringComparer.Ordinal))[fieldKey] = stored;
                     }
 
                     if (ValueCodec.IsCounter(stored))
@@ -489,31 +553,66 @@ public sealed partial class RedisSessionStore
                             throw new CorruptSessionException("A plaintext value is not a whole integer, with encryption on.");
                         }
 
-                        (counters ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
+                        (counters ??= new HashSet<string>(StringComparer.Ordinal)).Add(fieldKey);
                     }
 
                     continue;
                 }
 
-                var text = (string?)pairs[n + 1];
+                var text = (string?)entry.Value;
                 switch (field)
                 {
                     case FieldNames.Created: created = ParseLong(text); break;
-                    case FieldNames.LastAccess: last = ParseLong(text); break;
-                    case FieldNames.IdleMs: idle = ParseLong(text); break;
-                    case FieldNames.Deadline: deadline = ParseLong(text); break;
+                    case FieldNames.LastAccess: last = ParseLong(text); hasLast = true; break;
+                    case FieldNames.IdleMs: idle = ParseLong(text); hasIdle = true; break;
+                    case FieldNames.Deadline: deadline = ParseLong(text); hasDeadline = true; break;
                     case FieldNames.Size: size = ParseLong(text); break;
                     case FieldNames.User: user = text; break;
                     case FieldNames.ClientIp: ip = text; break;
                     case FieldNames.UserAgent: agent = text; break;
+                    case FieldNames.RotatedTo: rotatedTo = text; break;
                     default: break;
                 }
             }
         }
         catch (CorruptSessionException ex)
         {
-            ReportCorrupt(id, ex.Message);
+            if (rotatedTo is null)
+            {
+                ReportCorrupt(id, ex.Message);
+                return new LoadResult(LoadStatus.Corrupt);
+            }
+        }
+
+        if (rotatedTo is not null)
+        {
+            LogRotatedRefused(_logger, SessionIds.LogTag(id));
+            return new LoadResult(LoadStatus.Rotated, RotatedTo: rotatedTo);
+        }
+
+        if (!hasLast || !hasIdle || !hasDeadline)
+        {
+            ReportCorrupt(id, "the key is not a Tessera session hash");
             return new LoadResult(LoadStatus.Corrupt);
+        }
+
+        var nowMs = now.ToUnixTimeMilliseconds();
+        if (nowMs >= deadline)
+        {
+            // Past its absolute deadline by this server's clock (Redis expires the key then too); the
+            // refresh script deletes it if Redis's clock agrees.
+            if (refresh)
+            {
+                RefreshInBackground(key);
+            }
+
+            Raise(new TesseraEvent(TesseraEventKind.ExpiredOnRead, SessionIds.LogTag(id)));
+            return new LoadResult(LoadStatus.Expired);
+        }
+
+        if (refresh && nowMs - last >= GranularityFor(idle))
+        {
+            RefreshInBackground(key);
         }
 
         var metadata = new SessionMetadata
@@ -527,12 +626,24 @@ public sealed partial class RedisSessionStore
             UserAgent = agent,
             Size = size,
         };
-        return new LoadResult(LoadStatus.Found, new SessionRecord(id, metadata, values, now) 
+        return new LoadResult(LoadStatus.Found, new SessionRecord(id, metadata, values, now)
         {
             Counters = counters ?? (IReadOnlySet<string>)new HashSet<string>(),
             Stale = stale ?? (IReadOnlySet<string>)new HashSet<string>(),
             StaleStored = staleStored ?? (IReadOnlyDictionary<string, byte[]>)new Dictionary<string, byte[]>(),
         });
+    }
+
+    /// <summary>The refresh granularity for an idle timeout, as the scripts compute it (<c>gran_for</c>).</summary>
+    private long GranularityFor(long idleMs)
+    {
+        var fixedMs = (long)_granularityMs;
+        if (fixedMs > 0 && fixedMs * 2 <= idleMs)
+        {
+            return fixedMs;
+        }
+
+        return Math.Min(idleMs / 20, 60_000);
     }
 
     private static long ParseLong(string? text) =>
@@ -646,7 +757,9 @@ public sealed partial class RedisSessionStore
             || server.Message.StartsWith("NOPERM", StringComparison.Ordinal)
             || server.Message.StartsWith("NOAUTH", StringComparison.Ordinal)
             || server.Message.StartsWith("WRONGPASS", StringComparison.Ordinal)
-            || server.Message.Contains("max number of clients", StringComparison.Ordinal),
+            || server.Message.Contains("max number of clients", StringComparison.Ordinal)
+            // The same refusal raised inside a script.
+            || server.Message.Contains("can't run this command", StringComparison.Ordinal),
         _ => false,
     };
 

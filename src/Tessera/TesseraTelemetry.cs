@@ -24,15 +24,15 @@ public static class TesseraTelemetry
     internal static readonly ActivitySource Source = new(ActivitySourceName, typeof(TesseraTelemetry).Assembly.GetName().Version?.ToString());
 
     /// <summary>Starts the client span of one Redis call, when anyone listens.</summary>
-    internal static Activity? StartCall(string operation)
+    internal static Activity? StartCall(string operation, string command = "EVALSHA")
     {
         var activity = Source.StartActivity(SpanName(operation), ActivityKind.Client);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("db.system.name", "redis");
-            activity.SetTag("db.operation.name", "EVALSHA");
+            activity.SetTag("db.operation.name", command);
             activity.SetTag(OperationTag, operation);
-            activity.SetTag("db.query.summary", "EVALSHA " + operation);
+            activity.SetTag("db.query.summary", command + " " + operation);
         }
 
         return activity;

@@ -91,6 +91,28 @@ internal static class LuaScripts
         """;
 
     /// <summary>
+    /// The sliding refresh of a read, sent only when the app finds it due. KEYS[1] session key; ARGV[1]
+    /// fixed refresh granularity in ms (0: a twentieth of the idle timeout, at most a minute). Writes
+    /// only a live session's '#a' and TTL, and only when due: never creates a key, never lengthens a
+    /// tombstone, deletes a session past its absolute deadline. Reply: 1 refreshed, 0 not due, else the
+    /// session's status.
+    /// </summary>
+    public const string Refresh = Prelude + """
+        local key = KEYS[1]
+        local st, a, i, d = meta(key)
+        if st ~= 1 then return st end
+        local now = now_ms()
+        if now >= d then
+          redis.call('DEL', key)
+          return 3
+        end
+        if now - a < gran_for(i, tonumber(ARGV[1])) then return 0 end
+        redis.call('HSET', key, '#a', now)
+        expire_at(key, now, i, d)
+        return 1
+        """;
+
+    /// <summary>
     /// Writes a delta to a live session, never recreating one that is gone. KEYS[1] session key;
     /// ARGV[1] clear flag (1: remove every caller value first); ARGV[2] max bytes (0: no limit);
     /// ARGV[3] number of fields to set (n); then n field/value pairs; then the fields to remove.

@@ -35,9 +35,9 @@ public sealed class TestApp : IAsyncDisposable
     public static async Task<TestApp> StartAsync(string redis, string prefix, Action<TesseraSessionOptions>? configure = null, Action<WebApplication>? map = null, Action<IServiceCollection>? services = null, Action<WebApplication>? beforeSession = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        services?.Invoke(builder.Services);
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
+        services?.Invoke(builder.Services);
         builder.Services.AddTessera(o =>
         {
             o.Configuration = redis;

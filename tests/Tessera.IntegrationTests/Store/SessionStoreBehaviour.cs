@@ -239,6 +239,28 @@ public abstract class SessionStoreBehaviour(ServerFixture server)
     }
 
     [Fact]
+    public async Task Refresh_NeverCreatesAKey_NorLengthensATombstone()
+    {
+        var store = Server.CreateStore(o =>
+        {
+            o.RefreshGranularity = TimeSpan.FromMilliseconds(1);
+            o.RotationGracePeriod = TimeSpan.FromSeconds(5);
+        });
+        var missing = SessionIds.NewId();
+        var id = SessionIds.NewId();
+        await store.CreateAsync(id, Changes(("a", "1")));
+        await store.RotateAsync((await store.LoadAsync(id)).Record!, new SessionChanges());
+        await Task.Delay(20);
+        store.Touch(missing);
+        store.Touch(id);
+        // The same connection: these run after the refreshes.
+        Assert.False(await Server.Db.KeyExistsAsync(store.KeyFor(missing)));
+        var ttl = await Server.Db.KeyTimeToLiveAsync(store.KeyFor(id));
+        Assert.InRange(ttl!.Value, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        Assert.False(await Server.Db.HashExistsAsync(store.KeyFor(id), "#a"));
+    }
+
+    [Fact]
     public async Task IdleTimeout_IsEnforcedByRedis()
     {
         var store = Server.CreateStore(o =>

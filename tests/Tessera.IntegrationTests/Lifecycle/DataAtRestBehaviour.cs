@@ -1,0 +1,270 @@
+using System.IO.Compression;
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Tessera.AspNetCore;
+
+namespace Tessera.IntegrationTests;
+
+/// <summary>
+/// What someone with write access to Redis, or a hostile value, can do to the data at rest (issue 13),
+/// on a real server.
+/// </summary>
+public abstract class DataAtRestBehaviour(ServerFixture server)
+{
+    private static readonly string Key1 = EncryptionOptions.NewKey();
+    private static readonly string Key2 = EncryptionOptions.NewKey();
+
+    protected ServerFixture Server { get; } = server;
+
+    [Theory]
+    [InlineData("isAdmin", "1")]
+    [InlineData("username", "1\"><b>x")]
+    [InlineData("role", "-1")]
+    public async Task Encrypted_AForgedPlaintextValue_IsNeverReadAsTheAppsValue(string field, string forged)
+    {
+        await using var app = await TestApp.StartAsync(Server.Endpoint, Server.PrefixFor(), o => o.Encryption.AddKey(1, Key1, active: true));
+        using var client = app.CreateClient();
+        await client.PostTextAsync("/login?user=ada");
+        var key = app.Store.KeyFor(client.Cookie(".Tessera")!);
+        await Server.Db.HashSetAsync(key, field, forged);
+
+        var (status, body) = await client.GetTextAsync($"/get?k={field}");
+        // Either the forged value is ignored (a well-formed integer only a counter may hold) or the
+        // session is refused as corrupt; never is the forged text served as the app's value.
+        Assert.True(status is HttpStatusCode.NotFound || body != forged, $"served the forged value {forged}");
+        Assert.NotEqual(forged, body);
+    }
+
+    [Fact]
+    public async Task Encrypted_CountersStillCount_AndReadBackAsCounters()
+    {
+        await using var app = await TestApp.StartAsync(Server.Endpoint, Server.PrefixFor(), o => o.Encryption.AddKey(1, Key1, active: true), map: a =>
+            a.MapGet("/counter", (HttpContext ctx, string k) => Results.Text(ctx.Session.AsTessera().GetInt64(k)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none")));
+        using var client = app.CreateClient();
+        await client.PostTextAsync("/login?user=ada");
+        Assert.Equal((HttpStatusCode.OK, "1"), await client.GetTextAsync("/view"));
+        Assert.Equal((HttpStatusCode.OK, "2"), await client.GetTextAsync("/view"));
+        Assert.Equal((HttpStatusCode.OK, "2"), await client.GetTextAsync("/counter?k=page_views"));
+        Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek"));
+    }
+
+    [Fact]
+    public async Task Encrypted_CompareAndSet_ComparesPlaintexts_Atomically()
+    {
+        var store = Server.CreateStore(o => o.Encryption.AddKey(1, Key1, active: true));
+        var id = SessionIds.NewId();
+        var changes = new SessionChanges();
+        changes.Set("state", "a"u8.ToArray());
+        await store.CreateAsync(id, changes);
+
+        Assert.True((await store.CompareAndSetAsync(id, "state", "a"u8.ToArray(), "b"u8.ToArray())).Succeeded);
+        Assert.False((await store.CompareAndSetAsync(id, "state", "a"u8.ToArray(), "c"u8.ToArray())).Succeeded);
+        Assert.True((await store.CompareAndSetAsync(id, "fresh", null, "x"u8.ToArray())).Succeeded);
+        Assert.False((await store.CompareAndSetAsync(id, "fresh", null, "y"u8.ToArray())).Succeeded);
+        var record = (await store.LoadAsync(id)).Record!;
+        Assert.Equal("b", Encoding.UTF8.GetString(record.Values["state"]));
+        Assert.Equal("x", Encoding.UTF8.GetString(record.Values["fresh"]));
+
+        // 20 racers from "b": exactly one wins.
+        var wins = await Task.WhenAll(Enumerable.Range(0, 20).Select(n => store.CompareAndSetAsync(id, "state", "b"u8.ToArray(), Encoding.UTF8.GetBytes($"w{n}"))));
+        Assert.Single(wins, w => w.Succeeded);
+    }
+
+    [Fact]
+    public async Task KeyRotation_AReadOnlyRequestsReencryption_NeverOverwritesAConcurrentUpdate()
+    {
+        var prefix = Server.PrefixFor();
+        var old = Server.CreateStore(o => { o.KeyPrefix = prefix; o.Encryption.AddKey(1, Key1, active: true); });
+        var id = SessionIds.NewId();
+        var changes = new SessionChanges();
+        changes.Set("k", "v1"u8.ToArray());
+        await old.CreateAsync(id, changes);
+
+        var rotated = Server.CreateStore(o =>
+        {
+            o.KeyPrefix = prefix;
+            o.Encryption.AddKey(1, Key1);
+            o.Encryption.AddKey(2, Key2, active: true);
+        });
+        var slowRead = (await rotated.LoadAsync(id)).Record!;
+        Assert.Contains("k", slowRead.Stale);
+        var update = new SessionChanges();
+        update.Set("k", "v2"u8.ToArray());
+        await rotated.CommitAsync(id, update);
+
+        Assert.Equal(0, await rotated.RewriteStaleAsync(slowRead));
+        Assert.Equal("v2", Encoding.UTF8.GetString((await rotated.LoadAsync(id)).Record!.Values["k"]));
+        // Unraced, the rewrite does happen: the value moves to the active key.
+        var fresh = Server.CreateStore(o => { o.KeyPrefix = prefix; o.Encryption.AddKey(1, Key1, active: true); });
+        var other = SessionIds.NewId();
+        await fresh.CreateAsync(other, changes);
+        Assert.Equal(1, await rotated.RewriteStaleAsync((await rotated.LoadAsync(other)).Record!));
+        Assert.Empty((await rotated.LoadAsync(other)).Record!.Stale);
+    }
+
+    [Fact]
+    public async Task WideSession_ClearsInChunks_AndAShrinkingCommitPassesAnOverLimitSession()
+    {
+        await using var app = await TestApp.StartAsync(Server.Endpoint, Server.PrefixFor(), map: a =>
+        {
+            a.MapPost("/clear", (HttpContext ctx) =>
+            {
+                ctx.Session.Clear();
+                return Results.Text("cleared");
+            });
+        });
+        using var client = app.CreateClient();
+        await client.PostTextAsync("/login?user=ada");
+        var key = app.Store.KeyFor(client.Cookie(".Tessera")!);
+        var fields = Enumerable.Range(0, 8_100).Select(n => new HashEntry($"f{n}", "\0x")).ToArray();
+        await Server.Db.HashSetAsync(key, fields);
+
+        Assert.Equal((HttpStatusCode.OK, "cleared"), await client.PostTextAsync("/clear"));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetTextAsync("/get?k=f1")).Status);
+        Assert.True(await Server.Db.HashLengthAsync(key) < 20);
+    }
+
+    [Fact]
+    public async Task OverLimitSession_AcceptsAShrinkingCommit_AndCountersRespectTheLimit()
+    {
+        var store = Server.CreateStore(o => o.MaxSessionBytes = 100);
+        var id = SessionIds.NewId();
+        var changes = new SessionChanges();
+        changes.Set("a", new byte[60]);
+        await store.CreateAsync(id, changes);
+        // Someone lowered the limit, or wrote directly: the session is now over it.
+        await Server.Db.HashSetAsync(store.KeyFor(id), [new HashEntry("b", new byte[80]), new HashEntry("#s", 142)]);
+        var shrink = new SessionChanges();
+        shrink.Remove("b");
+        Assert.Equal(CommitStatus.Committed, (await store.CommitAsync(id, shrink)).Status);
+        var grow = new SessionChanges();
+        grow.Set("c", new byte[50]);
+        Assert.Equal(CommitStatus.TooLarge, (await store.CommitAsync(id, grow)).Status);
+
+        var full = SessionIds.NewId();
+        var big = new SessionChanges();
+        big.Set("x", new byte[97]);
+        await store.CreateAsync(full, big);
+        Assert.Equal(CommitStatus.TooLarge, (await store.IncrementAsync(full, "counter")).Status);
+        Assert.False(await Server.Db.HashExistsAsync(store.KeyFor(full), "counter"));
+    }
+
+    [Fact]
+    public async Task DecompressionBomb_IsCorrupt_NotAMemorySpike()
+    {
+        var store = Server.CreateStore(o =>
+        {
+            o.Compression.Enabled = true;
+            o.MaxSessionBytes = 64 * 1024;
+        });
+        var id = SessionIds.NewId();
+        var changes = new SessionChanges();
+        changes.Set("a", "1"u8.ToArray());
+        await store.CreateAsync(id, changes);
+
+        // 64 MiB of zeros, deflated to a few dozen KB, with the header of a compressed value.
+        using var packed = new MemoryStream();
+        packed.WriteByte(1);
+        packed.WriteByte((byte)CompressionAlgorithm.Deflate);
+        using (var deflate = new DeflateStream(packed, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            var zeros = new byte[1 << 20];
+            for (var n = 0; n < 64; n++)
+            {
+                deflate.Write(zeros);
+            }
+        }
+
+        await Server.Db.HashSetAsync(store.KeyFor(id), "bomb", packed.ToArray());
+        var before = GC.GetTotalAllocatedBytes();
+        Assert.Equal(LoadStatus.Corrupt, (await store.LoadAsync(id)).Status);
+        Assert.InRange(GC.GetTotalAllocatedBytes() - before, 0, 16L << 20);
+    }
+
+    [Fact]
+    public void RefreshGranularity_LongerThanHalfTheIdleTimeout_IsRefusedAtStart()
+    {
+        var result = new TesseraOptionsValidator().Validate(null, new TesseraOptions
+        {
+            Configuration = "localhost",
+            IdleTimeout = TimeSpan.FromSeconds(3),
+            RefreshGranularity = TimeSpan.FromSeconds(60),
+        });
+        Assert.True(result.Failed);
+        Assert.Contains("RefreshGranularity", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PerSessionIdleShorterThanTheGranularity_StillSlidesWhileRead()
+    {
+        await using var app = await TestApp.StartAsync(Server.Endpoint, Server.PrefixFor(), o =>
+        {
+            o.IdleTimeout = TimeSpan.FromMinutes(10);
+            o.RefreshGranularity = TimeSpan.FromSeconds(60);
+        });
+        using var client = app.CreateClient();
+        await client.PostTextAsync("/login?user=ada");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/ttl?idleSeconds=2")).Status);
+        // Read every 0.5 s for 4 s: twice the idle timeout; the session must stay.
+        for (var n = 0; n < 8; n++)
+        {
+            await Task.Delay(500);
+            Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek"));
+        }
+    }
+
+    [Fact]
+    public async Task UserAgent_WithTerminalEscapes_IsStoredWithoutThem()
+    {
+        await using var app = await TestApp.StartAsync(Server.Endpoint, Server.PrefixFor());
+        using var client = app.CreateClient();
+        client.Http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", "evil\u001b]0;pwned\u0007\u001b[2J\u202Egnp.exe");
+        await client.PostTextAsync("/signin?user=ada");
+        var agent = (string?)await Server.Db.HashGetAsync(app.Store.KeyFor(client.Cookie(".Tessera")!), "#ua");
+        Assert.NotNull(agent);
+        Assert.DoesNotContain(agent!, c => TerminalText.IsUnsafe(c));
+        Assert.StartsWith("evil", agent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task IncrementOfAText_IsATypedError_AndNothingChanges()
+    {
+        await using var app = await TestApp.StartAsync(Server.Endpoint, Server.PrefixFor(), map: a =>
+            a.MapPost("/incr-safe", async (HttpContext ctx, string k) =>
+            {
+                try
+                {
+                    return Results.Text((await ctx.Session.AsTessera().IncrementAsync(k)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+                catch (SessionValueTypeException)
+                {
+                    return Results.Conflict("not a counter");
+                }
+            }));
+        using var client = app.CreateClient();
+        await client.PostTextAsync("/login?user=ada");
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostTextAsync("/incr-safe?k=username")).Status);
+        Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek"));
+    }
+
+    [Fact]
+    public async Task AForeignTypeUnderAUserIndexKey_NeverBecomesA500()
+    {
+        await using var app = await TestApp.StartAsync(Server.Endpoint, Server.PrefixFor());
+        await Server.Db.StringSetAsync(app.Store.UserKeyFor("ada"), "not an index");
+        using var client = app.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/signin?user=ada")).Status);
+        Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek"));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetTextAsync("/devices")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/logout-others")).Status);
+        Assert.Equal("not an index", (string?)await Server.Db.StringGetAsync(app.Store.UserKeyFor("ada")));
+    }
+}
+
+public sealed class RedisDataAtRestTests(RedisFixture server) : DataAtRestBehaviour(server);
+
+public sealed class GarnetDataAtRestTests(GarnetFixture server) : DataAtRestBehaviour(server);
