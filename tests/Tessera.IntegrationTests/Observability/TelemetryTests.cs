@@ -40,6 +40,7 @@ public sealed class TelemetryTests(RedisFixture redis)
         }
 
         tracer.ForceFlush();
+        tracer.Dispose(); // stop listening: parallel tests' spans would otherwise be added while this one reads
         var mine = spans.Where(s => s.TraceId.ToString() == traceId && s.Source.Name == TesseraTelemetry.ActivitySourceName).ToList();
         var names = mine.Select(static s => s.DisplayName).ToList();
         foreach (var expected in new[] { "tessera.create", "tessera.load", "tessera.commit", "tessera.incr", "tessera.rotation", "tessera.rotate", "tessera.revocation", "tessera.delete" })
@@ -81,7 +82,7 @@ public sealed class TelemetryTests(RedisFixture redis)
             await store.LoadAsync(id);
         }
 
-        meters.ForceFlush();
+        meters.ForceFlush(); // the only export: the periodic one is a minute away, so the list stays still
         var mine = metrics.Where(m => m.MeterTags?.Any(t => t.Key == "test.run" && (string?)t.Value == run) == true).ToList();
         var operation = mine.Single(static m => m.Name == "tessera.operation.duration");
         Assert.Equal("s", operation.Unit);
@@ -122,6 +123,7 @@ public sealed class TelemetryTests(RedisFixture redis)
 
         tracer.ForceFlush();
         meters.ForceFlush();
+        tracer.Dispose(); // stop listening before reading the exported list (parallel tests add spans too)
         var span = Assert.Single(spans, s => s.TraceId.ToString() == traceId && s.DisplayName == "tessera.load");
         Assert.Equal(ActivityStatusCode.Error, span.Status);
         Assert.Contains((string?)span.GetTagItem("error.type"), new[] { "timeout", "connection" });
