@@ -27,7 +27,7 @@ internal static partial class DashboardEndpoints
         }
 
         var sessions = await c.State.Store.GetUserSessionsAsync(user, c.Aborted).ConfigureAwait(false);
-        var now = DateTimeOffset.UtcNow;
+        var now = c.State.Time.GetUtcNow();
         var token = c.Antiforgery();
         var rows = Html.Join(sessions.Select(s =>
         {

@@ -25,8 +25,9 @@ internal sealed class DashboardState : IAsyncDisposable
     private Task<OverviewSnapshot>? _scan;
     private DateTimeOffset _scanStarted;
 
-    public DashboardState(RedisSessionStore store, IOptions<DashboardOptions> options, IHostApplicationLifetime lifetime, ILogger<DashboardState> logger, TesseraAnalytics? analytics = null)
+    public DashboardState(RedisSessionStore store, IOptions<DashboardOptions> options, IHostApplicationLifetime lifetime, ILogger<DashboardState> logger, TesseraAnalytics? analytics = null, TimeProvider? timeProvider = null)
     {
+        Time = timeProvider ?? TimeProvider.System;
         _store = store;
         _options = options.Value;
         _options.Validate();
@@ -36,6 +37,9 @@ internal sealed class DashboardState : IAsyncDisposable
     }
 
     public DashboardOptions Options => _options;
+
+    /// <summary>The app's clock (cache ages, "seen ago").</summary>
+    public TimeProvider Time { get; }
 
     public RedisSessionStore Store => _store;
 
@@ -99,10 +103,10 @@ internal sealed class DashboardState : IAsyncDisposable
         {
             var stale = _scan is null
                 || _scan.IsFaulted || _scan.IsCanceled
-                || (_scan.IsCompletedSuccessfully && (rescan || DateTimeOffset.UtcNow - _scanStarted > _options.OverviewCacheDuration));
+                || (_scan.IsCompletedSuccessfully && (rescan || Time.GetUtcNow() - _scanStarted > _options.OverviewCacheDuration));
             if (stale)
             {
-                _scanStarted = DateTimeOffset.UtcNow;
+                _scanStarted = Time.GetUtcNow();
                 _scan = ScanAsync();
             }
 

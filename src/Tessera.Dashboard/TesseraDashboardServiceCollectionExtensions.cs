@@ -35,7 +35,8 @@ public static class TesseraDashboardServiceCollectionExtensions
             sp.GetRequiredService<IOptions<DashboardOptions>>(),
             sp.GetRequiredService<IHostApplicationLifetime>(),
             sp.GetRequiredService<ILogger<DashboardState>>(),
-            sp.GetService<TesseraAnalytics>()));
+            sp.GetService<TesseraAnalytics>(),
+            sp.GetService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DashboardStartupCheck>());
         return services;
     }
