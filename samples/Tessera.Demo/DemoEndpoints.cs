@@ -73,7 +73,11 @@ internal static class DemoEndpoints
         {
             var cookie = ctx.RequestServices.GetRequiredService<IOptions<TesseraSessionOptions>>().Value.Cookie;
             var cookieName = cookie.Name!;
-            if (ctx.Request.Query["m"] == "bye")
+            if (ctx.Request.Query["m"] == "admin")
+            {
+                notice = new Notice("info", "The operators' dashboard at /admin needs a login: log in below (in the demo, every login is an operator), then open /admin.");
+            }
+            else if (ctx.Request.Query["m"] == "bye")
             {
                 notice = new Notice("info", "You are logged out: the session was deleted from Redis at once, for every instance.");
             }
@@ -153,6 +157,9 @@ internal static class DemoEndpoints
 
         var oldId = s.Exists ? SessionReader.Prefix(s.Id) : null;
         await s.SignInAsync(user, ctx.RequestAborted);
+
+        // The demo's stand-in for an identity provider: every demo login may open the dashboard.
+        s.SetString(DemoOperatorAuthentication.RoleKey, DemoOperatorAuthentication.OperatorRole);
         var newId = SessionReader.Prefix(s.Id);
         SetFlash(s, new Notice("success", $"Logged in as {user}.", Instance(ctx).Label, oldId, newId));
         return PostResult.Redirect();

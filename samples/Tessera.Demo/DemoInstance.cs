@@ -58,6 +58,17 @@ internal static class DemoInstance
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
         builder.Services.AddHealthChecks().AddTessera();
+
+        // The operators' dashboard at /admin: analytics counted by an observer, lifecycle events in a
+        // capped stream (where the server has streams), and the policy every dashboard endpoint needs.
+        builder.Services.AddTesseraAnalytics(o => o.EventStream = true);
+        builder.Services.AddTesseraDashboard(o => o.AuthorizationPolicy = DemoOperatorAuthentication.PolicyName);
+        builder.Services.AddAuthentication()
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, DemoOperatorAuthentication>(DemoOperatorAuthentication.SchemeName, null);
+        builder.Services.AddAuthorization(o => o.AddPolicy(DemoOperatorAuthentication.PolicyName, p => p
+            .AddAuthenticationSchemes(DemoOperatorAuthentication.SchemeName)
+            .RequireRole(DemoOperatorAuthentication.OperatorRole)));
+        DemoTelemetry.Configure(builder.Services, settings, info.Name);
         builder.Services.AddDataProtection().SetApplicationName(ApplicationName);
         builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(static sp =>
             new ConfigureOptions<KeyManagementOptions>(o =>
@@ -89,7 +100,11 @@ internal static class DemoInstance
             return next(ctx);
         });
         app.UseTessera();
+        app.UseAuthentication(); // after UseTessera: the operator scheme reads the session
+        app.UseAuthorization();
         DemoEndpoints.Map(app);
+        app.MapTesseraDashboard(DemoOperatorAuthentication.DashboardPath);
+        app.MapPrometheusScrapingEndpoint("/metrics");
 
         // Make sure a data-protection key exists before the next instance starts, so they all use
         // the same one (instances start one after another).

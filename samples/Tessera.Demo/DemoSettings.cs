@@ -26,6 +26,12 @@ public sealed record DemoSettings
     /// <summary>The absolute lifetime of a session.</summary>
     public TimeSpan AbsoluteTimeout { get; init; } = TimeSpan.FromHours(12);
 
+    /// <summary>Where metrics and traces go besides <c>/metrics</c>.</summary>
+    public TelemetryExport Telemetry { get; init; }
+
+    /// <summary>The environment variable that sets <see cref="Telemetry"/> (<c>console</c> or <c>otlp</c>).</summary>
+    public const string TelemetryVariable = "TESSERA_OTEL";
+
     /// <summary>Whether each instance logs requests and warnings to the console.</summary>
     public bool Verbose { get; init; }
 
@@ -45,6 +51,9 @@ public sealed record DemoSettings
                                 If it is taken, a free port is used and printed.
           --instances <n>       App instances behind the proxy, 1 to 9 (default 3).
           --idle <seconds>      Idle timeout of new sessions, 5 to 86400 (default 1200).
+          --otel <console|otlp> Also export metrics and traces to the console, or to an OTLP
+                                collector (OTEL_EXPORTER_OTLP_ENDPOINT). Also read from
+                                TESSERA_OTEL. /metrics (Prometheus) is always on.
           --verbose             Log every instance's requests to the console.
           -h, --help            Show this text.
         """;
@@ -61,6 +70,17 @@ public sealed record DemoSettings
         ArgumentNullException.ThrowIfNull(environment);
         settings = new DemoSettings { Redis = NullIfBlank(environment(RedisVariable)) };
         error = null;
+        if (NullIfBlank(environment(TelemetryVariable)) is { } otel)
+        {
+            if (!TryTelemetry(otel, out var export))
+            {
+                error = $"{TelemetryVariable} must be console or otlp.";
+                return false;
+            }
+
+            settings = settings with { Telemetry = export };
+        }
+
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -109,6 +129,15 @@ public sealed record DemoSettings
 
                     settings = settings with { Instances = count };
                     break;
+                case "--otel":
+                    if (!TryTelemetry(Next(), out var telemetry))
+                    {
+                        error = "--otel needs console or otlp.";
+                        return false;
+                    }
+
+                    settings = settings with { Telemetry = telemetry };
+                    break;
                 case "--idle":
                     if (!TryInt(Next(), 5, 86_400, out var idle))
                     {
@@ -125,6 +154,17 @@ public sealed record DemoSettings
         }
 
         return true;
+    }
+
+    private static bool TryTelemetry(string? text, out TelemetryExport export)
+    {
+        export = text switch
+        {
+            "console" => TelemetryExport.Console,
+            "otlp" => TelemetryExport.Otlp,
+            _ => TelemetryExport.None,
+        };
+        return export != TelemetryExport.None;
     }
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -26,6 +26,7 @@ public sealed partial class RedisSessionStore
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(pending);
+        using var activity = TesseraTelemetry.StartOperation("rotation");
         var oldId = snapshot.Id;
         ThrowIfMalformed(oldId);
         var meta = snapshot.Metadata;

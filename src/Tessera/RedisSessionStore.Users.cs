@@ -104,6 +104,7 @@ public sealed partial class RedisSessionStore
     public async Task<int> RevokeUserSessionsAsync(string userId, string? exceptId = null, CancellationToken cancellationToken = default)
     {
         ThrowIfBadUser(userId);
+        using var activity = TesseraTelemetry.StartOperation("revocation");
         List<string> targets;
         if (exceptId is null)
         {
@@ -168,6 +169,7 @@ public sealed partial class RedisSessionStore
     /// <returns><see langword="true"/> when a session was revoked.</returns>
     public async Task<bool> RevokeAsync(string id, CancellationToken cancellationToken = default)
     {
+        using var activity = TesseraTelemetry.StartOperation("revocation");
         var (deleted, user) = await DeleteCoreAsync(id, null, cancellationToken).ConfigureAwait(false);
         if (deleted)
         {

@@ -95,7 +95,7 @@ public sealed partial class RedisSessionStore
             entries = WrongType;
         }
 
-        _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
         return ParseLoad(id, key, entries);
     }
 
@@ -110,7 +110,7 @@ public sealed partial class RedisSessionStore
         HashEntry[] entries;
         try
         {
-            entries = _connection.GetDatabase().HashGetAll(key);
+            entries = Read(key);
         }
         catch (RedisServerException ex) when (ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
         {
@@ -121,14 +121,14 @@ public sealed partial class RedisSessionStore
             throw Unavailable("load", ex);
         }
 
-        _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
         return ParseLoad(id, key, entries);
     }
 
     /// <summary>Stands for a key of another type: never a session.</summary>
     private static readonly HashEntry[] WrongType = [new HashEntry("#wrongtype", 1)];
 
-    private async Task<HashEntry[]> ReadAsync(RedisKey key, CancellationToken cancellationToken)
+    private async Task<HashEntry[]> ReadCoreAsync(RedisKey key, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var started = Stopwatch.GetTimestamp();
@@ -715,7 +715,7 @@ public sealed partial class RedisSessionStore
     /// socket during a failover or a slot migration), within the same overall bound; creation, rotation
     /// and atomic operations are never replayed, since their first attempt may have run.
     /// </summary>
-    private async Task<RedisResult> EvalAsync(string script, RedisKey key, RedisValue[] args, string operation, CancellationToken cancellationToken, bool idempotent = false)
+    private async Task<RedisResult> EvalCoreAsync(string script, RedisKey key, RedisValue[] args, string operation, CancellationToken cancellationToken, bool idempotent = false)
     {
         // A cancelled caller never sends a command: once sent, it would run whatever the caller does.
         cancellationToken.ThrowIfCancellationRequested();

@@ -71,14 +71,14 @@ internal sealed class SessionLock : IAsyncDisposable
 
             if (taken)
             {
-                store.Metrics.LockWaits.Record(clock.Elapsed.TotalMilliseconds);
+                store.Metrics.LockWaits.Record(clock.Elapsed.TotalSeconds);
                 return new SessionLock(store, key, token, clock.Elapsed);
             }
 
             var left = wait - clock.Elapsed;
             if (left <= TimeSpan.Zero)
             {
-                store.Metrics.LockWaits.Record(clock.Elapsed.TotalMilliseconds);
+                store.Metrics.LockWaits.Record(clock.Elapsed.TotalSeconds);
                 return null;
             }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Tessera;
@@ -7,6 +8,12 @@ public sealed class TesseraMetrics : IDisposable
 {
     /// <summary>The meter name.</summary>
     public const string MeterName = "Tessera";
+
+    // Bucket bounds for sub-millisecond to multi-second calls (the default bounds start at 0, 5, 10: seconds).
+    private static readonly InstrumentAdvice<double> DurationAdvice = new()
+    {
+        HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    };
 
     private readonly Meter _meter;
 
@@ -22,8 +29,9 @@ public sealed class TesseraMetrics : IDisposable
         Corrupt = _meter.CreateCounter<long>("tessera.sessions.corrupt", description: "Keys that held data that is not a session.");
         BindingRejected = _meter.CreateCounter<long>("tessera.sessions.binding_rejected", description: "Requests whose client did not match the session's binding.");
         Errors = _meter.CreateCounter<long>("tessera.errors", description: "Redis operations that failed or timed out.");
-        LockWaits = _meter.CreateHistogram<double>("tessera.lock.wait", unit: "ms", description: "Time spent waiting for a session lock.");
-        LoadDuration = _meter.CreateHistogram<double>("tessera.load.duration", unit: "ms", description: "Session load latency.");
+        LockWaits = _meter.CreateHistogram<double>("tessera.lock.wait", unit: "s", description: "Time spent waiting for a session lock.", advice: DurationAdvice);
+        LoadDuration = _meter.CreateHistogram<double>("tessera.load.duration", unit: "s", description: "Session load latency, parsing and decoding included.", advice: DurationAdvice);
+        OperationDuration = _meter.CreateHistogram<double>("tessera.operation.duration", unit: "s", description: "Duration of each Redis script call, by operation and outcome.", advice: DurationAdvice);
         CommitBytes = _meter.CreateHistogram<long>("tessera.commit.bytes", unit: "By", description: "Bytes written per commit.");
     }
 
@@ -56,6 +64,29 @@ public sealed class TesseraMetrics : IDisposable
 
     /// <summary>Bytes per commit.</summary>
     public Histogram<long> CommitBytes { get; }
+
+    /// <summary>Duration of each Redis script call (seconds), tagged <c>tessera.operation</c>, <c>db.system.name</c>, <c>tessera.outcome</c> and, on failure, <c>error.type</c>.</summary>
+    public Histogram<double> OperationDuration { get; }
+
+    /// <summary>Records one script call.</summary>
+    /// <param name="operation">The operation (<c>load</c>, <c>commit</c>, <c>create</c>, <c>incr</c>, ...).</param>
+    /// <param name="elapsed">How long it took.</param>
+    /// <param name="failure">The exception it failed with, or <see langword="null"/>.</param>
+    public void RecordOperation(string operation, TimeSpan elapsed, Exception? failure)
+    {
+        var tags = new TagList
+        {
+            { TesseraTelemetry.OperationTag, operation },
+            { "db.system.name", "redis" },
+            { TesseraTelemetry.OutcomeTag, failure is null ? "ok" : "error" },
+        };
+        if (failure is not null)
+        {
+            tags.Add("error.type", TesseraTelemetry.ErrorType(failure));
+        }
+
+        OperationDuration.Record(elapsed.TotalSeconds, tags);
+    }
 
     /// <inheritdoc/>
     public void Dispose() => _meter.Dispose();

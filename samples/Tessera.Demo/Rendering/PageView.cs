@@ -47,7 +47,8 @@ internal static class PageView
             </div>
             </main>
             <footer>
-              <p>Tessera keeps each session in one Redis hash, read and written by single-key Lua scripts. The same state as JSON: <a href="/api/session">/api/session</a>.</p>
+              <p>Tessera keeps each session in one Redis hash, read and written by single-key Lua scripts. The same state as JSON: <a href="/api/session">/api/session</a>.
+              Operators: <a href="/admin">the dashboard</a> (log in first) and <a href="/metrics">/metrics</a> (Prometheus).</p>
             </footer>
             <script nonce="{m.Nonce}">{Html.Raw(Scripts.Countdown)}</script>
             </body>

@@ -30,6 +30,15 @@ internal sealed class WatchCommand(CliEnvironment environment) : ConnectedComman
         [Description("Do not scan to count session keys (only the server's counters).")]
         public bool NoCount { get; set; }
 
+        [CommandOption("--events")]
+        [Description("Follow the session lifecycle events (the stream AddTesseraAnalytics writes with EventStream on) instead of the counters.")]
+        public bool Events { get; set; }
+
+        [CommandOption("--last <N>")]
+        [Description("With --events: print this many recent events first.")]
+        [DefaultValue(10)]
+        public int Last { get; set; } = 10;
+
         public TimeSpan Interval { get; private set; }
 
         public override ValidationResult Validate()
@@ -46,12 +55,19 @@ internal sealed class WatchCommand(CliEnvironment environment) : ConnectedComman
             }
 
             Interval = interval!.Value;
-            return Iterations < 0 ? ValidationResult.Error("--iterations cannot be negative.") : ValidationResult.Success();
+            return Iterations < 0 ? ValidationResult.Error("--iterations cannot be negative.")
+                : Last is < 0 or > 1000 ? ValidationResult.Error("--last must be 0 to 1000.")
+                : ValidationResult.Success();
         }
     }
 
     protected override async Task<int> RunAsync(Connected redis, Settings settings, CancellationToken cancellationToken)
     {
+        if (settings.Events)
+        {
+            return await WatchEvents.RunAsync(Env, redis, settings, cancellationToken).ConfigureAwait(false);
+        }
+
         if (Env.Interactive && !settings.Json)
         {
             var table = Render(null, null);

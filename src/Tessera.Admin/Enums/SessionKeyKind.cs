@@ -20,4 +20,7 @@ public enum SessionKeyKind
 
     /// <summary>The key disappeared between the scan and the read (expired or deleted meanwhile).</summary>
     Gone,
+
+    /// <summary>Analytics kept by <c>AddTesseraAnalytics()</c> and the dashboard: <c>{prefix}analytics:*</c>.</summary>
+    Analytics,
 }

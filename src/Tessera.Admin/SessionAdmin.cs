@@ -47,7 +47,7 @@ public sealed class SessionAdmin
         options ??= new StatsOptions();
         var started = Stopwatch.GetTimestamp();
         var total = await _keyspace.CountAllKeysAsync(cancellationToken).ConfigureAwait(false);
-        long scanned = 0, sessions = 0, tombstones = 0, users = 0, locks = 0, foreign = 0, ttlLess = 0, withUser = 0;
+        long scanned = 0, sessions = 0, tombstones = 0, users = 0, locks = 0, foreign = 0, analytics = 0, ttlLess = 0, withUser = 0;
         var histogram = new long[TtlBounds.Length];
         var sizes = new List<long>();
         var largest = new PriorityQueue<SessionSummary, long>();
@@ -66,6 +66,7 @@ public sealed class SessionAdmin
                     case SessionKeyKind.UserIndex: users++; continue;
                     case SessionKeyKind.Lock: locks++; continue;
                     case SessionKeyKind.Foreign: foreign++; continue;
+                    case SessionKeyKind.Analytics: analytics++; continue;
                     case SessionKeyKind.Gone: scanned--; continue;
                     default: break;
                 }
@@ -122,6 +123,7 @@ public sealed class SessionAdmin
             UserIndexes = users,
             Locks = locks,
             Foreign = foreign,
+            Analytics = analytics,
             TtlLess = ttlLess,
             TtlLessSample = ttlLessSample,
             TtlHistogram = [.. TtlBounds.Select((b, n) => new TtlBucket(b.Label, b.Bound, histogram[n])), noTtl],

@@ -23,6 +23,7 @@ public sealed class SessionKeyspace
     private readonly TimeProvider _time;
     private readonly string _userPrefix;
     private readonly string _lockPrefix;
+    private readonly string _analyticsPrefix;
 
     /// <summary>Creates the walker.</summary>
     /// <param name="multiplexer">A connected multiplexer.</param>
@@ -40,6 +41,7 @@ public sealed class SessionKeyspace
         _time = timeProvider ?? TimeProvider.System;
         _userPrefix = prefix + "user:";
         _lockPrefix = prefix + "lock:";
+        _analyticsPrefix = Tessera.Analytics.AnalyticsLayout.PrefixOf(prefix);
     }
 
     /// <summary>The multiplexer.</summary>
@@ -115,6 +117,11 @@ public sealed class SessionKeyspace
         if (key.StartsWith(_lockPrefix, StringComparison.Ordinal))
         {
             return SessionKeyKind.Lock;
+        }
+
+        if (key.StartsWith(_analyticsPrefix, StringComparison.Ordinal))
+        {
+            return SessionKeyKind.Analytics;
         }
 
         return key.StartsWith(Prefix, StringComparison.Ordinal) && SessionIds.IsValid(key.AsSpan(Prefix.Length))

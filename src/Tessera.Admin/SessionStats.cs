@@ -21,6 +21,9 @@ public sealed record SessionStats
     /// <summary>Other keys under the prefix.</summary>
     public long Foreign { get; init; }
 
+    /// <summary>Analytics keys (<c>{prefix}analytics:*</c>, from <c>AddTesseraAnalytics()</c> and the dashboard).</summary>
+    public long Analytics { get; init; }
+
     /// <summary>Sessions without any expiry (<c>PTTL</c> -1): they never go away by themselves.</summary>
     public long TtlLess { get; init; }
 

@@ -1,0 +1,169 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Tessera.Admin;
+using Tessera.Analytics;
+
+namespace Tessera.Dashboard;
+
+/// <summary>
+/// The dashboard's connection and its admin objects, and the overview cache: one scan at a time,
+/// reused for <see cref="DashboardOptions.OverviewCacheDuration"/>, bounded by
+/// <see cref="DashboardOptions.ScanTimeout"/> and cancelled when the app stops.
+/// </summary>
+internal sealed class DashboardState : IAsyncDisposable
+{
+    private readonly RedisSessionStore _store;
+    private readonly DashboardOptions _options;
+    private readonly ILogger _logger;
+    private readonly CancellationToken _stopping;
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly Lock _scanLock = new();
+    private ConnectionMultiplexer? _own;
+    private Parts? _parts;
+    private Task<OverviewSnapshot>? _scan;
+    private DateTimeOffset _scanStarted;
+
+    public DashboardState(RedisSessionStore store, IOptions<DashboardOptions> options, IHostApplicationLifetime lifetime, ILogger<DashboardState> logger, TesseraAnalytics? analytics = null, TimeProvider? timeProvider = null)
+    {
+        Time = timeProvider ?? TimeProvider.System;
+        _store = store;
+        _options = options.Value;
+        _options.Validate();
+        _logger = logger;
+        _stopping = lifetime.ApplicationStopping;
+        Analytics = analytics;
+    }
+
+    public DashboardOptions Options => _options;
+
+    /// <summary>The app's clock (cache ages, "seen ago").</summary>
+    public TimeProvider Time { get; }
+
+    public RedisSessionStore Store => _store;
+
+    /// <summary>The analytics observer when the app registered one (<c>AddTesseraAnalytics()</c>).</summary>
+    public TesseraAnalytics? Analytics { get; }
+
+    public string KeyPrefix => _store.Options.KeyPrefix;
+
+    public async Task<Parts> GetAsync(CancellationToken cancellationToken)
+    {
+        if (_parts is { } ready)
+        {
+            return ready;
+        }
+
+        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_parts is null)
+            {
+                IConnectionMultiplexer multiplexer;
+                var source = _options.AdminConfiguration ?? _store.Options.Configuration;
+                if (source is not null)
+                {
+                    var config = _options.AdminConfiguration is null
+                        ? TesseraConnection.BuildConfiguration(_store.Options)
+                        : ConfigurationOptions.Parse(_options.AdminConfiguration);
+                    config.AllowAdmin = true;
+
+                    // The sessions' configuration leaves CONFIG out of the command map (a least-privilege
+                    // app user may not run it); the audit needs CONFIG GET, so the admin connection has it.
+                    config.CommandMap = CommandMap.Default;
+                    config.AbortOnConnectFail = false;
+                    config.ClientName = "tessera-dashboard";
+                    config.TieBreaker = string.Empty; // no read of a key outside the prefix (an ACL user would be refused)
+                    _own = await ConnectionMultiplexer.ConnectAsync(config).WaitAsync(cancellationToken).ConfigureAwait(false);
+                    multiplexer = _own;
+                }
+                else
+                {
+                    multiplexer = await _store.Connection.GetMultiplexerAsync().ConfigureAwait(false);
+                }
+
+                var keyspace = new SessionKeyspace(multiplexer, KeyPrefix, _options.Scan);
+                _parts = new Parts(keyspace, new SessionAdmin(keyspace), new RedisDoctor(keyspace), new AnalyticsReader(keyspace.Database, KeyPrefix));
+            }
+
+            return _parts;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    /// <summary>The latest overview: a cached one while fresh, else a new scan (shared by every page view that asks meanwhile).</summary>
+    public async Task<OverviewSnapshot> OverviewAsync(bool rescan, CancellationToken cancellationToken)
+    {
+        Task<OverviewSnapshot> scan;
+        lock (_scanLock)
+        {
+            var stale = _scan is null
+                || _scan.IsFaulted || _scan.IsCanceled
+                || (_scan.IsCompletedSuccessfully && (rescan || Time.GetUtcNow() - _scanStarted > _options.OverviewCacheDuration));
+            if (stale)
+            {
+                _scanStarted = Time.GetUtcNow();
+                _scan = ScanAsync();
+            }
+
+            scan = _scan!;
+        }
+
+        return await scan.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<OverviewSnapshot> ScanAsync()
+    {
+        await Task.Yield();
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
+        bound.CancelAfter(_options.ScanTimeout);
+        var ct = bound.Token;
+        try
+        {
+            var parts = await GetAsync(ct).ConfigureAwait(false);
+            var stats = await parts.Admin.CollectStatsAsync(new StatsOptions { Top = _options.Top }, null, ct).ConfigureAwait(false);
+            var live = await parts.Admin.SampleAsync(countSessions: false, ct).ConfigureAwait(false);
+            var largest = new List<SessionDetails>();
+            foreach (var s in stats.Largest)
+            {
+                if (s.Id is { } id && await parts.Admin.InspectAsync(id, null, ct).ConfigureAwait(false) is { } details)
+                {
+                    largest.Add(details);
+                }
+            }
+
+            try
+            {
+                await parts.Analytics.RecordSampleAsync(live.At, stats.Sessions, ct).ConfigureAwait(false);
+            }
+            catch (RedisServerException)
+            {
+                // A user without rights to the samples key: the chart of live sessions stays empty.
+            }
+
+            return new OverviewSnapshot(stats, live, largest, live.At);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            DashboardLog.ScanFailed(_logger, ex);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_own is not null)
+        {
+            await _own.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _connectLock.Dispose();
+    }
+
+    /// <summary>The admin objects over the dashboard's connection.</summary>
+    internal sealed record Parts(SessionKeyspace Keyspace, SessionAdmin Admin, RedisDoctor Doctor, AnalyticsReader Analytics);
+}
