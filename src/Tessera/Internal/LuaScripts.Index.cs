@@ -1,0 +1,93 @@
+
+namespace Tessera.Internal;
+
+/// <summary>The user index scripts (add, list, take, confirm, the revocation mark) and logout.</summary>
+internal static partial class LuaScripts
+{
+    /// <summary>
+    /// Adds a session to its user's index and drops members past their score. KEYS[1] user index;
+    /// ARGV[1] session id; ARGV[2] score (the session's absolute deadline, unix ms); ARGV[3] a member
+    /// to remove (the id it replaced), or ''. The index expires with its latest member.
+    /// </summary>
+    public const string IndexAdd = Prelude + """
+        local key = KEYS[1]
+        local t = redis.call('TYPE', key).ok
+        if t ~= 'zset' and t ~= 'none' then return -1 end
+        local now = now_ms()
+        redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+        if ARGV[3] ~= '' then redis.call('ZREM', key, ARGV[3]) end
+        redis.call('ZADD', key, ARGV[2], ARGV[1])
+        local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+        redis.call('PEXPIREAT', key, tonumber(last[2]))
+        return redis.call('ZCARD', key)
+        """;
+
+    /// <summary>
+    /// The members of a user's index that may still be live, after dropping those past their score.
+    /// KEYS[1] user index. Reply {now, {id, score, ...}}.
+    /// </summary>
+    public const string IndexList = Prelude + """
+        local key = KEYS[1]
+        local now = now_ms()
+        local t = redis.call('TYPE', key).ok
+        if t ~= 'zset' then return {now, {}} end
+        redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+        return {now, redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')}
+        """;
+
+    /// <summary>
+    /// Marks that every session of a user is being revoked now. KEYS[1] the user's revocation mark;
+    /// ARGV[1] its lifetime ms. Reply: the time written (unix ms).
+    /// </summary>
+    public const string MarkRevoked = Prelude + """
+        local now = now_ms()
+        redis.call('SET', KEYS[1], now, 'PX', ARGV[1])
+        return now
+        """;
+
+    /// <summary>
+    /// Takes a user's index for "log out everywhere": returns every member and deletes the index in
+    /// one step, so a member added later (a sign-in or rotation in progress) is not silently kept:
+    /// that rotation's confirmation (<see cref="IndexConfirm"/>) finds its member gone and ends the
+    /// new session itself. KEYS[1] user index. Reply {now, {id, ...}}.
+    /// </summary>
+    public const string IndexTake = Prelude + """
+        local key = KEYS[1]
+        local now = now_ms()
+        if redis.call('TYPE', key).ok ~= 'zset' then return {now, {}} end
+        local members = redis.call('ZRANGE', key, 0, -1)
+        redis.call('DEL', key)
+        return {now, members}
+        """;
+
+    /// <summary>
+    /// The last step of a rotation of a user's session: confirms that the new id is still indexed (a
+    /// "log out everywhere" that took the index meanwhile removed it) and drops the id it replaced.
+    /// KEYS[1] user index; ARGV[1] new id; ARGV[2] replaced id or ''. Reply 1 confirmed, 0 revoked.
+    /// </summary>
+    public const string IndexConfirm = """
+        if redis.call('TYPE', KEYS[1]).ok ~= 'zset' and redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
+        if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+        if ARGV[2] ~= '' then redis.call('ZREM', KEYS[1], ARGV[2]) end
+        return 1
+        """;
+
+    /// <summary>
+    /// Deletes a session and tells which user it was bound to, in one round trip. KEYS[1] session
+    /// key. Reply {deleted (0|1), user id or false, id a tombstone pointed to or false}. A tombstone
+    /// is deleted too and names the session it forwarded to, so the caller ends that one as well
+    /// (logging out with a rotated-away cookie ends the session, not only its forwarding pointer).
+    /// A key that is not a session hash is left alone.
+    /// </summary>
+    public const string Delete = """
+        local ok, u = pcall(redis.call, 'HGET', KEYS[1], '#u')
+        if not ok then return {0, false, false} end
+        local r = redis.call('HGET', KEYS[1], '#r')
+        if r then
+          redis.call('DEL', KEYS[1])
+          return {0, false, r}
+        end
+        if redis.call('HEXISTS', KEYS[1], '#c') == 0 then return {0, false, false} end
+        return {redis.call('DEL', KEYS[1]), u, false}
+        """;
+}

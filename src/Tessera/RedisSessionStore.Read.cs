@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Tessera.Internal;
+
+namespace Tessera;
+
+/// <summary>Reading a session: a plain HGETALL, the reply parsed into a record, and the sliding refresh sent when due.</summary>
+public sealed partial class RedisSessionStore
+{
+    /// <summary>Loads a session synchronously (for <c>ISession.TryGetValue</c> without a prior <c>LoadAsync</c>).</summary>
+    /// <param name="id">A well-formed session identifier.</param>
+    /// <returns>What was found.</returns>
+    public LoadResult Load(string id)
+    {
+        ThrowIfMalformed(id);
+        var start = Stopwatch.GetTimestamp();
+        var key = KeyFor(id);
+        HashEntry[] entries;
+        try
+        {
+            entries = Read(key);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+        {
+            entries = WrongType;
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable("load", ex);
+        }
+
+        _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        return ParseLoad(id, key, entries);
+    }
+
+    /// <summary>Stands for a key of another type: never a session.</summary>
+    private static readonly HashEntry[] WrongType = [new HashEntry("#wrongtype", 1)];
+
+    private async Task<HashEntry[]> ReadCoreAsync(RedisKey key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var started = Stopwatch.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var left = _options.OperationTimeout - Stopwatch.GetElapsedTime(started);
+                var db = await _connection.GetDatabaseAsync().ConfigureAwait(false);
+                return await db.HashGetAllAsync(key)
+                    .WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (RedisConnectionException) when (attempt == 1 && Stopwatch.GetElapsedTime(started) < _options.OperationTimeout)
+            {
+                // A read is always safe to send again.
+                LogReplayed(_logger, "load");
+            }
+            catch (Exception ex) when (IsUnavailable(ex))
+            {
+                throw Unavailable("load", ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Slides a session's expiry when due, without waiting: fire and forget, so a read stays one
+    /// round trip. Sent at most once per granularity per session by the caller.
+    /// </summary>
+    /// <param name="key">The session key.</param>
+    private void RefreshInBackground(RedisKey key)
+    {
+        try
+        {
+            _connection.GetDatabase().ScriptEvaluate(LuaScripts.Refresh, [key], [_granularityMs], CommandFlags.FireAndForget);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            // The next read tries again.
+        }
+    }
+
+    /// <summary>
+    /// Slides the idle expiry of a session if it is due (requests that do not use the session but carry
+    /// its cookie), through the same conditional script as a read: never creates a key, never
+    /// lengthens a tombstone. Fire and forget.
+    /// </summary>
+    /// <param name="id">A well-formed session identifier.</param>
+    public void Touch(string id)
+    {
+        ThrowIfMalformed(id);
+        RefreshInBackground(KeyFor(id));
+    }
+
+    /// <summary>For the benchmarks: decodes a load reply.</summary>
+    internal LoadResult ParseLoadForBenchmark(string id, HashEntry[] reply) => ParseLoad(id, KeyFor(id), reply, refresh: false);
+
+    private LoadResult ParseLoad(string id, RedisKey key, HashEntry[] entries, bool refresh = true)
+    {
+        if (entries.Length == 0)
+        {
+            return new LoadResult(LoadStatus.NotFound);
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var values = new Dictionary<string, byte[]>(entries.Length, StringComparer.Ordinal);
+        HashSet<string>? counters = null, stale = null;
+        Dictionary<string, byte[]>? staleStored = null;
+        long created = 0, last = 0, idle = 0, deadline = 0, size = 0;
+        bool hasLast = false, hasIdle = false, hasDeadline = false;
+        string? user = null, ip = null, agent = null, rotatedTo = null;
+        try
+        {
+            foreach (var entry in entries)
+            {
+                var field = (string)entry.Name!;
+                var fieldKey = FieldNames.ToKey(field);
+                if (fieldKey is not null)
+                {
+                    var stored = (byte[])entry.Value!;
+                    values[fieldKey] = _codec.Decode(id, field, stored);
+                    if (_codec.NeedsRewrite(stored))
+                    {
+                        (stale ??= new HashSet<string>(StringComparer.Ordinal)).Add(fieldKey);
+                        (staleStored ??= new Dictionary<string, byte[]>(StringComparer.Ordinal))[fieldKey] = stored;
+                    }
+
+                    if (ValueCodec.IsCounter(stored))
+                    {
+                        if (_codec.AuthenticatesValues && !ValueCodec.IsWholeInteger(stored))
+                        {
+                            throw new CorruptSessionException("A plaintext value is not a whole integer, with encryption on.");
+                        }
+
+                        (counters ??= new HashSet<string>(StringComparer.Ordinal)).Add(fieldKey);
+                    }
+
+                    continue;
+                }
+
+                var text = (string?)entry.Value;
+                switch (field)
+                {
+                    case FieldNames.Created: created = ParseLong(text); break;
+                    case FieldNames.LastAccess: last = ParseLong(text); hasLast = true; break;
+                    case FieldNames.IdleMs: idle = ParseLong(text); hasIdle = true; break;
+                    case FieldNames.Deadline: deadline = ParseLong(text); hasDeadline = true; break;
+                    case FieldNames.Size: size = ParseLong(text); break;
+                    case FieldNames.User: user = text; break;
+                    case FieldNames.ClientIp: ip = text; break;
+                    case FieldNames.UserAgent: agent = text; break;
+                    case FieldNames.RotatedTo: rotatedTo = text; break;
+                    default: break;
+                }
+            }
+        }
+        catch (CorruptSessionException ex)
+        {
+            if (rotatedTo is null)
+            {
+                ReportCorrupt(id, ex.Message);
+                return new LoadResult(LoadStatus.Corrupt);
+            }
+        }
+
+        if (rotatedTo is not null)
+        {
+            LogRotatedRefused(_logger, SessionIds.LogTag(id));
+            return new LoadResult(LoadStatus.Rotated, RotatedTo: rotatedTo);
+        }
+
+        if (!hasLast || !hasIdle || !hasDeadline)
+        {
+            ReportCorrupt(id, "the key is not a Tessera session hash");
+            return new LoadResult(LoadStatus.Corrupt);
+        }
+
+        var nowMs = now.ToUnixTimeMilliseconds();
+        if (nowMs >= deadline)
+        {
+            // Past its absolute deadline by this server's clock (Redis expires the key then too); the
+            // refresh script deletes it if Redis's clock agrees.
+            if (refresh)
+            {
+                RefreshInBackground(key);
+            }
+
+            Raise(new TesseraEvent(TesseraEventKind.ExpiredOnRead, SessionIds.LogTag(id)));
+            return new LoadResult(LoadStatus.Expired);
+        }
+
+        if (refresh && nowMs - last >= GranularityFor(idle))
+        {
+            RefreshInBackground(key);
+        }
+
+        var metadata = new SessionMetadata
+        {
+            Created = DateTimeOffset.FromUnixTimeMilliseconds(created),
+            LastAccess = DateTimeOffset.FromUnixTimeMilliseconds(last),
+            IdleTimeout = TimeSpan.FromMilliseconds(idle),
+            AbsoluteDeadline = DateTimeOffset.FromUnixTimeMilliseconds(deadline),
+            UserId = user,
+            ClientIp = ip,
+            UserAgent = agent,
+            Size = size,
+        };
+        return new LoadResult(LoadStatus.Found, new SessionRecord(id, metadata, values, now)
+        {
+            Counters = counters ?? (IReadOnlySet<string>)new HashSet<string>(),
+            Stale = stale ?? (IReadOnlySet<string>)new HashSet<string>(),
+            StaleStored = staleStored ?? (IReadOnlyDictionary<string, byte[]>)new Dictionary<string, byte[]>(),
+        });
+    }
+
+    /// <summary>The refresh granularity for an idle timeout, as the scripts compute it (<c>gran_for</c>).</summary>
+    private long GranularityFor(long idleMs)
+    {
+        var fixedMs = (long)_granularityMs;
+        if (fixedMs > 0 && fixedMs * 2 <= idleMs)
+        {
+            return fixedMs;
+        }
+
+        return Math.Min(idleMs / 20, 60_000);
+    }
+
+    private static long ParseLong(string? text) =>
+        long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new CorruptSessionException("A metadata field is not an integer.");
+}
