@@ -17,8 +17,9 @@ public static class TesseraAuthenticationExtensions
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="rotateSessionOnSignIn">Whether sign-in rotates the session id and binds it to the user.</param>
+    /// <param name="endSessionOnSignOut">Whether a cookie sign-out ends the request's Tessera session (the default: nothing of the signed-out user stays in the browser's session), rather than leave it as it is.</param>
     /// <returns><paramref name="services"/>, for chaining.</returns>
-    public static IServiceCollection AddTesseraTicketStore(this IServiceCollection services, bool rotateSessionOnSignIn = true)
+    public static IServiceCollection AddTesseraTicketStore(this IServiceCollection services, bool rotateSessionOnSignIn = true, bool endSessionOnSignOut = true)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton<TesseraTicketStore>();
@@ -28,7 +29,29 @@ public static class TesseraAuthenticationExtensions
             services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, RotateOnSignInSetup>();
         }
 
+        if (endSessionOnSignOut)
+        {
+            services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, EndOnSignOutSetup>();
+        }
+
         return services;
+    }
+
+    private sealed class EndOnSignOutSetup : IPostConfigureOptions<CookieAuthenticationOptions>
+    {
+        public void PostConfigure(string? name, CookieAuthenticationOptions options)
+        {
+            options.Events ??= new CookieAuthenticationEvents();
+            var previous = options.Events.OnSigningOut;
+            options.Events.OnSigningOut = async context =>
+            {
+                await previous(context).ConfigureAwait(false);
+                if (context.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.ISessionFeature>()?.Session is ITesseraSession session)
+                {
+                    await session.DestroyAsync(context.HttpContext.RequestAborted).ConfigureAwait(false);
+                }
+            };
+        }
     }
 
     private sealed class RotateOnSignInSetup : IPostConfigureOptions<CookieAuthenticationOptions>

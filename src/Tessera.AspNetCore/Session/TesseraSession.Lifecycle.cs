@@ -58,6 +58,13 @@ internal sealed partial class TesseraSession
         }
 
         PrepareWrite();
+        if (userId is not null && _state.Phase == SessionPhase.Live && _view.Metadata?.UserId is { } bound && bound != userId)
+        {
+            // Signing in as someone else than the user this session belongs to starts from an empty
+            // session: nothing of the previous user's (a cart, a role) is carried into the new login.
+            _view.Pending.Clear();
+        }
+
         if (userId is not null)
         {
             // Sign-in records the client signing in, not whoever created the session (a fixation).

@@ -310,6 +310,22 @@ public abstract class AttackerBehaviour(ServerFixture server)
         Assert.Equal(0, survivors);
     }
 
+    [Fact]
+    public async Task SignInAsAnotherUser_StartsFromAnEmptySession()
+    {
+        await using var app = await StartAppAsync();
+        using var client = app.CreateClient();
+        await client.PostTextAsync("/signin?user=alice");
+        await client.PostTextAsync("/set?k=cart&v=alices-book");
+        await client.PostTextAsync("/signin?user=bob");
+        Assert.Equal((HttpStatusCode.OK, "bob"), await client.GetTextAsync("/peek"));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetTextAsync("/get?k=cart")).Status);
+        // The same user signing in again (a new login) keeps the session's values.
+        await client.PostTextAsync("/set?k=cart&v=bobs-book");
+        await client.PostTextAsync("/signin?user=bob");
+        Assert.Equal((HttpStatusCode.OK, "bobs-book"), await client.GetTextAsync("/get?k=cart"));
+    }
+
     /// <summary>How many rotate/revoke races <see cref="RevokeAll_RacingRotations_LeavesNoSessionOfTheUser"/> runs.</summary>
     protected virtual int RaceCount => 300;
 }

@@ -29,6 +29,11 @@ public abstract class TicketStoreBehaviour(ServerFixture server)
                 await ctx.SignInAsync(new ClaimsPrincipal(identity));
                 return Results.Text("ok");
             });
+            app.MapPost("/auth/logout", async (HttpContext ctx) =>
+            {
+                await ctx.SignOutAsync();
+                return Results.Text("ok");
+            });
             app.MapGet("/auth/me", async (HttpContext ctx) =>
             {
                 var result = await ctx.AuthenticateAsync();
@@ -106,6 +111,23 @@ public abstract class TicketStoreBehaviour(ServerFixture server)
 
         Assert.True(await app.Store.RevokeUserSessionsAsync("alice") >= 1);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetTextAsync("/auth/me")).Status);
+    }
+
+    [Fact]
+    public async Task CookieSignOut_EndsTheSession_SoTheNextUserGetsNothingOfThePrevious()
+    {
+        await using var app = await StartAsync();
+        using var client = app.CreateClient();
+        await client.PostTextAsync("/auth/login?user=alice");
+        await client.PostTextAsync("/set?k=cart&v=alices-book");
+        var aliceSession = client.Cookie("__Host-Tessera")!;
+        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/auth/logout")).Status);
+        Assert.NotEqual(LoadStatus.Found, (await app.Store.LoadAsync(aliceSession)).Status);
+        Assert.Empty(await app.Store.GetUserSessionsAsync("alice"));
+
+        await client.PostTextAsync("/auth/login?user=bob");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetTextAsync("/get?k=cart")).Status);
+        Assert.Equal((HttpStatusCode.OK, "bob"), await client.GetTextAsync("/auth/me"));
     }
 }
 
