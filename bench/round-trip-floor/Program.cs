@@ -20,7 +20,21 @@ var loadScript = (string)typeof(RedisSessionStore).Assembly.GetType("Tessera.Int
 var sha = System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(loadScript));
 await db.ScriptEvaluateAsync(loadScript, [key], [0]);
 
+// The size curve: one session per size, one value of that many bytes (the shape of aspnet/Benchmarks'
+// DistributedCache scenario), read by the store as a request's read is.
+var sized = new Dictionary<int, string>();
+foreach (var size in new[] { 64, 2048, 32768 })
+{
+    var sizedId = SessionIds.NewId();
+    var value = new SessionChanges();
+    value.Set("payload", System.Text.Encoding.ASCII.GetBytes(new string('x', size)));
+    await store.CreateAsync(sizedId, value);
+    sized[size] = sizedId;
+}
+
 app.MapGet("/health", () => Results.Text("ok"));
+app.MapGet("/read-{size:int}", async (int size) =>
+    sized.TryGetValue(size, out var sid) ? Results.Text((await store.LoadAsync(sid)).Record!.Values["payload"].Length.ToString(System.Globalization.CultureInfo.InvariantCulture)) : Results.NotFound());
 app.MapGet("/get", async () => Results.Text((string?)await db.StringGetAsync("k") ?? "none"));
 app.MapGet("/hgetall", async () => Results.Text((await db.HashGetAllAsync(key)).Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 app.MapGet("/eval-load", async () => Results.Text(((RedisResult[])(await db.ScriptEvaluateAsync(loadScript, [key], [0]))!).Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
