@@ -1,3 +1,5 @@
+using Html = Tessera.Dashboard.Rendering.Html;
+using HtmlBuilder = Tessera.Dashboard.Rendering.HtmlBuilder;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Antiforgery;

@@ -32,20 +32,12 @@ public sealed partial class RedisSessionStore
                 [field, delta, _maxBytes, _granularityMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()],
                 "incr",
                 cancellationToken).ConfigureAwait(false);
-            var parts = (RedisResult[])reply!;
-            var code = (int)parts[0];
-            switch (code)
+            if (Interpret(id, key, reply, followRotation && hop < MaxRotationHops, out var next) is { } result)
             {
-                case 1:
-                    return new AtomicResult(CommitStatus.Committed, (long)parts[2], id);
-                case 2 when followRotation && hop < MaxRotationHops && SessionIds.IsValid((string?)parts[1]):
-                    id = (string)parts[1]!;
-                    continue;
-                case -2:
-                    throw new SessionValueTypeException($"The session value '{key}' is not an integer, so it cannot be incremented.");
-                default:
-                    return new AtomicResult(StatusOf(id, code), 0, id);
+                return result;
             }
+
+            id = next!;
         }
     }
 
@@ -108,21 +100,35 @@ public sealed partial class RedisSessionStore
                 [op, field, encodedA.IsNull ? RedisValue.EmptyString : encodedA, encodedB, _maxBytes, _granularityMs],
                 op,
                 cancellationToken).ConfigureAwait(false);
-            var parts = (RedisResult[])reply!;
-            var code = (int)parts[0];
-            switch (code)
+            if (Interpret(id, key, reply, followRotation && hop < MaxRotationHops, out var next) is { } result)
             {
-                case 1:
-                    return new AtomicResult(CommitStatus.Committed, (long)parts[2], id);
-                case 2 when followRotation && hop < MaxRotationHops && SessionIds.IsValid((string?)parts[1]):
-                    id = (string)parts[1]!;
-                    continue;
-                case -2:
-                    throw new SessionValueTypeException($"The session value '{key}' is not an integer, so it cannot be incremented.");
-                default:
-                    var status = StatusOf(id, code);
-                    return new AtomicResult(status, 0, id);
+                return result;
             }
+
+            id = next!;
+        }
+    }
+
+    /// <summary>
+    /// Reads the reply of an atomic script: its result, or (when <paramref name="follow"/> and the key was
+    /// a tombstone) null with the id it forwards to in <paramref name="next"/>.
+    /// </summary>
+    private AtomicResult? Interpret(string id, string key, RedisResult reply, bool follow, out string? next)
+    {
+        var parts = (RedisResult[])reply!;
+        var code = (int)parts[0];
+        next = null;
+        switch (code)
+        {
+            case 1:
+                return new AtomicResult(CommitStatus.Committed, (long)parts[2], id);
+            case 2 when follow && SessionIds.IsValid((string?)parts[1]):
+                next = (string)parts[1]!;
+                return null;
+            case -2:
+                throw new SessionValueTypeException($"The session value '{key}' is not an integer, so it cannot be incremented.");
+            default:
+                return new AtomicResult(StatusOf(id, code), 0, id);
         }
     }
 

@@ -1,3 +1,4 @@
+using Tessera.Tests.Browser;
 using Microsoft.Playwright;
 using StackExchange.Redis;
 using Tessera.Admin;

@@ -1,3 +1,4 @@
+using Tessera.Tests.Browser;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;

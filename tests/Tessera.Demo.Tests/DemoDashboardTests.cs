@@ -1,3 +1,4 @@
+using Tessera.Tests.Browser;
 using System.Net;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;

@@ -1,3 +1,5 @@
+using Html = Tessera.Dashboard.Rendering.Html;
+using HtmlBuilder = Tessera.Dashboard.Rendering.HtmlBuilder;
 using Tessera.Demo.Model;
 
 namespace Tessera.Demo.Rendering;

@@ -1,8 +1,8 @@
 using Microsoft.Playwright;
 
-[assembly: AssemblyFixture(typeof(Tessera.Dashboard.Tests.BrowserFixture))]
-
-namespace Tessera.Dashboard.Tests;
+// Compiled into each browser-driving test assembly (Demo, Dashboard), which registers it with
+// [assembly: AssemblyFixture(typeof(Tessera.Tests.Browser.BrowserFixture))].
+namespace Tessera.Tests.Browser;
 
 /// <summary>
 /// Headless Chromium, the system's (Playwright cannot download its own here), driven by Playwright.

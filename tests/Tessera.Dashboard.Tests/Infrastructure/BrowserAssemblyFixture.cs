@@ -1,0 +1,1 @@
+[assembly: AssemblyFixture(typeof(Tessera.Tests.Browser.BrowserFixture))]
