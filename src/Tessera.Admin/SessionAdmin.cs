@@ -259,11 +259,11 @@ public sealed class SessionAdmin
         foreach (var entry in await allTask.ConfigureAwait(false))
         {
             var field = (string)entry.Name!;
-            var callerKey = FieldNames.ToKey(field);
+            var callerKey = SessionLayout.ToKey(field);
             if (callerKey is null)
             {
-                ip = field == FieldNames.ClientIp ? (string?)entry.Value : ip;
-                agent = field == FieldNames.UserAgent ? (string?)entry.Value : agent;
+                ip = field == SessionLayout.ClientIp ? (string?)entry.Value : ip;
+                agent = field == SessionLayout.UserAgent ? (string?)entry.Value : agent;
                 continue;
             }
 

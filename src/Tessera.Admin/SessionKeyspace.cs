@@ -15,8 +15,8 @@ public sealed class SessionKeyspace
 {
     private static readonly RedisValue[] MetadataFields =
     [
-        FieldNames.Created, FieldNames.LastAccess, FieldNames.IdleMs, FieldNames.Deadline,
-        FieldNames.Size, FieldNames.User, FieldNames.RotatedTo,
+        SessionLayout.Created, SessionLayout.LastAccess, SessionLayout.IdleMs, SessionLayout.Deadline,
+        SessionLayout.Size, SessionLayout.User, SessionLayout.RotatedTo,
     ];
 
     private readonly AdminScanOptions _options;

@@ -31,7 +31,7 @@ internal static partial class DashboardEndpoints
         var token = c.Antiforgery();
         var rows = Html.Join(sessions.Select(s =>
         {
-            var tag = SessionIds.LogTag(s.Id);
+            var tag = SessionIds.TagOfHandle(s.Handle);
             var m = s.Metadata;
             return Html.Of($"""
                 <tr data-session="{tag}"><td class="mono">{tag}</td><td>{Format.Time(m.LastAccess)}<br><span class="help">{Format.Ago(m.LastAccess, now)}</span></td>
@@ -79,8 +79,8 @@ internal static partial class DashboardEndpoints
         }
 
         var sessions = await c.State.Store.GetUserSessionsAsync(user, c.Aborted).ConfigureAwait(false);
-        var target = sessions.FirstOrDefault(s => SessionIds.LogTag(s.Id) == tag);
-        var revoked = target is not null && await c.State.Store.RevokeAsync(target.Id, c.Aborted).ConfigureAwait(false);
+        var target = sessions.FirstOrDefault(s => SessionIds.TagOfHandle(s.Handle) == tag);
+        var revoked = target is not null && await c.State.Store.RevokeByHandleAsync(target.Handle, c.Aborted).ConfigureAwait(false);
         if (revoked)
         {
             DashboardLog.Revoked(c.Logger, c.Operator, tag, user);

@@ -23,12 +23,13 @@ public sealed partial class RedisSessionStore
     {
         ThrowIfMalformed(id);
         ArgumentNullException.ThrowIfNull(key);
-        var field = FieldNames.ToField(key);
+        var field = SessionLayout.ToField(key);
+        var handle = SessionIds.Handle(id);
         for (var hop = 0; ; hop++)
         {
             var reply = await EvalAsync(
                 LuaScripts.Increment,
-                KeyFor(id),
+                KeyForHandle(handle),
                 [field, delta, _maxBytes, _granularityMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()],
                 "incr",
                 cancellationToken).ConfigureAwait(false);
@@ -37,14 +38,14 @@ public sealed partial class RedisSessionStore
             switch (code)
             {
                 case 1:
-                    return new AtomicResult(CommitStatus.Committed, (long)parts[2], id);
+                    return new AtomicResult(CommitStatus.Committed, (long)parts[2], hop == 0 ? id : handle);
                 case 2 when followRotation && hop < MaxRotationHops && SessionIds.IsValid((string?)parts[1]):
-                    id = (string)parts[1]!;
+                    handle = (string)parts[1]!;
                     continue;
                 case -2:
                     throw new SessionValueTypeException($"The session value '{key}' is not an integer, so it cannot be incremented.");
                 default:
-                    return new AtomicResult(StatusOf(id, code), 0, id);
+                    return new AtomicResult(StatusOf(id, code), 0, hop == 0 ? id : handle);
             }
         }
     }
@@ -84,12 +85,13 @@ public sealed partial class RedisSessionStore
     {
         ThrowIfMalformed(id);
         ArgumentNullException.ThrowIfNull(key);
-        var field = FieldNames.ToField(key);
+        var field = SessionLayout.ToField(key);
+        var handle = SessionIds.Handle(id);
         for (var hop = 0; ; hop++)
         {
             // Values are stored encoded; the counter of 'incr' is stored as decimal text.
-            var encodedA = op is "setnx" or "cas" && !a.IsNull ? (RedisValue)_codec.Encode(id, field, ((ReadOnlyMemory<byte>)a).Span) : a;
-            var encodedB = op == "cas" ? (RedisValue)_codec.Encode(id, field, ((ReadOnlyMemory<byte>)b).Span) : b;
+            var encodedA = op is "setnx" or "cas" && !a.IsNull ? (RedisValue)_codec.Encode(handle, field, ((ReadOnlyMemory<byte>)a).Span) : a;
+            var encodedB = op == "cas" ? (RedisValue)_codec.Encode(handle, field, ((ReadOnlyMemory<byte>)b).Span) : b;
             if (op == "cas" && a.IsNull)
             {
                 encodedA = RedisValue.EmptyString;
@@ -99,12 +101,12 @@ public sealed partial class RedisSessionStore
             {
                 // Ciphertexts carry a fresh nonce each time: compare plaintexts here, then let the
                 // script swap only if the stored bytes are still the very ones compared.
-                encodedA = await ExpectedStoredAsync(id, field, a, cancellationToken).ConfigureAwait(false);
+                encodedA = await ExpectedStoredAsync(handle, field, a, cancellationToken).ConfigureAwait(false);
             }
 
             var reply = await EvalAsync(
                 LuaScripts.Atomic,
-                KeyFor(id),
+                KeyForHandle(handle),
                 [op, field, encodedA.IsNull ? RedisValue.EmptyString : encodedA, encodedB, _maxBytes, _granularityMs],
                 op,
                 cancellationToken).ConfigureAwait(false);
@@ -113,15 +115,15 @@ public sealed partial class RedisSessionStore
             switch (code)
             {
                 case 1:
-                    return new AtomicResult(CommitStatus.Committed, (long)parts[2], id);
+                    return new AtomicResult(CommitStatus.Committed, (long)parts[2], hop == 0 ? id : handle);
                 case 2 when followRotation && hop < MaxRotationHops && SessionIds.IsValid((string?)parts[1]):
-                    id = (string)parts[1]!;
+                    handle = (string)parts[1]!;
                     continue;
                 case -2:
                     throw new SessionValueTypeException($"The session value '{key}' is not an integer, so it cannot be incremented.");
                 default:
                     var status = StatusOf(id, code);
-                    return new AtomicResult(status, 0, id);
+                    return new AtomicResult(status, 0, hop == 0 ? id : handle);
             }
         }
     }
@@ -130,9 +132,9 @@ public sealed partial class RedisSessionStore
     /// For compare-and-set with encryption: the stored bytes to compare against when the stored value
     /// decrypts to <paramref name="expected"/> (empty for "absent"), or bytes no value can have.
     /// </summary>
-    private async Task<RedisValue> ExpectedStoredAsync(string id, string field, RedisValue expected, CancellationToken cancellationToken)
+    private async Task<RedisValue> ExpectedStoredAsync(string handle, string field, RedisValue expected, CancellationToken cancellationToken)
     {
-        var stored = await RunAsync(db => db.HashGetAsync(KeyFor(id), field), "cas", cancellationToken).ConfigureAwait(false);
+        var stored = await RunAsync(db => db.HashGetAsync(KeyForHandle(handle), field), "cas", cancellationToken).ConfigureAwait(false);
         if (stored.IsNull)
         {
             return expected.IsNull ? RedisValue.EmptyString : NeverStored;
@@ -145,7 +147,7 @@ public sealed partial class RedisSessionStore
 
         try
         {
-            var plain = _codec.Decode(id, field, (byte[])stored!);
+            var plain = _codec.Decode(handle, field, (byte[])stored!);
             return plain.AsSpan().SequenceEqual(((ReadOnlyMemory<byte>)expected).Span) ? stored : NeverStored;
         }
         catch (CorruptSessionException)

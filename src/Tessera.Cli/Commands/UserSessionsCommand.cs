@@ -42,7 +42,7 @@ internal sealed class UserSessionsCommand(CliEnvironment environment) : Connecte
                 settings.User,
                 Sessions = sessions.Select(s => new
                 {
-                    s.Id,
+                    s.Handle,
                     s.Metadata.Created,
                     s.Metadata.LastAccess,
                     s.Metadata.ExpiresAt,
@@ -55,12 +55,12 @@ internal sealed class UserSessionsCommand(CliEnvironment environment) : Connecte
         }
 
         var table = new Table().Border(TableBorder.Rounded).Title($"Sessions of {Markup.Escape(settings.User)}")
-            .AddColumn("id").AddColumn("created").AddColumn(new TableColumn("last seen").RightAligned())
+            .AddColumn("handle").AddColumn("created").AddColumn(new TableColumn("last seen").RightAligned())
             .AddColumn(new TableColumn("expires in").RightAligned()).AddColumn("client ip").AddColumn("user agent");
         foreach (var s in sessions)
         {
             table.AddRow(
-                Markup.Escape(s.Id),
+                Markup.Escape(s.Handle),
                 Output.Time(s.Metadata.Created),
                 Durations.Format(now - s.Metadata.LastAccess) + " ago",
                 Durations.Format(s.Metadata.ExpiresAt - now),
