@@ -35,7 +35,7 @@ internal static partial class DashboardEndpoints
             var m = s.Metadata;
             return Html.Of($"""
                 <tr data-session="{tag}"><td class="mono">{tag}</td><td>{Format.Time(m.LastAccess)}<br><span class="help">{Format.Ago(m.LastAccess, now)}</span></td>
-                <td>{Format.Time(m.Created)}</td><td class="mono">{m.ClientIp ?? "-"}</td><td class="ua">{m.UserAgent ?? "-"}</td><td>{Format.Time(m.ExpiresAt)}</td>
+                <td>{Format.Time(m.Created)}</td><td class="mono">{TerminalText.Strip(m.ClientIp ?? "-")}</td><td class="ua">{TerminalText.Strip(m.UserAgent ?? "-")}</td><td>{Format.Time(m.ExpiresAt)}</td>
                 <td><form class="row" method="post" action="{c.Base}/users/revoke">{token}<input type="hidden" name="user" value="{user}"><input type="hidden" name="session" value="{tag}">
                 <button type="submit" class="danger" aria-label="Revoke session {tag}">Revoke</button></form></td></tr>
                 """);

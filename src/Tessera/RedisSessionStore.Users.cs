@@ -95,9 +95,21 @@ public sealed partial class RedisSessionStore
     /// <param name="exceptId">The identifier of a session to keep (the current one), or null.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>How many sessions were revoked.</returns>
-    public async Task<int> RevokeUserSessionsAsync(string userId, string? exceptId = null, CancellationToken cancellationToken = default)
+    public Task<int> RevokeUserSessionsAsync(string userId, string? exceptId = null, CancellationToken cancellationToken = default)
+    {
+        if (exceptId is not null)
+        {
+            ThrowIfMalformed(exceptId);
+        }
+
+        return RevokeUserSessionsByHandleAsync(userId, exceptId is null ? null : SessionIds.Handle(exceptId), cancellationToken);
+    }
+
+    /// <summary>As <see cref="RevokeUserSessionsAsync"/>, keeping the session of a handle (an operator's <c>--except</c>).</summary>
+    internal async Task<int> RevokeUserSessionsByHandleAsync(string userId, string? exceptHandle, CancellationToken cancellationToken = default)
     {
         ThrowIfBadUser(userId);
+        var exceptId = exceptHandle;
         using var activity = TesseraTelemetry.StartOperation("revocation");
         List<string> targets;
         if (exceptId is null)
@@ -110,7 +122,7 @@ public sealed partial class RedisSessionStore
         }
         else
         {
-            var keep = SessionIds.Handle(exceptId);
+            var keep = exceptHandle;
             var members = await IndexMembersAsync(userId, cancellationToken).ConfigureAwait(false);
             targets = members.Where(handle => handle != keep && SessionIds.IsValid(handle)).ToList();
         }

@@ -64,8 +64,8 @@ internal sealed class UserSessionsCommand(CliEnvironment environment) : Connecte
                 Output.Time(s.Metadata.Created),
                 Durations.Format(now - s.Metadata.LastAccess) + " ago",
                 Durations.Format(s.Metadata.ExpiresAt - now),
-                Markup.Escape(s.Metadata.ClientIp ?? "-"),
-                Markup.Escape(Truncate(s.Metadata.UserAgent ?? "-", 60)));
+                Output.Stored(s.Metadata.ClientIp),
+                Output.Stored(Truncate(TerminalText.Strip(s.Metadata.UserAgent ?? "-"), 60)));
         }
 
         Env.Out.Write(table);

@@ -34,6 +34,9 @@ internal static class SessionLayout
         Created, LastAccess, IdleMs, Deadline, Size, User, ClientIp, UserAgent, RotatedTo,
     ];
 
+    /// <summary>The metadata fields as a Lua argument list (<c>'#c', '#a', ...</c>), in <see cref="MetadataSlot"/> order.</summary>
+    public static readonly string LuaMetadataFields = string.Join(", ", MetadataFields.Select(static f => $"'{f}'"));
+
     /// <summary>The infix of user index keys.</summary>
     public const string UserInfix = "user:";
 
