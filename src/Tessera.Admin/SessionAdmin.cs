@@ -438,7 +438,7 @@ public sealed class SessionAdmin
         {
             string key = keys[n]!;
             if (_keyspace.ClassifyName(key) == SessionKeyKind.Session
-                && string.Equals(SessionIds.LogTag(key[_keyspace.Prefix.Length..]), tag, StringComparison.Ordinal))
+                && string.Equals(SessionIds.TagOfHandle(key[_keyspace.Prefix.Length..]), tag, StringComparison.Ordinal))
             {
                 return n;
             }
