@@ -87,12 +87,12 @@ public sealed partial class RedisSessionStore
             [newHandle, (long)_options.RotationGracePeriod.TotalMilliseconds],
             "rotate",
             cancellationToken).ConfigureAwait(false))!;
-        if ((int)sealedReply[0] != 1)
+        if ((ScriptStatus)(int)sealedReply[0] != ScriptStatus.Ok)
         {
             // The old session ended, or another request rotated it first: never hand out a session
             // this request did not own. Drop the new key; say where the winner went, if anywhere.
             await DeleteCoreAsync(newHandle, newWrite.UserId, cancellationToken).ConfigureAwait(false);
-            var winner = (int)sealedReply[0] == 2 ? (string?)sealedReply[1] : null;
+            var winner = (ScriptStatus)(int)sealedReply[0] == ScriptStatus.Rotated ? (string?)sealedReply[1] : null;
             return winner is not null && SessionIds.IsValid(winner)
                 ? new CommitResult(CommitStatus.Rotated, oldId, winner)
                 : new CommitResult(CommitStatus.Gone, oldId);

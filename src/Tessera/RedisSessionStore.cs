@@ -341,21 +341,21 @@ public sealed partial class RedisSessionStore
     private CommitStatus ParseWriteStatus(string id, RedisResult reply, out string? rotatedTo, out long size)
     {
         var parts = (RedisResult[])reply!;
-        var code = (int)parts[0];
-        rotatedTo = code == 2 ? (string?)parts[1] : null;
-        size = code is 1 ? (long)parts[2] : code is 4 ? (long)parts[1] : 0;
-        return StatusOf(id, code);
+        var code = (ScriptStatus)(int)parts[0];
+        rotatedTo = code == ScriptStatus.Rotated ? (string?)parts[1] : null;
+        size = code is ScriptStatus.Ok ? (long)parts[2] : code is ScriptStatus.TooLarge ? (long)parts[1] : 0;
+        return StatusOf(id, (int)code);
     }
 
     private CommitStatus StatusOf(string id, int code)
     {
-        switch (code)
+        switch ((ScriptStatus)code)
         {
-            case 1: return CommitStatus.Committed;
-            case 0: case 3: return CommitStatus.Gone;
-            case 2: return CommitStatus.Rotated;
-            case 4: return CommitStatus.TooLarge;
-            case 5: return CommitStatus.Conflict;
+            case ScriptStatus.Ok: return CommitStatus.Committed;
+            case ScriptStatus.NotFound: case ScriptStatus.Expired: return CommitStatus.Gone;
+            case ScriptStatus.Rotated: return CommitStatus.Rotated;
+            case ScriptStatus.TooLarge: return CommitStatus.TooLarge;
+            case ScriptStatus.Conflict: return CommitStatus.Conflict;
             default:
                 ReportCorrupt(id, "the key is not a Tessera session hash");
                 return CommitStatus.Corrupt;
