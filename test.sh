@@ -13,6 +13,7 @@ command -v redis-sentinel >/dev/null || need+=(redis-sentinel)
 command -v redis-cli >/dev/null || need+=(redis-tools)
 command -v chromium >/dev/null || need+=(chromium)
 command -v curl >/dev/null || need+=(curl)
+command -v openssl >/dev/null || need+=(openssl)
 if ((${#need[@]})); then
   echo "Installing ${need[*]} with apt-get ..." >&2
   sudo_cmd=()

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using StackExchange.Redis;
 using Tessera.AspNetCore;
+using Tessera.Internal;
 using Tessera.Demo.Model;
 
 namespace Tessera.Demo;
@@ -12,7 +13,7 @@ namespace Tessera.Demo;
 /// </summary>
 internal sealed class SessionReader(RedisSessionStore store)
 {
-    /// <summary>How many characters of an identifier the page shows (the whole one is a credential).</summary>
+    /// <summary>How many characters of an identifier or handle the page shows (the whole id is a credential).</summary>
     public const int PrefixLength = 8;
 
     /// <summary>The key of the counter value.</summary>
@@ -21,7 +22,11 @@ internal sealed class SessionReader(RedisSessionStore store)
     /// <summary>The key of the one-time message between a POST and the page it redirects to.</summary>
     public const string FlashKey = "flash";
 
-    private static readonly string[] MetadataOrder = ["#u", "#c", "#a", "#i", "#d", "#s", "#ip", "#ua"];
+    private static readonly string[] MetadataOrder =
+    [
+        SessionLayout.User, SessionLayout.Created, SessionLayout.LastAccess, SessionLayout.IdleMs,
+        SessionLayout.Deadline, SessionLayout.Size, SessionLayout.ClientIp, SessionLayout.UserAgent,
+    ];
 
     /// <summary>The shown prefix of an identifier.</summary>
     /// <param name="id">The identifier.</param>
@@ -46,7 +51,8 @@ internal sealed class SessionReader(RedisSessionStore store)
         if (session.UserId is not null)
         {
             var sessions = await session.GetUserSessionsAsync(cancellationToken);
-            devices = [.. sessions.Select(i => new DeviceRow(Prefix(i.Id), string.Equals(i.Id, id, StringComparison.Ordinal), i.Metadata))];
+            var current = SessionIds.Handle(id);
+            devices = [.. sessions.Select(i => new DeviceRow(Prefix(i.Handle), string.Equals(i.Handle, current, StringComparison.Ordinal), i.Metadata))];
         }
 
         return new SessionState(Prefix(id), session.UserId, session.GetInt64(CounterKey), session.Metadata, stored, devices);
@@ -95,24 +101,25 @@ internal sealed class SessionReader(RedisSessionStore store)
             .ThenBy(static f => f.IsMetadata ? Array.IndexOf(MetadataOrder, f.Field) is var i and >= 0 ? i : 99 : 0)
             .ThenBy(static f => f.Field, StringComparer.Ordinal)
             .ToList();
-        return new StoredSession(string.Concat(store.Options.KeyPrefix, Prefix(id)), ttl, fields);
+        // The key is named by the session's handle, not its id: it can be shown whole.
+        return new StoredSession((string)key!, ttl, fields);
     }
 
     private static StoredField Describe(string field, byte[] value)
     {
         var text = Encoding.UTF8.GetString(value);
-        if (field.Length > 0 && field[0] == '#' && !field.StartsWith("##", StringComparison.Ordinal))
+        if (SessionLayout.ToKey(field) is null)
         {
             return field switch
             {
-                "#c" => new StoredField(field, "created", true, value.Length, Time(text)),
-                "#a" => new StoredField(field, "last access (sliding refresh)", true, value.Length, Time(text)),
-                "#d" => new StoredField(field, "absolute deadline", true, value.Length, Time(text)),
-                "#i" => new StoredField(field, "idle timeout", true, value.Length, Duration(text)),
-                "#s" => new StoredField(field, "size of the app's values", true, value.Length, text + " bytes"),
-                "#u" => new StoredField(field, "user (index: session:user:…)", true, value.Length, Shorten(text)),
-                "#ip" => new StoredField(field, "client address", true, value.Length, Shorten(text)),
-                "#ua" => new StoredField(field, "user agent", true, value.Length, Shorten(text)),
+                SessionLayout.Created => new StoredField(field, "created", true, value.Length, Time(text)),
+                SessionLayout.LastAccess => new StoredField(field, "last access (sliding refresh)", true, value.Length, Time(text)),
+                SessionLayout.Deadline => new StoredField(field, "absolute deadline", true, value.Length, Time(text)),
+                SessionLayout.IdleMs => new StoredField(field, "idle timeout", true, value.Length, Duration(text)),
+                SessionLayout.Size => new StoredField(field, "size of the app's values", true, value.Length, text + " bytes"),
+                SessionLayout.User => new StoredField(field, "user (index: session:user:…)", true, value.Length, Shorten(text)),
+                SessionLayout.ClientIp => new StoredField(field, "client address", true, value.Length, Shorten(text)),
+                SessionLayout.UserAgent => new StoredField(field, "user agent", true, value.Length, Shorten(text)),
                 _ => new StoredField(field, "Tessera metadata", true, value.Length, Shorten(text)),
             };
         }
@@ -123,7 +130,7 @@ internal sealed class SessionReader(RedisSessionStore store)
             return new StoredField(field, "app value", false, value.Length, Shorten(Encoding.UTF8.GetString(value, 1, value.Length - 1)));
         }
 
-        if (value.Length > 0 && (value[0] == (byte)'-' || char.IsAsciiDigit((char)value[0])))
+        if (SessionLayout.IsCounter(value))
         {
             return new StoredField(field, "app counter (HINCRBY)", false, value.Length, text);
         }

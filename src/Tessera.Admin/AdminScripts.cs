@@ -1,3 +1,5 @@
+using Tessera.Internal;
+
 namespace Tessera.Admin;
 
 /// <summary>The one-key scripts of admin changes; each checks again, atomically, that the change still applies.</summary>
@@ -5,15 +7,16 @@ internal static class AdminScripts
 {
     /// <summary>
     /// Reads the metadata of many keys of one server in one call (standalone servers only: on a
-    /// cluster the keys of a batch span slots). KEYS: the keys. Reply per key: {pttl, {#c, #a, #i, #d, #s, #u, #r}},
+    /// cluster the keys of a batch span slots). KEYS: the keys. Reply per key: {pttl, {the fields of
+    /// <see cref="SessionLayout.MetadataFields"/>, in <see cref="MetadataSlot"/> order}},
     /// or {pttl, 0} when the key is not a hash. Read-only; about a millisecond per thousand keys.
     /// </summary>
-    public const string ReadMetadata = """
+    public static readonly string ReadMetadata = $$"""
         local out = {}
         for n = 1, #KEYS do
           local key = KEYS[n]
           local ttl = redis.call('PTTL', key)
-          local ok, m = pcall(redis.call, 'HMGET', key, '#c', '#a', '#i', '#d', '#s', '#u', '#r')
+          local ok, m = pcall(redis.call, 'HMGET', key, {{SessionLayout.LuaMetadataFields}})
           if ok then out[n] = {ttl, m} else out[n] = {ttl, 0} end
         end
         return out
@@ -23,13 +26,13 @@ internal static class AdminScripts
     /// Fixes a TTL-less session. KEYS[1] the key; ARGV[1] 'expire' or 'delete'; ARGV[2] TTL in ms.
     /// Acts only when the key is a session hash (it has '#c') that still has no TTL. Reply {1, user id or false} when it acted, {0} otherwise.
     /// </summary>
-    public const string FixTtlLess = """
+    public static readonly string FixTtlLess = $$"""
         local key = KEYS[1]
         if redis.call('PTTL', key) ~= -1 then return {0} end
         local t = redis.call('TYPE', key)
         if (t.ok or t) ~= 'hash' then return {0} end
-        if redis.call('HEXISTS', key, '#c') == 0 then return {0} end
-        local user = redis.call('HGET', key, '#u')
+        if redis.call('HEXISTS', key, '{{SessionLayout.Created}}') == 0 then return {0} end
+        local user = redis.call('HGET', key, '{{SessionLayout.User}}')
         if ARGV[1] == 'delete' then
           redis.call('DEL', key)
         else

@@ -224,20 +224,20 @@ public sealed class SessionAdmin
     }
 
     /// <summary>Reads one session in full: summary, recorded client, and its values.</summary>
-    /// <param name="id">A well-formed session identifier.</param>
+    /// <param name="handle">The session's handle (see <see cref="SessionKeyspace.ResolveHandleAsync"/>).</param>
     /// <param name="codec">Decodes values whose header is not plain (compressed or encrypted), when given.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The details, or <see langword="null"/> when there is no such session (a tombstone or another key counts as none).</returns>
-    public async Task<SessionDetails?> InspectAsync(string id, ValueCodec? codec = null, CancellationToken cancellationToken = default)
+    public async Task<SessionDetails?> InspectAsync(string handle, ValueCodec? codec = null, CancellationToken cancellationToken = default)
     {
-        if (!SessionIds.IsValid(id))
+        if (!SessionIds.IsValid(handle))
         {
-            throw new ArgumentException("Not a well-formed session identifier.", nameof(id));
+            throw new ArgumentException("Not a well-formed session handle.", nameof(handle));
         }
 
-        var key = _keyspace.KeyFor(id);
+        var key = _keyspace.KeyFor(handle);
         var db = _keyspace.Database;
-        var summaryTask = _keyspace.ReadOneAsync(id, memoryUsage: true, cancellationToken);
+        var summaryTask = _keyspace.ReadOneAsync(handle, memoryUsage: true, cancellationToken);
         var allTask = db.HashGetAllAsync(key);
         try
         {
@@ -259,16 +259,16 @@ public sealed class SessionAdmin
         foreach (var entry in await allTask.ConfigureAwait(false))
         {
             var field = (string)entry.Name!;
-            var callerKey = FieldNames.ToKey(field);
+            var callerKey = SessionLayout.ToKey(field);
             if (callerKey is null)
             {
-                ip = field == FieldNames.ClientIp ? (string?)entry.Value : ip;
-                agent = field == FieldNames.UserAgent ? (string?)entry.Value : agent;
+                ip = field == SessionLayout.ClientIp ? (string?)entry.Value : ip;
+                agent = field == SessionLayout.UserAgent ? (string?)entry.Value : agent;
                 continue;
             }
 
             var stored = (byte[]?)entry.Value ?? [];
-            fields.Add(Describe(id, field, callerKey, stored, codec));
+            fields.Add(Describe(handle, field, callerKey, stored, codec));
         }
 
         fields.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
@@ -338,7 +338,7 @@ public sealed class SessionAdmin
                     applied++;
                     if (action == CleanupAction.Delete && reply.Length > 1 && !reply[1].IsNull && (string?)reply[1] is { Length: > 0 } user)
                     {
-                        unindex.Add(db.SortedSetRemoveAsync(_keyspace.UserKeyFor(user), targets[n].Id));
+                        unindex.Add(db.SortedSetRemoveAsync(_keyspace.UserKeyFor(user), targets[n].Handle));
                     }
                 }
 
@@ -398,7 +398,7 @@ public sealed class SessionAdmin
         };
     }
 
-    private static SessionField Describe(string id, string field, string callerKey, byte[] stored, ValueCodec? codec)
+    private static SessionField Describe(string handle, string field, string callerKey, byte[] stored, ValueCodec? codec)
     {
         if (stored.Length == 0)
         {
@@ -421,7 +421,7 @@ public sealed class SessionAdmin
         {
             try
             {
-                decoded = codec.Decode(id, field, stored);
+                decoded = codec.Decode(handle, field, stored);
             }
             catch (CorruptSessionException)
             {
@@ -438,7 +438,7 @@ public sealed class SessionAdmin
         {
             string key = keys[n]!;
             if (_keyspace.ClassifyName(key) == SessionKeyKind.Session
-                && string.Equals(SessionIds.LogTag(key[_keyspace.Prefix.Length..]), tag, StringComparison.Ordinal))
+                && string.Equals(SessionIds.TagOfHandle(key[_keyspace.Prefix.Length..]), tag, StringComparison.Ordinal))
             {
                 return n;
             }

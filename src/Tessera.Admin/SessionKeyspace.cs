@@ -13,12 +13,6 @@ namespace Tessera.Admin;
 /// </summary>
 public sealed class SessionKeyspace
 {
-    private static readonly RedisValue[] MetadataFields =
-    [
-        FieldNames.Created, FieldNames.LastAccess, FieldNames.IdleMs, FieldNames.Deadline,
-        FieldNames.Size, FieldNames.User, FieldNames.RotatedTo,
-    ];
-
     private readonly AdminScanOptions _options;
     private readonly TimeProvider _time;
     private readonly string _userPrefix;
@@ -39,8 +33,8 @@ public sealed class SessionKeyspace
         _options = options ?? new AdminScanOptions();
         _options.Validate();
         _time = timeProvider ?? TimeProvider.System;
-        _userPrefix = prefix + "user:";
-        _lockPrefix = prefix + "lock:";
+        _userPrefix = prefix + SessionLayout.UserInfix;
+        _lockPrefix = prefix + SessionLayout.LockInfix;
         _analyticsPrefix = Tessera.Analytics.AnalyticsLayout.PrefixOf(prefix);
     }
 
@@ -93,10 +87,30 @@ public sealed class SessionKeyspace
         return new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc));
     }
 
-    /// <summary>The Redis key of a session.</summary>
-    /// <param name="id">The session identifier.</param>
-    /// <returns><c>{prefix}{id}</c>.</returns>
-    public RedisKey KeyFor(string id) => string.Concat(Prefix, id);
+    /// <summary>The Redis key of a session, from its handle.</summary>
+    /// <param name="handle">The session's handle (<see cref="SessionIds.Handle"/> of its identifier, as scans list it).</param>
+    /// <returns><c>{prefix}{handle}</c>.</returns>
+    public RedisKey KeyFor(string handle) => SessionLayout.SessionKey(Prefix, handle);
+
+    /// <summary>
+    /// What an operator typed, as a handle: a handle when a key of that name exists under the prefix,
+    /// else the handle of it read as a session identifier (so a full id, say from a user's cookie, works
+    /// too; it is hashed here and never sent to Redis). Both have the same form; 256-bit hashes do not collide.
+    /// </summary>
+    /// <param name="handleOrId">A handle (as <c>tessera list</c> prints it) or a full session identifier.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The handle.</returns>
+    /// <exception cref="ArgumentException">The text is neither.</exception>
+    public async Task<string> ResolveHandleAsync(string handleOrId, CancellationToken cancellationToken = default)
+    {
+        if (!SessionIds.IsValid(handleOrId))
+        {
+            throw new ArgumentException("Not a session handle or identifier (43 base64url characters).", nameof(handleOrId));
+        }
+
+        var exists = await Database.KeyExistsAsync(KeyFor(handleOrId)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return exists ? handleOrId : SessionIds.Handle(handleOrId);
+    }
 
     /// <summary>The user index key of a user.</summary>
     /// <param name="userId">The user identifier.</param>
@@ -189,7 +203,7 @@ public sealed class SessionKeyspace
             if (ClassifyName(keys[n]!) == SessionKeyKind.Session)
             {
                 pending[n] = (
-                    db.HashGetAsync(keys[n], MetadataFields),
+                    db.HashGetAsync(keys[n], SessionLayout.MetadataFields),
                     db.ExecuteAsync("PTTL", [keys[n]]),
                     memoryUsage ? db.ExecuteAsync("MEMORY", ["USAGE", keys[n], "SAMPLES", "0"]) : null);
             }
@@ -229,13 +243,13 @@ public sealed class SessionKeyspace
     }
 
     /// <summary>Reads one session's summary.</summary>
-    /// <param name="id">The session identifier.</param>
+    /// <param name="handle">The session's handle.</param>
     /// <param name="memoryUsage">Whether to ask <c>MEMORY USAGE</c> too.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The summary; its kind is <see cref="SessionKeyKind.Gone"/> when there is no such key.</returns>
-    public async Task<SessionSummary> ReadOneAsync(string id, bool memoryUsage = false, CancellationToken cancellationToken = default)
+    public async Task<SessionSummary> ReadOneAsync(string handle, bool memoryUsage = false, CancellationToken cancellationToken = default)
     {
-        var result = await ReadAsync([KeyFor(id)], memoryUsage, cancellationToken).ConfigureAwait(false);
+        var result = await ReadAsync([KeyFor(handle)], memoryUsage, cancellationToken).ConfigureAwait(false);
         return result[0];
     }
 
@@ -275,8 +289,8 @@ public sealed class SessionKeyspace
             if (row[1].Resp2Type != ResultType.Array)
             {
                 summaries[n] = ttl == -2
-                    ? new SessionSummary { Key = key, Id = key[Prefix.Length..], Kind = SessionKeyKind.Gone }
-                    : new SessionSummary { Key = key, Id = key[Prefix.Length..], Kind = SessionKeyKind.Foreign, Ttl = ttl >= 0 ? TimeSpan.FromMilliseconds(ttl) : null };
+                    ? new SessionSummary { Key = key, Handle = key[Prefix.Length..], Kind = SessionKeyKind.Gone }
+                    : new SessionSummary { Key = key, Handle = key[Prefix.Length..], Kind = SessionKeyKind.Foreign, Ttl = ttl >= 0 ? TimeSpan.FromMilliseconds(ttl) : null };
                 continue;
             }
 
@@ -291,7 +305,7 @@ public sealed class SessionKeyspace
         var id = key[Prefix.Length..];
         if (fields.IsFaulted || ttl.IsFaulted)
         {
-            return new SessionSummary { Key = key, Id = id, Kind = SessionKeyKind.Foreign, Ttl = TtlOf(ttl) };
+            return new SessionSummary { Key = key, Handle = id, Kind = SessionKeyKind.Foreign, Ttl = TtlOf(ttl) };
         }
 
         long? usage = memory is { IsCompletedSuccessfully: true } m && !m.Result.IsNull ? (long)m.Result : null;
@@ -303,14 +317,14 @@ public sealed class SessionKeyspace
         var id = key[Prefix.Length..];
         if (pttl == -2)
         {
-            return new SessionSummary { Key = key, Id = id, Kind = SessionKeyKind.Gone };
+            return new SessionSummary { Key = key, Handle = id, Kind = SessionKeyKind.Gone };
         }
 
-        var kind = !f[6].IsNull ? SessionKeyKind.Tombstone : !f[0].IsNull ? SessionKeyKind.Session : SessionKeyKind.Foreign;
+        var kind = !f[(int)MetadataSlot.RotatedTo].IsNull ? SessionKeyKind.Tombstone : !f[(int)MetadataSlot.Created].IsNull ? SessionKeyKind.Session : SessionKeyKind.Foreign;
         var summary = new SessionSummary
         {
             Key = key,
-            Id = id,
+            Handle = id,
             Kind = kind,
             Ttl = pttl >= 0 ? TimeSpan.FromMilliseconds(pttl) : null,
             MemoryUsage = usage,
@@ -322,12 +336,12 @@ public sealed class SessionKeyspace
 
         return summary with
         {
-            Created = Time(f[0]),
-            LastAccess = Time(f[1]),
-            IdleTimeout = Long(f[2]) is { } idle ? TimeSpan.FromMilliseconds(idle) : null,
-            AbsoluteDeadline = Time(f[3]),
-            Size = Long(f[4]) ?? 0,
-            UserId = f[5].IsNull ? null : (string?)f[5],
+            Created = Time(f[(int)MetadataSlot.Created]),
+            LastAccess = Time(f[(int)MetadataSlot.LastAccess]),
+            IdleTimeout = Long(f[(int)MetadataSlot.IdleMs]) is { } idle ? TimeSpan.FromMilliseconds(idle) : null,
+            AbsoluteDeadline = Time(f[(int)MetadataSlot.Deadline]),
+            Size = Long(f[(int)MetadataSlot.Size]) ?? 0,
+            UserId = f[(int)MetadataSlot.User].IsNull ? null : (string?)f[(int)MetadataSlot.User],
         };
     }
 

@@ -6,8 +6,12 @@ public sealed record SessionSummary
     /// <summary>The full Redis key.</summary>
     public required string Key { get; init; }
 
-    /// <summary>The session identifier, for sessions and tombstones; otherwise <see langword="null"/>.</summary>
-    public string? Id { get; init; }
+    /// <summary>
+    /// The session's handle (the key's suffix), for sessions and tombstones; otherwise <see langword="null"/>.
+    /// Keys are named by <see cref="SessionIds.Handle"/> of the identifier, so this is not a credential:
+    /// presented as a cookie it opens nothing.
+    /// </summary>
+    public string? Handle { get; init; }
 
     /// <summary>What the key holds.</summary>
     public SessionKeyKind Kind { get; init; }
@@ -39,6 +43,6 @@ public sealed record SessionSummary
     /// <summary>Whether the key has no expiry at all: left by a bug or a manual write, it never goes away.</summary>
     public bool IsTtlLess => Ttl is null && Kind is not SessionKeyKind.Gone;
 
-    /// <summary>A short, non-reversible tag of the identifier (or of the key), for output that must not show ids.</summary>
-    public string Tag => SessionIds.LogTag(Id ?? Key);
+    /// <summary>A short tag of the session (the log tag of its identifier, read from the handle), or of the key.</summary>
+    public string Tag => Handle is not null && SessionIds.IsValid(Handle) ? SessionIds.TagOfHandle(Handle) : SessionIds.LogTag(Key);
 }

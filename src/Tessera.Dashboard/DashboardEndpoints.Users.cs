@@ -31,11 +31,11 @@ internal static partial class DashboardEndpoints
         var token = c.Antiforgery();
         var rows = Html.Join(sessions.Select(s =>
         {
-            var tag = SessionIds.LogTag(s.Id);
+            var tag = SessionIds.TagOfHandle(s.Handle);
             var m = s.Metadata;
             return Html.Of($"""
                 <tr data-session="{tag}"><td class="mono">{tag}</td><td>{Format.Time(m.LastAccess)}<br><span class="help">{Format.Ago(m.LastAccess, now)}</span></td>
-                <td>{Format.Time(m.Created)}</td><td class="mono">{m.ClientIp ?? "-"}</td><td class="ua">{m.UserAgent ?? "-"}</td><td>{Format.Time(m.ExpiresAt)}</td>
+                <td>{Format.Time(m.Created)}</td><td class="mono">{TerminalText.Strip(m.ClientIp ?? "-")}</td><td class="ua">{TerminalText.Strip(m.UserAgent ?? "-")}</td><td>{Format.Time(m.ExpiresAt)}</td>
                 <td><form class="row" method="post" action="{c.Base}/users/revoke">{token}<input type="hidden" name="user" value="{user}"><input type="hidden" name="session" value="{tag}">
                 <button type="submit" class="danger" aria-label="Revoke session {tag}">Revoke</button></form></td></tr>
                 """);
@@ -79,8 +79,8 @@ internal static partial class DashboardEndpoints
         }
 
         var sessions = await c.State.Store.GetUserSessionsAsync(user, c.Aborted).ConfigureAwait(false);
-        var target = sessions.FirstOrDefault(s => SessionIds.LogTag(s.Id) == tag);
-        var revoked = target is not null && await c.State.Store.RevokeAsync(target.Id, c.Aborted).ConfigureAwait(false);
+        var target = sessions.FirstOrDefault(s => SessionIds.TagOfHandle(s.Handle) == tag);
+        var revoked = target is not null && await c.State.Store.RevokeByHandleAsync(target.Handle, c.Aborted).ConfigureAwait(false);
         if (revoked)
         {
             DashboardLog.Revoked(c.Logger, c.Operator, tag, user);

@@ -130,7 +130,7 @@ internal sealed class DashboardState : IAsyncDisposable
             var largest = new List<SessionDetails>();
             foreach (var s in stats.Largest)
             {
-                if (s.Id is { } id && await parts.Admin.InspectAsync(id, null, ct).ConfigureAwait(false) is { } details)
+                if (s.Handle is { } handle && await parts.Admin.InspectAsync(handle, null, ct).ConfigureAwait(false) is { } details)
                 {
                     largest.Add(details);
                 }

@@ -1,3 +1,8 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Tessera.Internal;
 
@@ -18,21 +23,22 @@ public sealed partial class RedisSessionStore
     {
         ThrowIfMalformed(id);
         ArgumentNullException.ThrowIfNull(key);
-        var field = FieldNames.ToField(key);
+        var field = SessionLayout.ToField(key);
+        var handle = SessionIds.Handle(id);
         for (var hop = 0; ; hop++)
         {
             var reply = await EvalAsync(
                 LuaScripts.Increment,
-                KeyFor(id),
+                KeyForHandle(handle),
                 [field, delta, _maxBytes, _granularityMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()],
                 "incr",
                 cancellationToken).ConfigureAwait(false);
-            if (Interpret(id, key, reply, followRotation && hop < MaxRotationHops, out var next) is { } result)
+            if (Interpret(hop == 0 ? id : handle, key, reply, followRotation && hop < MaxRotationHops, out var next) is { } result)
             {
                 return result;
             }
 
-            id = next!;
+            handle = next!;
         }
     }
 
@@ -71,12 +77,13 @@ public sealed partial class RedisSessionStore
     {
         ThrowIfMalformed(id);
         ArgumentNullException.ThrowIfNull(key);
-        var field = FieldNames.ToField(key);
+        var field = SessionLayout.ToField(key);
+        var handle = SessionIds.Handle(id);
         for (var hop = 0; ; hop++)
         {
             // Values are stored encoded; the counter of 'incr' is stored as decimal text.
-            var encodedA = op is "setnx" or "cas" && !a.IsNull ? (RedisValue)_codec.Encode(id, field, ((ReadOnlyMemory<byte>)a).Span) : a;
-            var encodedB = op == "cas" ? (RedisValue)_codec.Encode(id, field, ((ReadOnlyMemory<byte>)b).Span) : b;
+            var encodedA = op is "setnx" or "cas" && !a.IsNull ? (RedisValue)_codec.Encode(handle, field, ((ReadOnlyMemory<byte>)a).Span) : a;
+            var encodedB = op == "cas" ? (RedisValue)_codec.Encode(handle, field, ((ReadOnlyMemory<byte>)b).Span) : b;
             if (op == "cas" && a.IsNull)
             {
                 encodedA = RedisValue.EmptyString;
@@ -86,29 +93,30 @@ public sealed partial class RedisSessionStore
             {
                 // Ciphertexts carry a fresh nonce each time: compare plaintexts here, then let the
                 // script swap only if the stored bytes are still the very ones compared.
-                encodedA = await ExpectedStoredAsync(id, field, a, cancellationToken).ConfigureAwait(false);
+                encodedA = await ExpectedStoredAsync(handle, field, a, cancellationToken).ConfigureAwait(false);
             }
 
             var reply = await EvalAsync(
                 LuaScripts.Atomic,
-                KeyFor(id),
+                KeyForHandle(handle),
                 [op, field, encodedA.IsNull ? RedisValue.EmptyString : encodedA, encodedB, _maxBytes, _granularityMs],
                 op,
                 cancellationToken).ConfigureAwait(false);
-            if (Interpret(id, key, reply, followRotation && hop < MaxRotationHops, out var next) is { } result)
+            if (Interpret(hop == 0 ? id : handle, key, reply, followRotation && hop < MaxRotationHops, out var next) is { } result)
             {
                 return result;
             }
 
-            id = next!;
+            handle = next!;
         }
     }
 
     /// <summary>
-    /// Reads the reply of an atomic script: its result, or (when <paramref name="follow"/> and the key was
-    /// a tombstone) null with the id it forwards to in <paramref name="next"/>.
+    /// Reads the reply of an atomic script: its result (for <paramref name="target"/>: the id on the
+    /// first hop, the handle it was forwarded to after), or, when <paramref name="follow"/> and the key
+    /// was a tombstone, null with the handle it forwards to in <paramref name="next"/>.
     /// </summary>
-    private AtomicResult? Interpret(string id, string key, RedisResult reply, bool follow, out string? next)
+    private AtomicResult? Interpret(string target, string key, RedisResult reply, bool follow, out string? next)
     {
         var parts = (RedisResult[])reply!;
         var code = (int)parts[0];
@@ -116,14 +124,14 @@ public sealed partial class RedisSessionStore
         switch (code)
         {
             case 1:
-                return new AtomicResult(CommitStatus.Committed, (long)parts[2], id);
+                return new AtomicResult(CommitStatus.Committed, (long)parts[2], target);
             case 2 when follow && SessionIds.IsValid((string?)parts[1]):
                 next = (string)parts[1]!;
                 return null;
             case -2:
                 throw new SessionValueTypeException($"The session value '{key}' is not an integer, so it cannot be incremented.");
             default:
-                return new AtomicResult(StatusOf(id, code), 0, id);
+                return new AtomicResult(StatusOf(target, code), 0, target);
         }
     }
 
@@ -131,9 +139,9 @@ public sealed partial class RedisSessionStore
     /// For compare-and-set with encryption: the stored bytes to compare against when the stored value
     /// decrypts to <paramref name="expected"/> (empty for "absent"), or bytes no value can have.
     /// </summary>
-    private async Task<RedisValue> ExpectedStoredAsync(string id, string field, RedisValue expected, CancellationToken cancellationToken)
+    private async Task<RedisValue> ExpectedStoredAsync(string handle, string field, RedisValue expected, CancellationToken cancellationToken)
     {
-        var stored = await RunAsync(db => db.HashGetAsync(KeyFor(id), field), "cas", cancellationToken).ConfigureAwait(false);
+        var stored = await RunAsync(db => db.HashGetAsync(KeyForHandle(handle), field), "cas", cancellationToken).ConfigureAwait(false);
         if (stored.IsNull)
         {
             return expected.IsNull ? RedisValue.EmptyString : NeverStored;
@@ -146,7 +154,7 @@ public sealed partial class RedisSessionStore
 
         try
         {
-            var plain = _codec.Decode(id, field, (byte[])stored!);
+            var plain = _codec.Decode(handle, field, (byte[])stored!);
             return plain.AsSpan().SequenceEqual(((ReadOnlyMemory<byte>)expected).Span) ? stored : NeverStored;
         }
         catch (CorruptSessionException)

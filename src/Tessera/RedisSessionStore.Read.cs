@@ -15,7 +15,8 @@ public sealed partial class RedisSessionStore
     {
         ThrowIfMalformed(id);
         var start = Stopwatch.GetTimestamp();
-        var key = KeyFor(id);
+        var handle = SessionIds.Handle(id);
+        var key = KeyForHandle(handle);
         HashEntry[] entries;
         try
         {
@@ -31,7 +32,7 @@ public sealed partial class RedisSessionStore
         }
 
         _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
-        return ParseLoad(id, key, entries);
+        return ParseLoad(id, handle, key, entries);
     }
 
     /// <summary>Stands for a key of another type: never a session.</summary>
@@ -93,9 +94,9 @@ public sealed partial class RedisSessionStore
     }
 
     /// <summary>For the benchmarks: decodes a load reply.</summary>
-    internal LoadResult ParseLoadForBenchmark(string id, HashEntry[] reply) => ParseLoad(id, KeyFor(id), reply, refresh: false);
+    internal LoadResult ParseLoadForBenchmark(string id, HashEntry[] reply) => ParseLoad(id, SessionIds.Handle(id), KeyFor(id), reply, refresh: false);
 
-    private LoadResult ParseLoad(string id, RedisKey key, HashEntry[] entries, bool refresh = true)
+    private LoadResult ParseLoad(string id, string handle, RedisKey key, HashEntry[] entries, bool refresh = true)
     {
         if (entries.Length == 0)
         {
@@ -114,11 +115,11 @@ public sealed partial class RedisSessionStore
             foreach (var entry in entries)
             {
                 var field = (string)entry.Name!;
-                var fieldKey = FieldNames.ToKey(field);
+                var fieldKey = SessionLayout.ToKey(field);
                 if (fieldKey is not null)
                 {
                     var stored = (byte[])entry.Value!;
-                    values[fieldKey] = _codec.Decode(id, field, stored);
+                    values[fieldKey] = _codec.Decode(handle, field, stored);
                     if (_codec.NeedsRewrite(stored))
                     {
                         (stale ??= new HashSet<string>(StringComparer.Ordinal)).Add(fieldKey);
@@ -141,15 +142,15 @@ public sealed partial class RedisSessionStore
                 var text = (string?)entry.Value;
                 switch (field)
                 {
-                    case FieldNames.Created: created = ParseLong(text); break;
-                    case FieldNames.LastAccess: last = ParseLong(text); hasLast = true; break;
-                    case FieldNames.IdleMs: idle = ParseLong(text); hasIdle = true; break;
-                    case FieldNames.Deadline: deadline = ParseLong(text); hasDeadline = true; break;
-                    case FieldNames.Size: size = ParseLong(text); break;
-                    case FieldNames.User: user = text; break;
-                    case FieldNames.ClientIp: ip = text; break;
-                    case FieldNames.UserAgent: agent = text; break;
-                    case FieldNames.RotatedTo: rotatedTo = text; break;
+                    case SessionLayout.Created: created = ParseLong(text); break;
+                    case SessionLayout.LastAccess: last = ParseLong(text); hasLast = true; break;
+                    case SessionLayout.IdleMs: idle = ParseLong(text); hasIdle = true; break;
+                    case SessionLayout.Deadline: deadline = ParseLong(text); hasDeadline = true; break;
+                    case SessionLayout.Size: size = ParseLong(text); break;
+                    case SessionLayout.User: user = text; break;
+                    case SessionLayout.ClientIp: ip = text; break;
+                    case SessionLayout.UserAgent: agent = text; break;
+                    case SessionLayout.RotatedTo: rotatedTo = text; break;
                     default: break;
                 }
             }

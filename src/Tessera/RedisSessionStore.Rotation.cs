@@ -6,7 +6,7 @@ namespace Tessera;
 /// <summary>
 /// Identifier rotation, correct on Redis Cluster where the old and new keys live in different
 /// slots: write the new session first, then turn the old key into a short-lived tombstone that
-/// names the new identifier, then copy over whatever other requests wrote in between. No request
+/// names the new session's handle (never its identifier), then copy over whatever other requests wrote in between. No request
 /// can load the old identifier once it is sealed; a request that loaded it before commits into the
 /// new session by following the tombstone.
 /// </summary>
@@ -19,7 +19,8 @@ public sealed partial class RedisSessionStore
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>
     /// <see cref="CommitStatus.Committed"/> with the new identifier in <see cref="CommitResult.SessionId"/>;
-    /// or <see cref="CommitStatus.Gone"/> when the old session ended (or was rotated by another request)
+    /// <see cref="CommitStatus.Rotated"/> with the winner's handle in <see cref="CommitResult.RotatedTo"/> when another
+    /// request rotated it first; or <see cref="CommitStatus.Gone"/> when the old session ended (or was rotated by another request)
     /// meanwhile, in which case nothing was created.
     /// </returns>
     public async Task<CommitResult> RotateAsync(SessionRecord snapshot, SessionChanges pending, SessionWrite? write = null, CancellationToken cancellationToken = default)
@@ -29,6 +30,7 @@ public sealed partial class RedisSessionStore
         using var activity = TesseraTelemetry.StartOperation("rotation");
         var oldId = snapshot.Id;
         ThrowIfMalformed(oldId);
+        var oldHandle = SessionIds.Handle(oldId);
         var meta = snapshot.Metadata;
 
         // 1. The new session: the snapshot with this request's changes applied, the old creation time and deadline.
@@ -64,6 +66,7 @@ public sealed partial class RedisSessionStore
             UserAgent = write?.UserAgent ?? meta.UserAgent,
         };
         var newId = SessionIds.NewId();
+        var newHandle = SessionIds.Handle(newId);
         var (created, _, _) = await CreateCoreAsync(newId, carried, newWrite, cancellationToken).ConfigureAwait(false);
         if (created != CommitStatus.Committed)
         {
@@ -80,16 +83,16 @@ public sealed partial class RedisSessionStore
         // 2. Seal the old key: from here on it refuses loads and points commits to the new one.
         var sealedReply = (RedisResult[])(await EvalAsync(
             LuaScripts.Seal,
-            KeyFor(oldId),
-            [newId, (long)_options.RotationGracePeriod.TotalMilliseconds],
+            KeyForHandle(oldHandle),
+            [newHandle, (long)_options.RotationGracePeriod.TotalMilliseconds],
             "rotate",
             cancellationToken).ConfigureAwait(false))!;
-        if ((int)sealedReply[0] != 1)
+        if ((ScriptStatus)(int)sealedReply[0] != ScriptStatus.Ok)
         {
             // The old session ended, or another request rotated it first: never hand out a session
             // this request did not own. Drop the new key; say where the winner went, if anywhere.
-            await DeleteCoreAsync(newId, newWrite.UserId, cancellationToken).ConfigureAwait(false);
-            var winner = (int)sealedReply[0] == 2 ? (string?)sealedReply[1] : null;
+            await DeleteCoreAsync(newHandle, newWrite.UserId, cancellationToken).ConfigureAwait(false);
+            var winner = (ScriptStatus)(int)sealedReply[0] == ScriptStatus.Rotated ? (string?)sealedReply[1] : null;
             return winner is not null && SessionIds.IsValid(winner)
                 ? new CommitResult(CommitStatus.Rotated, oldId, winner)
                 : new CommitResult(CommitStatus.Gone, oldId);
@@ -98,7 +101,7 @@ public sealed partial class RedisSessionStore
         // 3. Copy what other requests wrote to the old key between this request's load and the seal.
         if (!pending.Cleared)
         {
-            var patch = Patch(oldId, snapshot, pending, (RedisResult[])sealedReply[2]!);
+            var patch = Patch(oldHandle, snapshot, pending, (RedisResult[])sealedReply[2]!);
             if (!patch.IsEmpty)
             {
                 await CommitAsync(newId, patch, null, followRotation: false, cancellationToken).ConfigureAwait(false);
@@ -107,16 +110,16 @@ public sealed partial class RedisSessionStore
 
         // 4. Confirm against "log out everywhere": the new id must still be indexed, and no revocation
         // of the user may have started after this request loaded the session it rotates.
-        if (newWrite.UserId is { } user && !await ConfirmIndexedAsync(user, newId, oldId, snapshot.ServerTime, cancellationToken).ConfigureAwait(false))
+        if (newWrite.UserId is { } user && !await ConfirmIndexedAsync(user, newHandle, oldHandle, snapshot.ServerTime, cancellationToken).ConfigureAwait(false))
         {
-            await DeleteCoreAsync(newId, user, cancellationToken).ConfigureAwait(false);
+            await DeleteCoreAsync(newHandle, user, cancellationToken).ConfigureAwait(false);
             LogRotationRevoked(_logger, SessionIds.LogTag(oldId));
             return new CommitResult(CommitStatus.Revoked, oldId);
         }
 
         if (meta.UserId is { } oldUser && oldUser != newWrite.UserId)
         {
-            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(oldUser), oldId), "user index prune", cancellationToken).ConfigureAwait(false);
+            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(oldUser), oldHandle), "user index prune", cancellationToken).ConfigureAwait(false);
         }
 
         _metrics.Rotated.Add(1);
@@ -125,9 +128,9 @@ public sealed partial class RedisSessionStore
         return new CommitResult(CommitStatus.Committed, newId);
     }
 
-    private async Task<bool> ConfirmIndexedAsync(string userId, string newId, string oldId, DateTimeOffset loadedAt, CancellationToken cancellationToken)
+    private async Task<bool> ConfirmIndexedAsync(string userId, string newHandle, string oldHandle, DateTimeOffset loadedAt, CancellationToken cancellationToken)
     {
-        var confirmed = (int)(await EvalAsync(LuaScripts.IndexConfirm, UserKeyFor(userId), [newId, oldId], "user index", cancellationToken, idempotent: true).ConfigureAwait(false)) == 1;
+        var confirmed = (int)(await EvalAsync(LuaScripts.IndexConfirm, UserKeyFor(userId), [newHandle, oldHandle], "user index", cancellationToken, idempotent: true).ConfigureAwait(false)) == 1;
         if (!confirmed)
         {
             return false;
@@ -149,14 +152,14 @@ public sealed partial class RedisSessionStore
         }
     }
 
-    private SessionChanges Patch(string oldId, SessionRecord snapshot, SessionChanges pending, RedisResult[] sealedPairs)
+    private SessionChanges Patch(string oldHandle, SessionRecord snapshot, SessionChanges pending, RedisResult[] sealedPairs)
     {
         var patch = new SessionChanges();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var n = 0; n + 1 < sealedPairs.Length; n += 2)
         {
             var field = (string)sealedPairs[n]!;
-            if (FieldNames.ToKey(field) is not { } key)
+            if (SessionLayout.ToKey(field) is not { } key)
             {
                 continue;
             }
@@ -171,7 +174,7 @@ public sealed partial class RedisSessionStore
             byte[] value;
             try
             {
-                value = _codec.Decode(oldId, field, stored);
+                value = _codec.Decode(oldHandle, field, stored);
             }
             catch (CorruptSessionException)
             {

@@ -11,21 +11,15 @@ public sealed partial class RedisSessionStore
     /// <summary>How long a "log out everywhere" mark is kept: longer than any request holds a loaded session.</summary>
     private static readonly TimeSpan RevocationMarkLifetime = TimeSpan.FromMinutes(10);
 
-    private static readonly RedisValue[] MetadataFields =
-    [
-        FieldNames.Created, FieldNames.LastAccess, FieldNames.IdleMs, FieldNames.Deadline,
-        FieldNames.Size, FieldNames.User, FieldNames.ClientIp, FieldNames.UserAgent, FieldNames.RotatedTo,
-    ];
-
-    /// <summary>The Redis key of a user's index: a sorted set of session ids scored by absolute deadline.</summary>
+    /// <summary>The Redis key of a user's index: a sorted set of session handles scored by absolute deadline.</summary>
     /// <param name="userId">The user.</param>
     /// <returns><c>{prefix}user:{userId}</c>.</returns>
-    public RedisKey UserKeyFor(string userId) => string.Concat(_options.KeyPrefix, "user:", userId);
+    public RedisKey UserKeyFor(string userId) => SessionLayout.UserKey(_options.KeyPrefix, userId);
 
-    /// <summary>The Redis key of a session's lock.</summary>
+    /// <summary>The Redis key of a session's lock, named by the session's handle.</summary>
     /// <param name="id">The session identifier.</param>
-    /// <returns><c>{prefix}lock:{id}</c>.</returns>
-    public RedisKey LockKeyFor(string id) => string.Concat(_options.KeyPrefix, "lock:", id);
+    /// <returns><c>{prefix}lock:{handle}</c>.</returns>
+    public RedisKey LockKeyFor(string id) => SessionLayout.LockKey(_options.KeyPrefix, SessionIds.Handle(id));
 
     /// <summary>
     /// The live sessions of a user, with created, last seen, client address and user agent. Index
@@ -47,7 +41,7 @@ public sealed partial class RedisSessionStore
         RedisValue[][] rows;
         try
         {
-            rows = await Task.WhenAll(members.Select(id => db.HashGetAsync(KeyFor(id), MetadataFields)))
+            rows = await Task.WhenAll(members.Select(id => db.HashGetAsync(KeyForHandle(id), SessionLayout.MetadataFields)))
                 .WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
@@ -60,7 +54,7 @@ public sealed partial class RedisSessionStore
         for (var n = 0; n < members.Count; n++)
         {
             var row = rows[n];
-            if (row[0].IsNull || !row[8].IsNull || (string?)row[5] != userId)
+            if (row[(int)MetadataSlot.Created].IsNull || !row[(int)MetadataSlot.RotatedTo].IsNull || (string?)row[(int)MetadataSlot.User] != userId)
             {
                 gone.Add(members[n]);
                 continue;
@@ -68,14 +62,14 @@ public sealed partial class RedisSessionStore
 
             sessions.Add(new SessionInfo(members[n], new SessionMetadata
             {
-                Created = FromMs(row[0]),
-                LastAccess = FromMs(row[1]),
-                IdleTimeout = TimeSpan.FromMilliseconds((long)row[2]),
-                AbsoluteDeadline = FromMs(row[3]),
-                Size = row[4].IsNull ? 0 : (long)row[4],
-                UserId = row[5],
-                ClientIp = row[6],
-                UserAgent = row[7],
+                Created = FromMs(row[(int)MetadataSlot.Created]),
+                LastAccess = FromMs(row[(int)MetadataSlot.LastAccess]),
+                IdleTimeout = TimeSpan.FromMilliseconds((long)row[(int)MetadataSlot.IdleMs]),
+                AbsoluteDeadline = FromMs(row[(int)MetadataSlot.Deadline]),
+                Size = row[(int)MetadataSlot.Size].IsNull ? 0 : (long)row[(int)MetadataSlot.Size],
+                UserId = row[(int)MetadataSlot.User],
+                ClientIp = row[(int)MetadataSlot.ClientIp],
+                UserAgent = row[(int)MetadataSlot.UserAgent],
             }));
         }
 
@@ -98,12 +92,24 @@ public sealed partial class RedisSessionStore
     /// in progress finds its new id revoked when it confirms it (see <see cref="RotateAsync"/>).
     /// </summary>
     /// <param name="userId">The user.</param>
-    /// <param name="exceptId">A session to keep (the current one), or null.</param>
+    /// <param name="exceptId">The identifier of a session to keep (the current one), or null.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>How many sessions were revoked.</returns>
-    public async Task<int> RevokeUserSessionsAsync(string userId, string? exceptId = null, CancellationToken cancellationToken = default)
+    public Task<int> RevokeUserSessionsAsync(string userId, string? exceptId = null, CancellationToken cancellationToken = default)
+    {
+        if (exceptId is not null)
+        {
+            ThrowIfMalformed(exceptId);
+        }
+
+        return RevokeUserSessionsByHandleAsync(userId, exceptId is null ? null : SessionIds.Handle(exceptId), cancellationToken);
+    }
+
+    /// <summary>As <see cref="RevokeUserSessionsAsync"/>, keeping the session of a handle (an operator's <c>--except</c>).</summary>
+    internal async Task<int> RevokeUserSessionsByHandleAsync(string userId, string? exceptHandle, CancellationToken cancellationToken = default)
     {
         ThrowIfBadUser(userId);
+        var exceptId = exceptHandle;
         using var activity = TesseraTelemetry.StartOperation("revocation");
         List<string> targets;
         if (exceptId is null)
@@ -116,8 +122,9 @@ public sealed partial class RedisSessionStore
         }
         else
         {
+            var keep = exceptHandle;
             var members = await IndexMembersAsync(userId, cancellationToken).ConfigureAwait(false);
-            targets = members.Where(id => id != exceptId && SessionIds.IsValid(id)).ToList();
+            targets = members.Where(handle => handle != keep && SessionIds.IsValid(handle)).ToList();
         }
 
         if (targets.Count == 0)
@@ -149,7 +156,7 @@ public sealed partial class RedisSessionStore
             {
                 count++;
                 _metrics.Revoked.Add(1);
-                var tag = SessionIds.LogTag(targets[n]);
+                var tag = SessionIds.TagOfHandle(targets[n]);
                 LogRevoked(_logger, tag, exceptId is null ? "all sessions of the user" : "other sessions of the user");
                 Raise(new TesseraEvent(TesseraEventKind.Revoked, tag, userId, Detail: exceptId is null ? "user" : "other-devices"));
             }
@@ -161,21 +168,36 @@ public sealed partial class RedisSessionStore
     /// <summary>The Redis key that marks when all of a user's sessions were last revoked.</summary>
     /// <param name="userId">The user.</param>
     /// <returns><c>{prefix}revoked:{userId}</c>.</returns>
-    public RedisKey RevokedKeyFor(string userId) => string.Concat(_options.KeyPrefix, "revoked:", userId);
+    public RedisKey RevokedKeyFor(string userId) => SessionLayout.RevokedKey(_options.KeyPrefix, userId);
 
-    /// <summary>Revokes one session (an operator's action): deletes it and removes it from its user's index.</summary>
+    /// <summary>Revokes one session, given its identifier: deletes it and removes it from its user's index.</summary>
     /// <param name="id">The session identifier.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns><see langword="true"/> when a session was revoked.</returns>
-    public async Task<bool> RevokeAsync(string id, CancellationToken cancellationToken = default)
+    public Task<bool> RevokeAsync(string id, CancellationToken cancellationToken = default)
     {
+        ThrowIfMalformed(id);
+        return RevokeByHandleAsync(SessionIds.Handle(id), cancellationToken);
+    }
+
+    /// <summary>
+    /// Revokes one session, given its handle (an operator's or a "your devices" action: what
+    /// <see cref="GetUserSessionsAsync"/>, the CLI and the dashboard show): deletes it, and the session
+    /// it was rotated into if it is a tombstone, and removes it from its user's index.
+    /// </summary>
+    /// <param name="handle">The session's handle (<see cref="SessionInfo.Handle"/>).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see langword="true"/> when a session was revoked.</returns>
+    public async Task<bool> RevokeByHandleAsync(string handle, CancellationToken cancellationToken = default)
+    {
+        ThrowIfMalformed(handle);
         using var activity = TesseraTelemetry.StartOperation("revocation");
-        var (deleted, user) = await DeleteCoreAsync(id, null, cancellationToken).ConfigureAwait(false);
+        var (deleted, user) = await DeleteCoreAsync(handle, null, cancellationToken).ConfigureAwait(false);
         if (deleted)
         {
             _metrics.Revoked.Add(1);
-            LogRevoked(_logger, SessionIds.LogTag(id), "single session");
-            Raise(new TesseraEvent(TesseraEventKind.Revoked, SessionIds.LogTag(id), user, Detail: "session"));
+            LogRevoked(_logger, SessionIds.TagOfHandle(handle), "single session");
+            Raise(new TesseraEvent(TesseraEventKind.Revoked, SessionIds.TagOfHandle(handle), user, Detail: "session"));
         }
 
         return deleted;
@@ -206,20 +228,22 @@ public sealed partial class RedisSessionStore
     internal async Task IndexAsync(string userId, string id, string? replaces, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         ThrowIfBadUser(userId);
-        await EvalAsync(LuaScripts.IndexAdd, UserKeyFor(userId), [id, deadline.ToUnixTimeMilliseconds(), replaces ?? string.Empty], "user index", cancellationToken, idempotent: true).ConfigureAwait(false);
+        await EvalAsync(LuaScripts.IndexAdd, UserKeyFor(userId), [SessionIds.Handle(id), deadline.ToUnixTimeMilliseconds(), replaces is null ? string.Empty : SessionIds.Handle(replaces)], "user index", cancellationToken, idempotent: true).ConfigureAwait(false);
     }
 
     /// <summary>Removes a session from a user's index (it was bound to another user since).</summary>
     internal Task UnindexAsync(string userId, string id, CancellationToken cancellationToken) =>
-        RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), id), "user index prune", cancellationToken);
+        RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), SessionIds.Handle(id)), "user index prune", cancellationToken);
 
-    internal async Task<(bool Deleted, string? UserId)> DeleteCoreAsync(string id, string? userId, CancellationToken cancellationToken)
+    /// <summary>Deletes the session a handle names, and follows its tombstone forwards.</summary>
+    internal async Task<(bool Deleted, string? UserId)> DeleteCoreAsync(string handle, string? userId, CancellationToken cancellationToken)
     {
-        ThrowIfMalformed(id);
+        ThrowIfMalformed(handle);
+        var id = handle;
         var deletedAny = false;
         for (var hop = 0; hop <= MaxRotationHops; hop++)
         {
-            var reply = (RedisResult[])(await EvalAsync(LuaScripts.Delete, KeyFor(id), [], "delete", cancellationToken, idempotent: true).ConfigureAwait(false))!;
+            var reply = (RedisResult[])(await EvalAsync(LuaScripts.Delete, KeyForHandle(id), [], "delete", cancellationToken, idempotent: true).ConfigureAwait(false))!;
             var deleted = (int)reply[0] == 1;
             var user = reply[1].IsNull ? null : (string?)reply[1];
             if (deleted)

@@ -65,10 +65,15 @@ public sealed partial class RedisSessionStore
     /// <summary>The shared connection.</summary>
     public TesseraConnection Connection => _connection;
 
-    /// <summary>The Redis key of a session.</summary>
+    /// <summary>The Redis key of a session: named by its handle, never by the identifier.</summary>
     /// <param name="id">The session identifier.</param>
-    /// <returns><c>{prefix}{id}</c>.</returns>
-    public RedisKey KeyFor(string id) => string.Concat(_options.KeyPrefix, id);
+    /// <returns><c>{prefix}{handle}</c>, the handle being <see cref="SessionIds.Handle"/> of <paramref name="id"/>.</returns>
+    public RedisKey KeyFor(string id) => SessionLayout.SessionKey(_options.KeyPrefix, SessionIds.Handle(id));
+
+    /// <summary>The Redis key of a session, from its handle (as listed by <see cref="GetUserSessionsAsync"/> or an operator).</summary>
+    /// <param name="handle">The session's handle.</param>
+    /// <returns><c>{prefix}{handle}</c>.</returns>
+    public RedisKey KeyForHandle(string handle) => SessionLayout.SessionKey(_options.KeyPrefix, handle);
 
     /// <summary>
     /// Loads a session in one round trip: a plain <c>HGETALL</c>, no script. The key's TTL is
@@ -83,8 +88,23 @@ public sealed partial class RedisSessionStore
     public async Task<LoadResult> LoadAsync(string id, CancellationToken cancellationToken = default)
     {
         ThrowIfMalformed(id);
+        return await LoadCoreAsync(id, SessionIds.Handle(id), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Loads the session a handle names (a tombstone's forward), for a request that lost a rotation
+    /// race and must check the winner. The record's <see cref="SessionRecord.Id"/> is the handle.
+    /// </summary>
+    internal Task<LoadResult> LoadHandleAsync(string handle, CancellationToken cancellationToken = default)
+    {
+        ThrowIfMalformed(handle);
+        return LoadCoreAsync(handle, handle, cancellationToken);
+    }
+
+    private async Task<LoadResult> LoadCoreAsync(string id, string handle, CancellationToken cancellationToken)
+    {
         var start = Stopwatch.GetTimestamp();
-        var key = KeyFor(id);
+        var key = KeyForHandle(handle);
         HashEntry[] entries;
         try
         {
@@ -96,7 +116,7 @@ public sealed partial class RedisSessionStore
         }
 
         _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
-        return ParseLoad(id, key, entries);
+        return ParseLoad(id, handle, key, entries);
     }
 
     /// <summary>Creates a session with its first values; never overwrites an existing key.</summary>
@@ -129,6 +149,7 @@ public sealed partial class RedisSessionStore
     {
         ThrowIfMalformed(id);
         ArgumentNullException.ThrowIfNull(changes);
+        var handle = SessionIds.Handle(id);
         var args = new List<RedisValue>(4 + (2 * changes.Count))
         {
             (long)_options.IdleTimeout.TotalMilliseconds,
@@ -140,13 +161,13 @@ public sealed partial class RedisSessionStore
         {
             if (value is not null)
             {
-                var field = FieldNames.ToField(key);
+                var field = SessionLayout.ToField(key);
                 args.Add(field);
-                args.Add(changes.IsCounter(key) ? value : _codec.Encode(id, field, value));
+                args.Add(changes.IsCounter(key) ? value : _codec.Encode(handle, field, value));
             }
         }
 
-        var reply = await EvalAsync(LuaScripts.Create, KeyFor(id), [.. args], "create", cancellationToken).ConfigureAwait(false);
+        var reply = await EvalAsync(LuaScripts.Create, KeyForHandle(handle), [.. args], "create", cancellationToken).ConfigureAwait(false);
         var status = ParseWriteStatus(id, reply, out _, out var size);
         var now = status == CommitStatus.Committed ? (long)((RedisResult[])reply!)[1] : 0;
         return (status, now, size);
@@ -162,7 +183,10 @@ public sealed partial class RedisSessionStore
     /// <param name="write">Metadata to write, if any.</param>
     /// <param name="followRotation">Whether to follow a rotation tombstone to the new session.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns>The outcome, with the identifier the changes went to.</returns>
+    /// <returns>
+    /// The outcome, with where the changes went: <paramref name="id"/> itself, or the handle of the
+    /// session a rotation forwarded them to (the store follows handles and never learns the new identifier).
+    /// </returns>
     public async Task<CommitResult> CommitAsync(
         string id,
         SessionChanges changes,
@@ -172,15 +196,16 @@ public sealed partial class RedisSessionStore
     {
         ThrowIfMalformed(id);
         ArgumentNullException.ThrowIfNull(changes);
+        var handle = SessionIds.Handle(id);
         for (var hop = 0; ; hop++)
         {
-            var args = BuildCommitArgs(id, changes, write);
-            var reply = await EvalAsync(LuaScripts.Commit, KeyFor(id), args, "commit", cancellationToken, idempotent: true).ConfigureAwait(false);
+            var args = BuildCommitArgs(handle, changes, write);
+            var reply = await EvalAsync(LuaScripts.Commit, KeyForHandle(handle), args, "commit", cancellationToken, idempotent: true).ConfigureAwait(false);
             var status = ParseWriteStatus(id, reply, out var rotatedTo, out var size);
             if (status == CommitStatus.Rotated && followRotation && hop < MaxRotationHops && SessionIds.IsValid(rotatedTo))
             {
-                LogFollowedRotation(_logger, SessionIds.LogTag(id), SessionIds.LogTag(rotatedTo));
-                id = rotatedTo!;
+                LogFollowedRotation(_logger, SessionIds.TagOfHandle(handle), SessionIds.TagOfHandle(rotatedTo));
+                handle = rotatedTo!;
                 continue;
             }
 
@@ -189,7 +214,7 @@ public sealed partial class RedisSessionStore
                 _metrics.CommitBytes.Record(size);
             }
 
-            return new CommitResult(status, id, rotatedTo);
+            return new CommitResult(status, hop == 0 ? id : handle, rotatedTo);
         }
     }
 
@@ -210,16 +235,17 @@ public sealed partial class RedisSessionStore
             return 0;
         }
 
+        var handle = SessionIds.Handle(record.Id);
         var args = new List<RedisValue>(3 * record.StaleStored.Count);
         foreach (var (key, stored) in record.StaleStored)
         {
-            var field = FieldNames.ToField(key);
+            var field = SessionLayout.ToField(key);
             args.Add(field);
             args.Add(stored);
-            args.Add(_codec.Encode(record.Id, field, record.Values[key]));
+            args.Add(_codec.Encode(handle, field, record.Values[key]));
         }
 
-        return (int)await EvalAsync(LuaScripts.Rewrite, KeyFor(record.Id), [.. args], "rewrite", cancellationToken, idempotent: true).ConfigureAwait(false);
+        return (int)await EvalAsync(LuaScripts.Rewrite, KeyForHandle(handle), [.. args], "rewrite", cancellationToken, idempotent: true).ConfigureAwait(false);
     }
 
     /// <summary>Deletes a session (logout) and removes it from its user's index.</summary>
@@ -229,7 +255,8 @@ public sealed partial class RedisSessionStore
     /// <returns><see langword="true"/> when a session was deleted.</returns>
     public async Task<bool> DestroyAsync(string id, string? userId = null, CancellationToken cancellationToken = default)
     {
-        var (deleted, user) = await DeleteCoreAsync(id, userId, cancellationToken).ConfigureAwait(false);
+        ThrowIfMalformed(id);
+        var (deleted, user) = await DeleteCoreAsync(SessionIds.Handle(id), userId, cancellationToken).ConfigureAwait(false);
         userId = user;
         if (deleted)
         {
@@ -241,14 +268,14 @@ public sealed partial class RedisSessionStore
         return deleted;
     }
 
-    private RedisValue[] BuildCommitArgs(string id, SessionChanges changes, SessionWrite? write)
+    private RedisValue[] BuildCommitArgs(string handle, SessionChanges changes, SessionWrite? write)
     {
         var sets = new List<RedisValue>(2 * changes.Count + 8);
         var removes = new List<RedisValue>();
         AddMetadata(sets, write, includeTimeouts: true);
         foreach (var (key, value) in changes.Entries)
         {
-            var field = FieldNames.ToField(key);
+            var field = SessionLayout.ToField(key);
             if (value is null)
             {
                 removes.Add(field);
@@ -256,7 +283,7 @@ public sealed partial class RedisSessionStore
             else
             {
                 sets.Add(field);
-                sets.Add(changes.IsCounter(key) ? value : _codec.Encode(id, field, value));
+                sets.Add(changes.IsCounter(key) ? value : _codec.Encode(handle, field, value));
             }
         }
 
@@ -278,25 +305,25 @@ public sealed partial class RedisSessionStore
 
         if (includeTimeouts && write.IdleTimeout is { } idle)
         {
-            args.Add(FieldNames.IdleMs);
+            args.Add(SessionLayout.IdleMs);
             args.Add((long)idle.TotalMilliseconds);
         }
 
         if (includeTimeouts && write.Created is { } created)
         {
-            args.Add(FieldNames.Created);
+            args.Add(SessionLayout.Created);
             args.Add(created.ToUnixTimeMilliseconds());
         }
 
         if (includeTimeouts && write.AbsoluteDeadline is { } deadline)
         {
-            args.Add(FieldNames.Deadline);
+            args.Add(SessionLayout.Deadline);
             args.Add(deadline.ToUnixTimeMilliseconds());
         }
 
-        AddIfSet(args, FieldNames.User, write.UserId);
-        AddIfSet(args, FieldNames.ClientIp, write.ClientIp);
-        AddIfSet(args, FieldNames.UserAgent, write.UserAgent);
+        AddIfSet(args, SessionLayout.User, write.UserId);
+        AddIfSet(args, SessionLayout.ClientIp, write.ClientIp);
+        AddIfSet(args, SessionLayout.UserAgent, write.UserAgent);
 
         static void AddIfSet(List<RedisValue> args, string field, string? value)
         {
@@ -309,26 +336,26 @@ public sealed partial class RedisSessionStore
     }
 
     /// <summary>For the benchmarks: encodes a commit's arguments.</summary>
-    internal RedisValue[] BuildCommitArgsForBenchmark(string id, SessionChanges changes) => BuildCommitArgs(id, changes, null);
+    internal RedisValue[] BuildCommitArgsForBenchmark(string id, SessionChanges changes) => BuildCommitArgs(SessionIds.Handle(id), changes, null);
 
     private CommitStatus ParseWriteStatus(string id, RedisResult reply, out string? rotatedTo, out long size)
     {
         var parts = (RedisResult[])reply!;
-        var code = (int)parts[0];
-        rotatedTo = code == 2 ? (string?)parts[1] : null;
-        size = code is 1 ? (long)parts[2] : code is 4 ? (long)parts[1] : 0;
-        return StatusOf(id, code);
+        var code = (ScriptStatus)(int)parts[0];
+        rotatedTo = code == ScriptStatus.Rotated ? (string?)parts[1] : null;
+        size = code is ScriptStatus.Ok ? (long)parts[2] : code is ScriptStatus.TooLarge ? (long)parts[1] : 0;
+        return StatusOf(id, (int)code);
     }
 
     private CommitStatus StatusOf(string id, int code)
     {
-        switch (code)
+        switch ((ScriptStatus)code)
         {
-            case 1: return CommitStatus.Committed;
-            case 0: case 3: return CommitStatus.Gone;
-            case 2: return CommitStatus.Rotated;
-            case 4: return CommitStatus.TooLarge;
-            case 5: return CommitStatus.Conflict;
+            case ScriptStatus.Ok: return CommitStatus.Committed;
+            case ScriptStatus.NotFound: case ScriptStatus.Expired: return CommitStatus.Gone;
+            case ScriptStatus.Rotated: return CommitStatus.Rotated;
+            case ScriptStatus.TooLarge: return CommitStatus.TooLarge;
+            case ScriptStatus.Conflict: return CommitStatus.Conflict;
             default:
                 ReportCorrupt(id, "the key is not a Tessera session hash");
                 return CommitStatus.Corrupt;

@@ -72,6 +72,45 @@ public static class SessionIds
         return Convert.ToHexStringLower(hash[..4]);
     }
 
+    /// <summary>
+    /// The handle of a session: base64url(SHA-256) of the identifier's 43 ASCII characters, 43 characters
+    /// (its first 4 bytes are the <see cref="LogTag"/>, so logs name a session the same from either). Redis
+    /// holds a session, its index entry, its lock and its tombstones under the handle, never under the
+    /// identifier, so nothing read from Redis (SCAN, a dump, a replica, SLOWLOG) works as a cookie.
+    /// The identifier has 256 random bits, so no secret is needed: the hash cannot be reversed.
+    /// </summary>
+    /// <param name="id">A well-formed identifier (<see cref="IsValid(string?)"/>).</param>
+    /// <returns>43 characters of base64url text: safe to show to operators and users, never a credential.</returns>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is not a well-formed identifier.</exception>
+    public static string Handle(string id)
+    {
+        if (!IsValid(id))
+        {
+            throw new ArgumentException("Not a well-formed session identifier.", nameof(id));
+        }
+
+        Span<byte> ascii = stackalloc byte[TextLength];
+        System.Text.Encoding.ASCII.GetBytes(id, ascii);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(ascii, hash);
+        return Base64Url.EncodeToString(hash);
+    }
+
+    /// <summary>The <see cref="LogTag"/> of the session a handle names, without its identifier.</summary>
+    /// <param name="handle">A handle from <see cref="Handle"/> (or read from Redis).</param>
+    /// <returns>Eight lower-case hex digits, or "-" when the text is not a handle.</returns>
+    public static string TagOfHandle(string? handle)
+    {
+        if (!IsValid(handle))
+        {
+            return "-";
+        }
+
+        Span<byte> bytes = stackalloc byte[ByteLength];
+        Base64Url.DecodeFromChars(handle, bytes);
+        return Convert.ToHexStringLower(bytes[..4]);
+    }
+
     private static bool IsBase64UrlChar(char c) =>
         c is >= 'A' and <= 'Z' or >= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '_';
 

@@ -34,6 +34,9 @@ public sealed class BrowserFixture : IAsyncLifetime
                 "Install it with: sudo apt-get install -y chromium   (or set TESSERA_CHROMIUM to its path)");
         }
 
+        // The suite runs browsers beside servers and builds on 2 cores: a page can take longer than
+        // Playwright's 5 s default to settle without anything being wrong. Still bounded.
+        Assertions.SetDefaultExpectTimeout(15_000);
         Directory.CreateDirectory(ScreenshotDirectory);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -27,7 +27,7 @@ public sealed class CleanupCommandTests(RedisFixture redis)
 
         var text = await CliRun.RunAsync(["cleanup", "--redis", redis.Endpoint, "--prefix", prefix]);
         Assert.Contains("Dry run", text.Out, StringComparison.Ordinal);
-        Assert.Contains(SessionIds.LogTag(loose[0]), text.Out, StringComparison.Ordinal);
+        Assert.Contains(SessionIds.TagOfHandle(loose[0]), text.Out, StringComparison.Ordinal);
         Assert.DoesNotContain(loose[0], text.Out, StringComparison.Ordinal);
 
         var applied = TestSessions.Json(await CliRun.RunAsync(["cleanup", "--apply", "--ttl", "1h", "--json", "--redis", redis.Endpoint, "--prefix", prefix]));

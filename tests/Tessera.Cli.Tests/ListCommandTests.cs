@@ -16,19 +16,19 @@ public sealed class ListCommandTests(RedisFixture redis)
         var bob = await TestSessions.CreateAsync(store, "bob");
         var idle = await TestSessions.CreateAsync(store, "carol");
         var longAgo = DateTimeOffset.UtcNow.AddMinutes(-30).ToUnixTimeMilliseconds();
-        await redis.Db.HashSetAsync(prefix + idle, "#a", longAgo);
+        await redis.Db.HashSetAsync(prefix + SessionIds.Handle(idle), "#a", longAgo);
 
         var byUser = await ListIdsAsync(prefix, "--user", "alice");
-        Assert.Equal(new[] { alice, aliceBig }.Order(), byUser.Order());
+        Assert.Equal(new[] { alice, aliceBig }.Select(SessionIds.Handle).Order(), byUser.Order());
 
         var large = await ListIdsAsync(prefix, "--larger-than", "4KB");
-        Assert.Equal([aliceBig], large);
+        Assert.Equal([SessionIds.Handle(aliceBig)], large);
 
         var stale = await ListIdsAsync(prefix, "--idle-longer-than", "10m");
-        Assert.Equal([idle], stale);
+        Assert.Equal([SessionIds.Handle(idle)], stale);
 
         var all = await ListIdsAsync(prefix);
-        Assert.Equal(new[] { alice, aliceBig, bob, idle }.Order(), all.Order());
+        Assert.Equal(new[] { alice, aliceBig, bob, idle }.Select(SessionIds.Handle).Order(), all.Order());
 
         var none = await ListIdsAsync(prefix, "--user", "alice", "--larger-than", "10KB");
         Assert.Empty(none);
@@ -50,7 +50,7 @@ public sealed class ListCommandTests(RedisFixture redis)
         {
             string[] args = ["list", "--json", "--redis", server.Endpoint, "--prefix", prefix, "--limit", "7", "--scan-count", "10"];
             var json = TestSessions.Json(await CliRun.RunAsync(cursor is null ? args : [.. args, "--cursor", cursor]));
-            var ids = json.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("id").GetString()!).ToList();
+            var ids = json.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("handle").GetString()!).ToList();
             Assert.True(ids.Count <= 7);
             seen.AddRange(ids);
             cursor = json.GetProperty("next").ValueKind == JsonValueKind.Null ? null : json.GetProperty("next").GetString();
@@ -93,6 +93,6 @@ public sealed class ListCommandTests(RedisFixture redis)
     {
         var json = TestSessions.Json(await CliRun.RunAsync(["list", "--json", "--redis", redis.Endpoint, "--prefix", prefix, .. filters]));
         Assert.Equal(JsonValueKind.Null, json.GetProperty("next").ValueKind);
-        return json.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("id").GetString()!).ToList();
+        return json.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("handle").GetString()!).ToList();
     }
 }

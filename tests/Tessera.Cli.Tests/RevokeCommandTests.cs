@@ -14,12 +14,38 @@ public sealed class RevokeCommandTests(RedisFixture redis)
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains(SessionIds.LogTag(id), result.Out, StringComparison.Ordinal);
-        Assert.False(await redis.Db.KeyExistsAsync(prefix + id));
-        Assert.True(await redis.Db.KeyExistsAsync(prefix + other));
-        Assert.Null(await redis.Db.SortedSetScoreAsync(prefix + "user:alice", id));
+        Assert.False(await redis.Db.KeyExistsAsync(prefix + SessionIds.Handle(id)));
+        Assert.True(await redis.Db.KeyExistsAsync(prefix + SessionIds.Handle(other)));
+        Assert.Null(await redis.Db.SortedSetScoreAsync(prefix + "user:alice", SessionIds.Handle(id)));
 
         var again = await CliRun.RunAsync(["revoke", id, "--redis", redis.Endpoint, "--prefix", prefix]);
         Assert.Equal(4, again.ExitCode);
+
+        // The handle an operator copies from list or user sessions works the same.
+        var byHandle = await CliRun.RunAsync(["revoke", SessionIds.Handle(other), "--redis", redis.Endpoint, "--prefix", prefix]);
+        Assert.Equal(0, byHandle.ExitCode);
+        Assert.False(await redis.Db.KeyExistsAsync(prefix + SessionIds.Handle(other)));
+    }
+
+    [Fact]
+    public async Task Show_HostileText_IsStripped()
+    {
+        var prefix = redis.PrefixFor();
+        var store = redis.CreateStore(prefix);
+        var id = await TestSessions.CreateAsync(store, "alice");
+
+        // Someone with write access to Redis writes escape sequences and a bidi override, bypassing the library.
+        await redis.Db.HashSetAsync(prefix + SessionIds.Handle(id), [new("#ua", "evil\u001b]0;pwned\u0007\u001b[2J\u202Egnp.exe"), new("#ip", "10.0.0.1\u009b31m")]);
+
+        var table = await CliRun.RunAsync(["user", "sessions", "alice", "--redis", redis.Endpoint, "--prefix", prefix]);
+        var show = await CliRun.RunAsync(["show", SessionIds.Handle(id), "--redis", redis.Endpoint, "--prefix", prefix]);
+
+        foreach (var output in new[] { table, show })
+        {
+            Assert.True(output.ExitCode == 0, output.ToString());
+            Assert.DoesNotContain(output.Out, static c => TerminalText.IsUnsafe(c) && c is not '\n' and not '\r');
+            Assert.Contains("pwned", output.Out, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -32,14 +58,15 @@ public sealed class RevokeCommandTests(RedisFixture redis)
         var b1 = await TestSessions.CreateAsync(store, "bob");
 
         var json = TestSessions.Json(await CliRun.RunAsync(["user", "sessions", "alice", "--json", "--redis", redis.Endpoint, "--prefix", prefix]));
-        var ids = json.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("id").GetString()).ToList();
-        Assert.Equal(new[] { a1, a2 }.Order(), ids.Order());
+        var handles = json.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("handle").GetString()).ToList();
+        Assert.Equal(new[] { a1, a2 }.Select(SessionIds.Handle).Order(), handles.Order());
         Assert.Equal("10.0.0.1", json.GetProperty("sessions")[0].GetProperty("clientIp").GetString());
 
         var table = await CliRun.RunAsync(["user", "sessions", "alice", "--redis", redis.Endpoint, "--prefix", prefix]);
         Assert.Equal(0, table.ExitCode);
-        Assert.Contains(a1, table.Out, StringComparison.Ordinal);
-        Assert.DoesNotContain(b1, table.Out, StringComparison.Ordinal);
+        Assert.Contains(SessionIds.Handle(a1), table.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(SessionIds.Handle(b1), table.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(a1, table.Out, StringComparison.Ordinal);
         Assert.Contains("2 session(s)", table.Out, StringComparison.Ordinal);
     }
 
@@ -55,15 +82,15 @@ public sealed class RevokeCommandTests(RedisFixture redis)
 
         var json = TestSessions.Json(await CliRun.RunAsync(["user", "revoke-all", "alice", "--except", keep, "--json", "--redis", redis.Endpoint, "--prefix", prefix]));
         Assert.Equal(2, json.GetProperty("revoked").GetInt32());
-        Assert.True(await redis.Db.KeyExistsAsync(prefix + keep));
-        Assert.False(await redis.Db.KeyExistsAsync(prefix + gone1));
-        Assert.False(await redis.Db.KeyExistsAsync(prefix + gone2));
-        Assert.True(await redis.Db.KeyExistsAsync(prefix + bob));
+        Assert.True(await redis.Db.KeyExistsAsync(prefix + SessionIds.Handle(keep)));
+        Assert.False(await redis.Db.KeyExistsAsync(prefix + SessionIds.Handle(gone1)));
+        Assert.False(await redis.Db.KeyExistsAsync(prefix + SessionIds.Handle(gone2)));
+        Assert.True(await redis.Db.KeyExistsAsync(prefix + SessionIds.Handle(bob)));
 
         var all = await CliRun.RunAsync(["user", "revoke-all", "alice", "--redis", redis.Endpoint, "--prefix", prefix]);
         Assert.Equal(0, all.ExitCode);
         Assert.Contains("Revoked 1 session(s)", all.Out, StringComparison.Ordinal);
-        Assert.False(await redis.Db.KeyExistsAsync(prefix + keep));
+        Assert.False(await redis.Db.KeyExistsAsync(prefix + SessionIds.Handle(keep)));
         Assert.Equal(0, await redis.Db.SortedSetLengthAsync(prefix + "user:alice"));
     }
 
@@ -79,8 +106,8 @@ public sealed class RevokeCommandTests(RedisFixture redis)
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("would revoke session " + SessionIds.LogTag(id), result.Out, StringComparison.Ordinal);
         Assert.Contains("alice", result.Out, StringComparison.Ordinal);
-        Assert.True(await redis.Db.KeyExistsAsync(prefix + id));
-        Assert.NotNull(await redis.Db.SortedSetScoreAsync(prefix + "user:alice", id));
+        Assert.True(await redis.Db.KeyExistsAsync(prefix + SessionIds.Handle(id)));
+        Assert.NotNull(await redis.Db.SortedSetScoreAsync(prefix + "user:alice", SessionIds.Handle(id)));
         Assert.Equal(CommitStatus.Committed, (await store.CommitAsync(id, new SessionChanges())).Status);
 
         var json = TestSessions.Json(await CliRun.RunAsync(["revoke", id, "--dry-run", "--json", "--redis", redis.Endpoint, "--prefix", prefix]));
@@ -100,7 +127,7 @@ public sealed class RevokeCommandTests(RedisFixture redis)
         var other1 = await TestSessions.CreateAsync(store, "alice");
         var other2 = await TestSessions.CreateAsync(store, "alice");
         var dead = await TestSessions.CreateAsync(store, "alice");
-        await redis.Db.KeyDeleteAsync(prefix + dead); // idle-expired: still in the index, no longer a session
+        await redis.Db.KeyDeleteAsync(prefix + SessionIds.Handle(dead)); // idle-expired: still in the index, no longer a session
 
         var table = await CliRun.RunAsync(["user", "revoke-all", "alice", "--except", keep, "--dry-run", "--redis", redis.Endpoint, "--prefix", prefix]);
 
@@ -112,7 +139,7 @@ public sealed class RevokeCommandTests(RedisFixture redis)
         Assert.DoesNotContain(SessionIds.LogTag(dead), table.Out, StringComparison.Ordinal);
         foreach (var id in new[] { keep, other1, other2 })
         {
-            Assert.True(await redis.Db.KeyExistsAsync(prefix + id));
+            Assert.True(await redis.Db.KeyExistsAsync(prefix + SessionIds.Handle(id)));
         }
 
         Assert.Equal(4, await redis.Db.SortedSetLengthAsync(prefix + "user:alice"));

@@ -56,7 +56,10 @@ public static class Seeder
         await Task.WhenAll(tasks);
     }
 
-    /// <summary>A well-formed id for session number <paramref name="n"/>, as the script makes it.</summary>
+    /// <summary>
+    /// The handle (key suffix) of seeded session number <paramref name="n"/>, as the script makes it. A
+    /// seeded session has no id: Redis only ever holds handles, and nothing can present these as cookies.
+    /// </summary>
     /// <param name="n">The index.</param>
     /// <returns>43 base64url characters.</returns>
     public static string IdOf(int n)

@@ -14,7 +14,8 @@ public sealed class ShowCommandTests(RedisFixture redis)
         var result = await CliRun.RunAsync(["show", id, "--redis", redis.Endpoint, "--prefix", prefix]);
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains(id, result.Out, StringComparison.Ordinal);
+        Assert.Contains(SessionIds.Handle(id), result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(id, result.Out, StringComparison.Ordinal);
         Assert.Contains("alice", result.Out, StringComparison.Ordinal);
         Assert.Contains("10.0.0.1", result.Out, StringComparison.Ordinal);
         Assert.Contains("test-agent", result.Out, StringComparison.Ordinal);
@@ -30,7 +31,7 @@ public sealed class ShowCommandTests(RedisFixture redis)
         var store = redis.CreateStore(prefix);
         var id = await TestSessions.CreateAsync(store, null, ("greeting", "hello world"));
         await store.IncrementAsync(id, "visits", 3);
-        await redis.Db.HashSetAsync(prefix + id, "secret", new byte[] { 0x07, 1, 2, 3 });
+        await redis.Db.HashSetAsync(prefix + SessionIds.Handle(id), "secret", new byte[] { 0x07, 1, 2, 3 });
         await store.CommitAsync(id, Changes("#odd", "hash key"));
 
         var result = await CliRun.RunAsync(["show", id, "--values", "--redis", redis.Endpoint, "--prefix", prefix]);
@@ -60,11 +61,11 @@ public sealed class ShowCommandTests(RedisFixture redis)
 
         var show = await CliRun.RunAsync(["show", id, "--redis", redis.Endpoint, "--prefix", prefix]);
         Assert.True(show.ExitCode == 0, show.ToString());
-        Assert.Contains(id, show.Out, StringComparison.Ordinal);
+        Assert.Contains(SessionIds.Handle(id), show.Out, StringComparison.Ordinal);
 
         var revoke = await CliRun.RunAsync(["revoke", id, "--redis", redis.Endpoint, "--prefix", prefix]);
         Assert.True(revoke.ExitCode == 0, revoke.ToString());
-        Assert.False(await redis.Db.KeyExistsAsync(prefix + id));
+        Assert.False(await redis.Db.KeyExistsAsync(prefix + SessionIds.Handle(id)));
     }
 
     [Fact]
@@ -145,7 +146,7 @@ public sealed class ShowCommandTests(RedisFixture redis)
         var result = await CliRun.RunAsync(["show", "not-an-id", "--redis", redis.Endpoint]);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("not a session id", result.Error, StringComparison.Ordinal);
+        Assert.Contains("not a session handle or id", result.Error, StringComparison.Ordinal);
     }
 
     private static SessionChanges Changes(string key, string value)

@@ -14,9 +14,9 @@ public sealed class StatsCommandTests(RedisFixture redis, ITestOutputHelper outp
         var store = redis.CreateStore(prefix);
         var big = await TestSessions.CreateAsync(store, "zoe", ("blob", new string('b', 5000)));
         var loose = await TestSessions.CreateAsync(store);
-        await redis.Db.KeyPersistAsync(prefix + loose);
+        await redis.Db.KeyPersistAsync(prefix + SessionIds.Handle(loose));
         await redis.Db.HashSetAsync(prefix + SessionIds.NewId(), [new HashEntry("#r", SessionIds.NewId())]);
-        await redis.Db.StringSetAsync(prefix + "lock:" + big, "token", TimeSpan.FromMinutes(1));
+        await redis.Db.StringSetAsync(prefix + "lock:" + SessionIds.Handle(big), "token", TimeSpan.FromMinutes(1));
         await redis.Db.StringSetAsync(prefix + "something-else", "x");
 
         var result = await CliRun.RunAsync(["stats", "--json", "--redis", redis.Endpoint, "--prefix", prefix, "--top", "3"]);
@@ -68,7 +68,8 @@ public sealed class StatsCommandTests(RedisFixture redis, ITestOutputHelper outp
         Assert.DoesNotContain(id, result.Out, StringComparison.Ordinal);
 
         var withIds = await CliRun.RunAsync(["stats", "--redis", redis.Endpoint, "--prefix", prefix, "--show-ids"]);
-        Assert.Contains(id, withIds.Out, StringComparison.Ordinal);
+        Assert.Contains(SessionIds.Handle(id), withIds.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(id, withIds.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class TopologyTests
         {
             string[] args = ["list", "--json", "--redis", cluster.Configuration, "--limit", "6", "--scan-count", "4"];
             var json = TestSessions.Json(await CliRun.RunAsync(cursor is null ? args : [.. args, "--cursor", cursor]));
-            seen.AddRange(json.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("id").GetString()!));
+            seen.AddRange(json.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("handle").GetString()!));
             cursor = json.GetProperty("next").ValueKind == JsonValueKind.Null ? null : json.GetProperty("next").GetString();
             if (cursor is null)
             {
@@ -40,7 +40,7 @@ public sealed class TopologyTests
         }
 
         Assert.Null(cursor);
-        Assert.Equal(ids.Order(), seen.Order());
+        Assert.Equal(ids.Select(SessionIds.Handle).Order(), seen.Order());
 
         var revoked = TestSessions.Json(await CliRun.RunAsync(["user", "revoke-all", "alice", "--json", "--redis", cluster.Configuration]));
         Assert.Equal(20, revoked.GetProperty("revoked").GetInt32());

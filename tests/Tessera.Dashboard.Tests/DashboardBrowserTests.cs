@@ -68,7 +68,7 @@ public sealed class DashboardBrowserTests(RedisFixture redis, BrowserFixture bro
         var html = await page.ContentAsync();
         foreach (var session in await app.Store.GetUserSessionsAsync("bob"))
         {
-            Assert.DoesNotContain(session.Id, html, StringComparison.Ordinal);
+            Assert.DoesNotContain(session.Handle, html, StringComparison.Ordinal);
         }
 
         await ScreenshotAsync(page, "dashboard-user");

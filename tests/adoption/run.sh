@@ -130,7 +130,11 @@ got="$(curl -s -H "Cookie: $cookie" "http://127.0.0.1:$app_port/get")"
 [[ "$got" == "$value" ]] || { echo "adoption: read back '$got', expected '$value'" >&2; exit 1; }
 without="$(curl -s "http://127.0.0.1:$app_port/get")"
 [[ "$without" == "(none)" ]] || { echo "adoption: a request without the cookie read '$without'" >&2; exit 1; }
-ttl="$(redis-cli -p "$redis_port" pttl "session:${cookie#__Host-Tessera=}")"
+# Redis holds the session under its handle, base64url(SHA-256(id)), never under the id in the cookie.
+id="${cookie#__Host-Tessera=}"
+handle="$(printf %s "$id" | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=\n')"
+[[ "$(redis-cli -p "$redis_port" exists "session:$id")" == 0 ]] || { echo "adoption: a key is named by the raw session id" >&2; exit 1; }
+ttl="$(redis-cli -p "$redis_port" pttl "session:$handle")"
 ((ttl > 0 && ttl <= 300000)) || { echo "adoption: the session's PTTL is $ttl ms, expected the configured 5 min at most" >&2; exit 1; }
 
 step "the tessera tool from the same folder"
@@ -139,3 +143,7 @@ quiet dotnet tool install Tessera.Cli --version "$version" --tool-path "$work/to
 grep -q "persistence" "$work/doctor.txt" || { cat "$work/doctor.txt" >&2; echo "adoption: doctor printed no findings" >&2; exit 1; }
 sessions="$("$work/tools/tessera" stats --json --redis "127.0.0.1:$redis_port" | sed -n 's/^  "sessions": \([0-9]*\),*$/\1/p')"
 [[ "$sessions" == 1 ]] || { echo "adoption: tessera stats counted '$sessions' sessions, expected 1" >&2; exit 1; }
+# An operator given the user's full id finds the session by its handle, and prints the handle only.
+"$work/tools/tessera" show "$id" --redis "127.0.0.1:$redis_port" >"$work/show.txt" 2>&1 || { cat "$work/show.txt" >&2; echo "adoption: tessera show <id> failed" >&2; exit 1; }
+grep -q -- "$handle" "$work/show.txt" || { cat "$work/show.txt" >&2; echo "adoption: tessera show printed no handle" >&2; exit 1; }
+! grep -q -- "$id" "$work/show.txt" || { echo "adoption: tessera show printed the raw id" >&2; exit 1; }

@@ -162,16 +162,6 @@ internal sealed class RequestSessionState
         CreatedHere = true;
     }
 
-    /// <summary>A rotation lost to a concurrent one for the same user; this request follows the winner.</summary>
-    /// <param name="winnerId">The winner's id.</param>
-    public void OnAdopted(string winnerId)
-    {
-        Require(Phase == SessionPhase.Live && Loaded, nameof(OnAdopted));
-        (_dead ??= new(StringComparer.Ordinal)).Add(Id!);
-        Id = winnerId;
-        CreatedHere = false;
-    }
-
     /// <summary>This request ended its session (logout).</summary>
     public void OnDestroyed()
     {

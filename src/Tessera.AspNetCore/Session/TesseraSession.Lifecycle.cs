@@ -170,16 +170,19 @@ internal sealed partial class TesseraSession
     /// Another request rotated this session first (two sign-ins racing from one browser). This request
     /// read the session before that seal, so it follows the winner with its own writes, provided the
     /// winner belongs to the identity this request was establishing; otherwise it adopts nothing.
+    /// The tombstone names the winner's handle, not its identifier: this request keeps its own (sealed)
+    /// id, so it sets no cookie (the winner's response carries the new one) and its writes reach the
+    /// winner through the tombstone, like any request that loaded before a rotation.
     /// </summary>
-    private async Task<bool> TryAdoptAsync(string winnerId, string? intendedUser, CancellationToken cancellationToken)
+    private async Task<bool> TryAdoptAsync(string winnerHandle, string? intendedUser, CancellationToken cancellationToken)
     {
-        var id = winnerId;
+        var handle = winnerHandle;
         for (var hop = 0; hop < 4; hop++)
         {
-            var load = await _budget.RunAsync(ct => _store.LoadAsync(id, ct), cancellationToken).ConfigureAwait(false);
+            var load = await _budget.RunAsync(ct => _store.LoadHandleAsync(handle, ct), cancellationToken).ConfigureAwait(false);
             if (load is { Status: LoadStatus.Rotated, RotatedTo: { } next } && SessionIds.IsValid(next))
             {
-                id = next;
+                handle = next;
                 continue;
             }
 
@@ -188,8 +191,8 @@ internal sealed partial class TesseraSession
                 return false;
             }
 
-            _state.OnAdopted(id);
-            _view.Attach(record);
+            _view.Attach(record with { StaleStored = new Dictionary<string, byte[]>() });
+            _view.StaleRecord = null;
             if (_view.IsDirty)
             {
                 await CommitAsync(cancellationToken).ConfigureAwait(false);

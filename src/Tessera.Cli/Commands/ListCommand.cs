@@ -110,7 +110,7 @@ internal sealed class ListCommand(CliEnvironment environment) : ConnectedCommand
             {
                 Sessions = page.Sessions.Select(s => new
                 {
-                    s.Id,
+                    s.Handle,
                     s.UserId,
                     s.Created,
                     s.LastAccess,
@@ -130,7 +130,7 @@ internal sealed class ListCommand(CliEnvironment environment) : ConnectedCommand
         foreach (var s in page.Sessions)
         {
             table.AddRow(
-                Markup.Escape(s.Id ?? "?"),
+                Markup.Escape(s.Handle ?? "?"),
                 Markup.Escape(s.UserId ?? "-"),
                 Output.Time(s.Created),
                 Durations.Format(s.LastAccess is { } last ? now - last : null),

@@ -7,7 +7,7 @@ using Tessera.Cli.Infrastructure;
 namespace Tessera.Cli.Commands;
 
 /// <summary>
-/// <c>tessera revoke ID</c>: deletes one session and removes it from its user's index; the user is
+/// <c>tessera revoke HANDLE</c> (or a full id): deletes one session and removes it from its user's index; the user is
 /// logged out on the next request. <c>--dry-run</c> only reads: it says whether there is such a session
 /// and whose it is.
 /// </summary>
@@ -22,10 +22,11 @@ internal sealed class RevokeCommand(CliEnvironment environment) : ConnectedComma
 
     protected override async Task<int> RunAsync(Connected redis, Settings settings, CancellationToken cancellationToken)
     {
-        var tag = SessionIds.LogTag(settings.Id);
+        var handle = await redis.Keyspace.ResolveHandleAsync(settings.Id, cancellationToken).ConfigureAwait(false);
+        var tag = SessionIds.TagOfHandle(handle);
         if (settings.DryRun)
         {
-            var summary = await redis.Keyspace.ReadOneAsync(settings.Id, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var summary = await redis.Keyspace.ReadOneAsync(handle, cancellationToken: cancellationToken).ConfigureAwait(false);
             var exists = summary.Kind == SessionKeyKind.Session;
             if (settings.Json)
             {
@@ -34,28 +35,28 @@ internal sealed class RevokeCommand(CliEnvironment environment) : ConnectedComma
             else if (exists)
             {
                 var user = summary.UserId is { } u ? $" of user [bold]{Markup.Escape(u)}[/]" : string.Empty;
-                Env.Out.MarkupLine($"Dry run: would revoke session [bold]{tag}[/] (tag of the id given){user}. Nothing was deleted.");
+                Env.Out.MarkupLine($"Dry run: would revoke session [bold]{tag}[/]{user}. Nothing was deleted.");
             }
             else
             {
-                Env.Error.MarkupLine($"[red]No session {tag}[/] (tag of the id given) under prefix '{Markup.Escape(settings.Prefix)}': nothing to revoke.");
+                Env.Error.MarkupLine($"[red]No session {tag}[/] under prefix '{Markup.Escape(settings.Prefix)}': nothing to revoke.");
             }
 
             return exists ? ExitCodes.Ok : ExitCodes.NotFound;
         }
 
-        var revoked = await redis.Store().RevokeAsync(settings.Id, cancellationToken).ConfigureAwait(false);
+        var revoked = await redis.Store().RevokeByHandleAsync(handle, cancellationToken).ConfigureAwait(false);
         if (settings.Json)
         {
             Output.Json(Env, new { Revoked = revoked, Tag = tag });
         }
         else if (revoked)
         {
-            Env.Out.MarkupLine($"Revoked session [bold]{tag}[/] (tag of the id given).");
+            Env.Out.MarkupLine($"Revoked session [bold]{tag}[/].");
         }
         else
         {
-            Env.Error.MarkupLine($"[red]No session {tag}[/] (tag of the id given) under prefix '{Markup.Escape(settings.Prefix)}': nothing revoked.");
+            Env.Error.MarkupLine($"[red]No session {tag}[/] under prefix '{Markup.Escape(settings.Prefix)}': nothing revoked.");
         }
 
         return revoked ? ExitCodes.Ok : ExitCodes.NotFound;

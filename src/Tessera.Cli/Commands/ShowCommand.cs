@@ -121,10 +121,11 @@ internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand
     {
         // Compressed values decode without a key; encrypted ones only with the keys given (and --values).
         var codec = settings.Values ? new ProtectedValueCodec(new CompressionOptions(), KeyRing(settings)) : null;
-        var details = await redis.Admin.InspectAsync(settings.Id, codec, cancellationToken).ConfigureAwait(false);
+        var handle = await redis.Keyspace.ResolveHandleAsync(settings.Id, cancellationToken).ConfigureAwait(false);
+        var details = await redis.Admin.InspectAsync(handle, codec, cancellationToken).ConfigureAwait(false);
         if (details is null)
         {
-            Env.Error.MarkupLine($"[red]No session {SessionIds.LogTag(settings.Id)}[/] (tag of the id given) under prefix '{Markup.Escape(settings.Prefix)}'.");
+            Env.Error.MarkupLine($"[red]No session {SessionIds.TagOfHandle(handle)}[/] under prefix '{Markup.Escape(settings.Prefix)}'.");
             return ExitCodes.NotFound;
         }
 
@@ -134,7 +135,7 @@ internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand
         {
             Output.Json(Env, new
             {
-                s.Id,
+                s.Handle,
                 s.Key,
                 s.UserId,
                 s.Created,
@@ -159,9 +160,9 @@ internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand
         }
 
         var meta = new Table().Border(TableBorder.Rounded).Title("Session").AddColumn("field").AddColumn("value");
-        meta.AddRow("id", Markup.Escape(s.Id ?? "?"));
+        meta.AddRow("handle", Markup.Escape(s.Handle ?? "?"));
         meta.AddRow("key", Markup.Escape(s.Key));
-        meta.AddRow("user", Markup.Escape(s.UserId ?? "-"));
+        meta.AddRow("user", Output.Stored(s.UserId));
         meta.AddRow("created", $"{Output.Time(s.Created)} ({Durations.Format(s.Created is { } c ? now - c : null)} ago)");
         meta.AddRow("last access", $"{Output.Time(s.LastAccess)} ({Durations.Format(s.LastAccess is { } l ? now - l : null)} ago)");
         meta.AddRow("idle timeout", Durations.Format(s.IdleTimeout));
@@ -169,8 +170,8 @@ internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand
         meta.AddRow("ttl", s.Ttl is null ? "[red]none: never expires[/]" : Durations.Format(s.Ttl));
         meta.AddRow("size (#s)", ByteSizes.Format(s.Size));
         meta.AddRow("memory usage", s.MemoryUsage is { } m ? ByteSizes.Format(m) : "-");
-        meta.AddRow("client ip", Markup.Escape(details.ClientIp ?? "-"));
-        meta.AddRow("user agent", Markup.Escape(details.UserAgent ?? "-"));
+        meta.AddRow("client ip", Output.Stored(details.ClientIp));
+        meta.AddRow("user agent", Output.Stored(details.UserAgent));
         Env.Out.Write(meta);
 
         var fields = new Table().Border(TableBorder.Rounded).Title($"Values ({details.Fields.Count})")
@@ -188,10 +189,10 @@ internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand
                 StoredValueKind.Counter => "counter",
                 _ => string.Create(CultureInfo.InvariantCulture, $"encoded (0x{f.Header:x2})"),
             };
-            var row = new List<string> { Markup.Escape(f.Key), ByteSizes.Format(f.StoredBytes), encoding };
+            var row = new List<string> { Output.Stored(f.Key), ByteSizes.Format(f.StoredBytes), encoding };
             if (settings.Values)
             {
-                row.Add(Markup.Escape(ValueText(f)));
+                row.Add(Output.Stored(ValueText(f)));
             }
 
             fields.AddRow([.. row]);

@@ -18,8 +18,8 @@ internal sealed class UserRevokeAllCommand(CliEnvironment environment) : Connect
         [Description("The user id whose sessions to revoke.")]
         public string User { get; set; } = string.Empty;
 
-        [CommandOption("--except <ID>")]
-        [Description("Keep this one session.")]
+        [CommandOption("--except <HANDLE>")]
+        [Description("Keep this one session: its handle (as user sessions prints it) or its full id.")]
         public string? Except { get; set; }
 
         [CommandOption("--dry-run")]
@@ -42,18 +42,19 @@ internal sealed class UserRevokeAllCommand(CliEnvironment environment) : Connect
             Except = Except is null ? null : SessionIdArgument.Normalize(Except);
             return Except is null || SessionIds.IsValid(Except)
                 ? ValidationResult.Success()
-                : ValidationResult.Error("--except is not a session id (43 base64url characters).");
+                : ValidationResult.Error("--except is not a session handle or id (43 base64url characters).");
         }
     }
 
     protected override async Task<int> RunAsync(Connected redis, Settings settings, CancellationToken cancellationToken)
     {
+        var except = settings.Except is null ? null : await redis.Keyspace.ResolveHandleAsync(settings.Except, cancellationToken).ConfigureAwait(false);
         if (settings.DryRun)
         {
-            return await DryRunAsync(redis, settings, cancellationToken).ConfigureAwait(false);
+            return await DryRunAsync(redis, settings, except, cancellationToken).ConfigureAwait(false);
         }
 
-        var count = await redis.Store().RevokeUserSessionsAsync(settings.User, settings.Except, cancellationToken).ConfigureAwait(false);
+        var count = await redis.Store().RevokeUserSessionsByHandleAsync(settings.User, except, cancellationToken).ConfigureAwait(false);
         if (settings.Json)
         {
             Output.Json(Env, new { settings.User, Revoked = count });
@@ -70,12 +71,12 @@ internal sealed class UserRevokeAllCommand(CliEnvironment environment) : Connect
     /// The sessions a revoke-all would delete: the index members (but <c>--except</c>) whose key still
     /// holds a live session. Read-only: unlike <c>user sessions</c>, it does not prune dead index members.
     /// </summary>
-    private async Task<int> DryRunAsync(Connected redis, Settings settings, CancellationToken cancellationToken)
+    private async Task<int> DryRunAsync(Connected redis, Settings settings, string? except, CancellationToken cancellationToken)
     {
         var store = redis.Store();
         var members = await redis.Keyspace.Database.SortedSetRangeByRankAsync(store.UserKeyFor(settings.User))
             .WaitAsync(cancellationToken).ConfigureAwait(false);
-        var candidates = members.Select(static m => (string)m!).Where(id => id != settings.Except && SessionIds.IsValid(id)).ToList();
+        var candidates = members.Select(static m => (string)m!).Where(handle => handle != except && SessionIds.IsValid(handle)).ToList();
         var summaries = await Task.WhenAll(candidates.Select(id => redis.Keyspace.ReadOneAsync(id, cancellationToken: cancellationToken)))
             .ConfigureAwait(false);
         var targets = summaries.Where(static s => s.Kind == SessionKeyKind.Session).ToList();

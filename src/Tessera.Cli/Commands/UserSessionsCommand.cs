@@ -42,7 +42,7 @@ internal sealed class UserSessionsCommand(CliEnvironment environment) : Connecte
                 settings.User,
                 Sessions = sessions.Select(s => new
                 {
-                    s.Id,
+                    s.Handle,
                     s.Metadata.Created,
                     s.Metadata.LastAccess,
                     s.Metadata.ExpiresAt,
@@ -55,17 +55,17 @@ internal sealed class UserSessionsCommand(CliEnvironment environment) : Connecte
         }
 
         var table = new Table().Border(TableBorder.Rounded).Title($"Sessions of {Markup.Escape(settings.User)}")
-            .AddColumn("id").AddColumn("created").AddColumn(new TableColumn("last seen").RightAligned())
+            .AddColumn("handle").AddColumn("created").AddColumn(new TableColumn("last seen").RightAligned())
             .AddColumn(new TableColumn("expires in").RightAligned()).AddColumn("client ip").AddColumn("user agent");
         foreach (var s in sessions)
         {
             table.AddRow(
-                Markup.Escape(s.Id),
+                Markup.Escape(s.Handle),
                 Output.Time(s.Metadata.Created),
                 Durations.Format(now - s.Metadata.LastAccess) + " ago",
                 Durations.Format(s.Metadata.ExpiresAt - now),
-                Markup.Escape(s.Metadata.ClientIp ?? "-"),
-                Markup.Escape(Truncate(s.Metadata.UserAgent ?? "-", 60)));
+                Output.Stored(s.Metadata.ClientIp),
+                Output.Stored(Truncate(TerminalText.Strip(s.Metadata.UserAgent ?? "-"), 60)));
         }
 
         Env.Out.Write(table);

@@ -38,8 +38,15 @@ internal static class Output
     public static string Time(DateTimeOffset? value) =>
         value is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "-";
 
-    /// <summary>A session's handle in output: the full identifier only when the operator asked for it, else its short tag.</summary>
-    public static string Handle(SessionSummary session, bool showIds) => showIds ? session.Id ?? session.Key : session.Tag;
+    /// <summary>
+    /// Text read from Redis (a user id, address, user agent, caller key or value), for a terminal: C0/C1
+    /// controls and bidi overrides removed (someone with write access to Redis chooses these bytes; the
+    /// library strips them when it records, but not every writer is the library), then markup-escaped.
+    /// </summary>
+    public static string Stored(string? text) => Markup.Escape(TerminalText.Strip(text ?? "-"));
+
+    /// <summary>A session's handle in output: the full handle (not a credential) only when the operator asked for it, else its short tag.</summary>
+    public static string Handle(SessionSummary session, bool showIds) => showIds ? session.Handle ?? session.Key : session.Tag;
 
     /// <summary>
     /// Runs a scan under a progress bar when the output is a terminal (and not JSON); otherwise plainly.

@@ -9,7 +9,7 @@ internal static partial class LuaScripts
     /// ARGV[1] session id; ARGV[2] score (the session's absolute deadline, unix ms); ARGV[3] a member
     /// to remove (the id it replaced), or ''. The index expires with its latest member.
     /// </summary>
-    public const string IndexAdd = Prelude + """
+    public static readonly string IndexAdd = Prelude + $$$"""
         local key = KEYS[1]
         local t = redis.call('TYPE', key).ok
         if t ~= 'zset' and t ~= 'none' then return -1 end
@@ -26,7 +26,7 @@ internal static partial class LuaScripts
     /// The members of a user's index that may still be live, after dropping those past their score.
     /// KEYS[1] user index. Reply {now, {id, score, ...}}.
     /// </summary>
-    public const string IndexList = Prelude + """
+    public static readonly string IndexList = Prelude + $$$"""
         local key = KEYS[1]
         local now = now_ms()
         local t = redis.call('TYPE', key).ok
@@ -39,7 +39,7 @@ internal static partial class LuaScripts
     /// Marks that every session of a user is being revoked now. KEYS[1] the user's revocation mark;
     /// ARGV[1] its lifetime ms. Reply: the time written (unix ms).
     /// </summary>
-    public const string MarkRevoked = Prelude + """
+    public static readonly string MarkRevoked = Prelude + $$$"""
         local now = now_ms()
         redis.call('SET', KEYS[1], now, 'PX', ARGV[1])
         return now
@@ -51,7 +51,7 @@ internal static partial class LuaScripts
     /// that rotation's confirmation (<see cref="IndexConfirm"/>) finds its member gone and ends the
     /// new session itself. KEYS[1] user index. Reply {now, {id, ...}}.
     /// </summary>
-    public const string IndexTake = Prelude + """
+    public static readonly string IndexTake = Prelude + $$$"""
         local key = KEYS[1]
         local now = now_ms()
         if redis.call('TYPE', key).ok ~= 'zset' then return {now, {}} end
@@ -65,7 +65,7 @@ internal static partial class LuaScripts
     /// "log out everywhere" that took the index meanwhile removed it) and drops the id it replaced.
     /// KEYS[1] user index; ARGV[1] new id; ARGV[2] replaced id or ''. Reply 1 confirmed, 0 revoked.
     /// </summary>
-    public const string IndexConfirm = """
+    public static readonly string IndexConfirm = $$$"""
         if redis.call('TYPE', KEYS[1]).ok ~= 'zset' and redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
         if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
         if ARGV[2] ~= '' then redis.call('ZREM', KEYS[1], ARGV[2]) end
@@ -79,15 +79,15 @@ internal static partial class LuaScripts
     /// (logging out with a rotated-away cookie ends the session, not only its forwarding pointer).
     /// A key that is not a session hash is left alone.
     /// </summary>
-    public const string Delete = """
-        local ok, u = pcall(redis.call, 'HGET', KEYS[1], '#u')
-        if not ok then return {0, false, false} end
-        local r = redis.call('HGET', KEYS[1], '#r')
+    public static readonly string Delete = $$$"""
+        local ok, u = pcall(redis.call, 'HGET', KEYS[1], '{{{SessionLayout.User}}}')
+        if not ok then return {{{{(int)ScriptStatus.NotFound}}}, false, false} end
+        local r = redis.call('HGET', KEYS[1], '{{{SessionLayout.RotatedTo}}}')
         if r then
           redis.call('DEL', KEYS[1])
-          return {0, false, r}
+          return {{{{(int)ScriptStatus.NotFound}}}, false, r}
         end
-        if redis.call('HEXISTS', KEYS[1], '#c') == 0 then return {0, false, false} end
+        if redis.call('HEXISTS', KEYS[1], '{{{SessionLayout.Created}}}') == 0 then return {{{{(int)ScriptStatus.NotFound}}}, false, false} end
         return {redis.call('DEL', KEYS[1]), u, false}
         """;
 }

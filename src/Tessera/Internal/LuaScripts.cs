@@ -4,13 +4,15 @@ namespace Tessera.Internal;
 /// The Lua scripts behind every session operation. Each touches exactly one key, so each is
 /// single-slot on Redis Cluster. They read the clock with TIME, so every app server agrees on now.
 /// StackExchange.Redis sends them with EVALSHA and reloads them on NOSCRIPT.
-/// Replies start with a status: -2 bad value, -1 corrupt, 0 not found, 1 ok, 2 rotated (then the
-/// new id), 3 absolute deadline passed (the key was deleted), 4 too large, 5 conflict.
+/// Replies start with a status (<see cref="ScriptStatus"/>, interpolated into the scripts): -2 bad value,
+/// -1 corrupt, 0 not found, 1 ok, 2 rotated (then the new session's handle), 3 absolute deadline passed
+/// (the key was deleted), 4 too large, 5 conflict. Field names come from <see cref="SessionLayout"/>. The
+/// shared prelude is a constant, so its <c>meta</c> helper writes its statuses as literals.
 /// </summary>
 internal static partial class LuaScripts
 {
     // Shared helpers, prepended to every script.
-    private const string Prelude = """
+    private const string Prelude = $$$"""
         local unpack = unpack or table.unpack
         local function now_ms()
           local t = redis.call('TIME')
@@ -40,7 +42,7 @@ internal static partial class LuaScripts
         end
         -- Metadata of a live session: status, and for status 1: last access, idle, deadline, size.
         local function meta(key)
-          local ok, m = pcall(redis.call, 'HMGET', key, '#a', '#i', '#d', '#s', '#r')
+          local ok, m = pcall(redis.call, 'HMGET', key, '{{{SessionLayout.LastAccess}}}', '{{{SessionLayout.IdleMs}}}', '{{{SessionLayout.Deadline}}}', '{{{SessionLayout.Size}}}', '{{{SessionLayout.RotatedTo}}}')
           if not ok then return -1 end
           if m[5] then return 2, m[5] end
           local a, i, d = tonumber(m[1]), tonumber(m[2]), tonumber(m[3])
@@ -59,35 +61,35 @@ internal static partial class LuaScripts
     /// twentieth of the idle timeout, at most a minute). Reply {1, now, {field, value, ...}}.
     /// The refresh writes only when the last one is older than the granularity.
     /// </summary>
-    public const string Load = Prelude + """
+    public static readonly string Load = Prelude + $$$"""
         local key = KEYS[1]
         local ok, all = pcall(redis.call, 'HGETALL', key)
-        if not ok then return {-1} end
-        if #all == 0 then return {0} end
+        if not ok then return {{{{(int)ScriptStatus.Corrupt}}}} end
+        if #all == 0 then return {{{{(int)ScriptStatus.NotFound}}}} end
         local a, i, d, r
         for n = 1, #all, 2 do
           local f = all[n]
           if string.byte(f, 1) == 35 then
-            if f == '#a' then a = tonumber(all[n + 1])
-            elseif f == '#i' then i = tonumber(all[n + 1])
-            elseif f == '#d' then d = tonumber(all[n + 1])
-            elseif f == '#r' then r = all[n + 1] end
+            if f == '{{{SessionLayout.LastAccess}}}' then a = tonumber(all[n + 1])
+            elseif f == '{{{SessionLayout.IdleMs}}}' then i = tonumber(all[n + 1])
+            elseif f == '{{{SessionLayout.Deadline}}}' then d = tonumber(all[n + 1])
+            elseif f == '{{{SessionLayout.RotatedTo}}}' then r = all[n + 1] end
           end
         end
-        if r then return {2, r} end
-        if not (a and i and d) then return {-1} end
+        if r then return {{{{(int)ScriptStatus.Rotated}}}, r} end
+        if not (a and i and d) then return {{{{(int)ScriptStatus.Corrupt}}}} end
         local now = now_ms()
         if now >= d then
           redis.call('DEL', key)
-          return {3}
+          return {{{{(int)ScriptStatus.Expired}}}}
         end
         if now - a >= gran_for(i, tonumber(ARGV[1])) then
           -- A server refusing writes (OOM under noeviction, MISCONF) still serves the read.
-          if pcall(redis.call, 'HSET', key, '#a', now) then
+          if pcall(redis.call, 'HSET', key, '{{{SessionLayout.LastAccess}}}', now) then
             pcall(expire_at, key, now, i, d)
           end
         end
-        return {1, now, all}
+        return {{{{(int)ScriptStatus.Ok}}}, now, all}
         """;
 
     /// <summary>
@@ -97,7 +99,7 @@ internal static partial class LuaScripts
     /// tombstone, deletes a session past its absolute deadline. Reply: 1 refreshed, 0 not due, else the
     /// session's status.
     /// </summary>
-    public const string Refresh = Prelude + """
+    public static readonly string Refresh = Prelude + $$$"""
         local key = KEYS[1]
         local st, a, i, d = meta(key)
         if st ~= 1 then return st end
@@ -107,7 +109,7 @@ internal static partial class LuaScripts
           return 3
         end
         if now - a < gran_for(i, tonumber(ARGV[1])) then return 0 end
-        redis.call('HSET', key, '#a', now)
+        redis.call('HSET', key, '{{{SessionLayout.LastAccess}}}', now)
         expire_at(key, now, i, d)
         return 1
         """;
@@ -119,14 +121,14 @@ internal static partial class LuaScripts
     /// Metadata fields ('#i', '#u', ...) may be set the same way by the library, never by callers.
     /// Nothing is written unless every check passes. Reply {1, now, size}.
     /// </summary>
-    public const string Commit = Prelude + """
+    public static readonly string Commit = Prelude + $$$"""
         local key = KEYS[1]
         local st, a, i, d, s = meta(key)
         if st ~= 1 then return {st, a} end
         local now = now_ms()
         if now >= d then
           redis.call('DEL', key)
-          return {3}
+          return {{{{(int)ScriptStatus.Expired}}}}
         end
         local clear = ARGV[1] == '1'
         local max = tonumber(ARGV[2])
@@ -147,9 +149,9 @@ internal static partial class LuaScripts
           if is_user(f) then
             if not clear then s = s - field_size(key, f) end
             s = s + string.len(f) + string.len(v)
-          elseif f == '#i' then
+          elseif f == '{{{SessionLayout.IdleMs}}}' then
             i = tonumber(v)
-          elseif f == '#d' then
+          elseif f == '{{{SessionLayout.Deadline}}}' then
             d = tonumber(v)
           end
         end
@@ -160,7 +162,7 @@ internal static partial class LuaScripts
         end
         if s < 0 then s = 0 end
         -- Over the limit only refuses a commit that grows the session: one that shrinks it goes through.
-        if max > 0 and s > max and s > before then return {4, s} end
+        if max > 0 and s > max and s > before then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
         -- In chunks: unpack has a limit (about 8,000 values), and a wide session has more fields.
         if cleared then
           for n = 1, #cleared, 1000 do
@@ -173,9 +175,9 @@ internal static partial class LuaScripts
         for n = last + 1, #ARGV do
           redis.call('HDEL', key, ARGV[n])
         end
-        redis.call('HSET', key, '#a', now, '#s', s)
+        redis.call('HSET', key, '{{{SessionLayout.LastAccess}}}', now, '{{{SessionLayout.Size}}}', s)
         expire_at(key, now, i, d)
-        return {1, now, s}
+        return {{{{(int)ScriptStatus.Ok}}}, now, s}
         """;
 
     /// <summary>
@@ -185,9 +187,9 @@ internal static partial class LuaScripts
     /// the defaults (rotation carries the old session's creation time and deadline over).
     /// Reply {1, now, size} or {5} when the key exists.
     /// </summary>
-    public const string Create = Prelude + """
+    public static readonly string Create = Prelude + $$$"""
         local key = KEYS[1]
-        if redis.call('EXISTS', key) == 1 then return {5} end
+        if redis.call('EXISTS', key) == 1 then return {{{{(int)ScriptStatus.Conflict}}}} end
         local now = now_ms()
         local idle, max = tonumber(ARGV[1]), tonumber(ARGV[3])
         local c, d = now, now + tonumber(ARGV[2])
@@ -195,19 +197,19 @@ internal static partial class LuaScripts
         for n = 4, #ARGV, 2 do
           local f = ARGV[n]
           if is_user(f) then s = s + string.len(f) + string.len(ARGV[n + 1])
-          elseif f == '#i' then idle = tonumber(ARGV[n + 1])
-          elseif f == '#c' then c = tonumber(ARGV[n + 1])
-          elseif f == '#d' then d = tonumber(ARGV[n + 1]) end
+          elseif f == '{{{SessionLayout.IdleMs}}}' then idle = tonumber(ARGV[n + 1])
+          elseif f == '{{{SessionLayout.Created}}}' then c = tonumber(ARGV[n + 1])
+          elseif f == '{{{SessionLayout.Deadline}}}' then d = tonumber(ARGV[n + 1]) end
         end
-        if max > 0 and s > max then return {4, s} end
-        if now >= d then return {3} end
-        redis.call('HSET', key, '#c', c, '#a', now, '#i', idle, '#d', d, '#s', s)
+        if max > 0 and s > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
+        if now >= d then return {{{{(int)ScriptStatus.Expired}}}} end
+        redis.call('HSET', key, '{{{SessionLayout.Created}}}', c, '{{{SessionLayout.LastAccess}}}', now, '{{{SessionLayout.IdleMs}}}', idle, '{{{SessionLayout.Deadline}}}', d, '{{{SessionLayout.Size}}}', s)
         for n = 4, #ARGV, 2 do
           local f = ARGV[n]
-          if f ~= '#c' and f ~= '#i' and f ~= '#d' then redis.call('HSET', key, f, ARGV[n + 1]) end
+          if f ~= '{{{SessionLayout.Created}}}' and f ~= '{{{SessionLayout.IdleMs}}}' and f ~= '{{{SessionLayout.Deadline}}}' then redis.call('HSET', key, f, ARGV[n + 1]) end
         end
         expire_at(key, now, idle, d)
-        return {1, now, s}
+        return {{{{(int)ScriptStatus.Ok}}}, now, s}
         """;
 
     /// <summary>
@@ -220,27 +222,27 @@ internal static partial class LuaScripts
     /// cas: ARGV[3] expected (empty: absent), ARGV[4] new value, reply {1, now, 1|0}.
     /// del: reply {1, now, 1|0}. A value that is not an integer for incr: {-2}.
     /// </summary>
-    public const string Atomic = Prelude + """
+    public static readonly string Atomic = Prelude + $$$"""
         local key = KEYS[1]
         local st, a, i, d, s = meta(key)
         if st ~= 1 then return {st, a} end
         local now = now_ms()
         if now >= d then
           redis.call('DEL', key)
-          return {3}
+          return {{{{(int)ScriptStatus.Expired}}}}
         end
         local op, f, max = ARGV[1], ARGV[2], tonumber(ARGV[5])
         local old = field_size(key, f)
         local new = old
         local result
         if op == 'incr' then
-          if old == 0 and max > 0 and s + string.len(f) + string.len(ARGV[3]) > max then return {4, s} end
+          if old == 0 and max > 0 and s + string.len(f) + string.len(ARGV[3]) > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
           local ok, v = pcall(redis.call, 'HINCRBY', key, f, ARGV[3])
           if not ok then
             -- Only a value that is not an integer (or would overflow) is the caller's error; READONLY
             -- (a replica during a failover), OOM and the like go back to the client as errors.
             local e = type(v) == 'table' and v.err or tostring(v)
-            if string.find(e, 'integer', 1, true) or string.find(e, 'overflow', 1, true) then return {-2} end
+            if string.find(e, 'integer', 1, true) or string.find(e, 'overflow', 1, true) then return {{{{(int)ScriptStatus.NotInteger}}}} end
             return redis.error_reply(e)
           end
           result = v
@@ -254,7 +256,7 @@ internal static partial class LuaScripts
             result = 0
           else
             new = string.len(f) + string.len(ARGV[3])
-            if max > 0 and s + new > max then return {4, s} end
+            if max > 0 and s + new > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
             redis.call('HSET', key, f, ARGV[3])
             result = 1
           end
@@ -265,7 +267,7 @@ internal static partial class LuaScripts
             result = 0
           else
             new = string.len(f) + string.len(ARGV[4])
-            if max > 0 and s - old + new > max then return {4, s} end
+            if max > 0 and s - old + new > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
             redis.call('HSET', key, f, ARGV[4])
             result = 1
           end
@@ -273,16 +275,16 @@ internal static partial class LuaScripts
           result = redis.call('HDEL', key, f)
           new = 0
         else
-          return {-2}
+          return {{{{(int)ScriptStatus.NotInteger}}}}
         end
         local s2 = s - old + new
         if s2 < 0 then s2 = 0 end
-        if s2 ~= s then redis.call('HSET', key, '#s', s2) end
+        if s2 ~= s then redis.call('HSET', key, '{{{SessionLayout.Size}}}', s2) end
         if now - a >= gran_for(i, tonumber(ARGV[6])) then
-          redis.call('HSET', key, '#a', now)
+          redis.call('HSET', key, '{{{SessionLayout.LastAccess}}}', now)
           expire_at(key, now, i, d)
         end
-        return {1, now, result}
+        return {{{{(int)ScriptStatus.Ok}}}, now, result}
         """;
 
     /// <summary>
@@ -290,7 +292,7 @@ internal static partial class LuaScripts
     /// triples field, bytes as read, new bytes: each field is set only if it still holds the bytes as
     /// read. Nothing is written to a session that is gone or a tombstone. Reply: fields rewritten.
     /// </summary>
-    public const string Rewrite = Prelude + """
+    public static readonly string Rewrite = Prelude + $$$"""
         local key = KEYS[1]
         local st, a, i, d, s = meta(key)
         if st ~= 1 then return 0 end
@@ -303,7 +305,7 @@ internal static partial class LuaScripts
             n = n + 1
           end
         end
-        if n > 0 then redis.call('HSET', key, '#s', s) end
+        if n > 0 then redis.call('HSET', key, '{{{SessionLayout.Size}}}', s) end
         return n
         """;
 
@@ -314,43 +316,43 @@ internal static partial class LuaScripts
     /// key; ARGV[1] field; ARGV[2] delta; ARGV[3] max bytes (0: no limit); ARGV[4] refresh granularity
     /// as for Refresh; ARGV[5] the caller's time, unix ms. Reply as Atomic's incr.
     /// </summary>
-    public const string Increment = """
+    public static readonly string Increment = $$$"""
         local key, f = KEYS[1], ARGV[1]
-        local ok, m = pcall(redis.call, 'HMGET', key, '#a', '#i', '#d', '#r', f)
-        if not ok then return {-1} end
-        if m[4] then return {2, m[4]} end
+        local ok, m = pcall(redis.call, 'HMGET', key, '{{{SessionLayout.LastAccess}}}', '{{{SessionLayout.IdleMs}}}', '{{{SessionLayout.Deadline}}}', '{{{SessionLayout.RotatedTo}}}', f)
+        if not ok then return {{{{(int)ScriptStatus.Corrupt}}}} end
+        if m[4] then return {{{{(int)ScriptStatus.Rotated}}}, m[4]} end
         local a, i, d = tonumber(m[1]), tonumber(m[2]), tonumber(m[3])
         if not (a and i and d) then
-          if redis.call('EXISTS', key) == 0 then return {0} end
-          return {-1}
+          if redis.call('EXISTS', key) == 0 then return {{{{(int)ScriptStatus.NotFound}}}} end
+          return {{{{(int)ScriptStatus.Corrupt}}}}
         end
         local now = tonumber(ARGV[5])
-        if now >= d then return {3} end
+        if now >= d then return {{{{(int)ScriptStatus.Expired}}}} end
         local old, max = m[5], tonumber(ARGV[3])
         if not old and max > 0 then
-          local s = tonumber(redis.call('HGET', key, '#s')) or 0
-          if s + string.len(f) + string.len(ARGV[2]) > max then return {4, s} end
+          local s = tonumber(redis.call('HGET', key, '{{{SessionLayout.Size}}}')) or 0
+          if s + string.len(f) + string.len(ARGV[2]) > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
         end
         local done, v = pcall(redis.call, 'HINCRBY', key, f, ARGV[2])
         if not done then
           local e = type(v) == 'table' and v.err or tostring(v)
-          if string.find(e, 'integer', 1, true) or string.find(e, 'overflow', 1, true) then return {-2} end
+          if string.find(e, 'integer', 1, true) or string.find(e, 'overflow', 1, true) then return {{{{(int)ScriptStatus.NotInteger}}}} end
           return redis.error_reply(e)
         end
         local len
         if v > -1e13 and v < 1e14 then len = string.len(string.format('%d', v)) else len = redis.call('HSTRLEN', key, f) end
         local grown = old and (len - string.len(old)) or (string.len(f) + len)
-        if grown ~= 0 then redis.call('HINCRBY', key, '#s', grown) end
+        if grown ~= 0 then redis.call('HINCRBY', key, '{{{SessionLayout.Size}}}', grown) end
         local fixed, g = tonumber(ARGV[4]), math.floor(i / 20)
         if g > 60000 then g = 60000 end
         if fixed > 0 and fixed * 2 <= i then g = fixed end
         if now - a >= g then
-          redis.call('HSET', key, '#a', now)
+          redis.call('HSET', key, '{{{SessionLayout.LastAccess}}}', now)
           local e = now + i
           if d < e then e = d end
           redis.call('PEXPIREAT', key, e)
         end
-        return {1, now, v}
+        return {{{{(int)ScriptStatus.Ok}}}, now, v}
         """;
 
     /// <summary>
@@ -358,14 +360,14 @@ internal static partial class LuaScripts
     /// for a short time. KEYS[1] old key; ARGV[1] new id; ARGV[2] tombstone lifetime ms.
     /// Reply {1, now, {field, value, ...}} with the values it held at that moment.
     /// </summary>
-    public const string Seal = Prelude + """
+    public static readonly string Seal = Prelude + $$$"""
         local key = KEYS[1]
         local st, a = meta(key)
         if st ~= 1 then return {st, a} end
         local all = redis.call('HGETALL', key)
         redis.call('DEL', key)
-        redis.call('HSET', key, '#r', ARGV[1])
+        redis.call('HSET', key, '{{{SessionLayout.RotatedTo}}}', ARGV[1])
         redis.call('PEXPIRE', key, ARGV[2])
-        return {1, now_ms(), all}
+        return {{{{(int)ScriptStatus.Ok}}}, now_ms(), all}
         """;
 }

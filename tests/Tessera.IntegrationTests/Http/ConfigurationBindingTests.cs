@@ -44,7 +44,7 @@ public sealed class ConfigurationBindingTests(RedisFixture redis)
         Assert.NotNull(id);
         Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/get?k=name"));
 
-        var ttl = await redis.Db.KeyTimeToLiveAsync(prefix + id);
+        var ttl = await redis.Db.KeyTimeToLiveAsync(prefix + SessionIds.Handle(id!));
         Assert.NotNull(ttl);
         Assert.InRange(ttl.Value, TimeSpan.FromMinutes(6), TimeSpan.FromMinutes(7));
     }
@@ -60,7 +60,7 @@ public sealed class ConfigurationBindingTests(RedisFixture redis)
 
         await client.PostTextAsync("/set?k=a&v=1");
 
-        Assert.True(await redis.Db.KeyExistsAsync(prefix + client.Cookie(TesseraSessionOptions.DefaultCookieName)));
+        Assert.True(await redis.Db.KeyExistsAsync(prefix + SessionIds.Handle(client.Cookie(TesseraSessionOptions.DefaultCookieName)!)));
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class ConfigurationBindingTests(RedisFixture redis)
 
         await client.PostTextAsync("/set?k=a&v=1");
 
-        var key = prefix + client.Cookie(TesseraSessionOptions.DefaultCookieName);
+        var key = prefix + SessionIds.Handle(client.Cookie(TesseraSessionOptions.DefaultCookieName)!);
         var ttl = await redis.Db.KeyTimeToLiveAsync(key);
         Assert.NotNull(ttl);
         Assert.InRange(ttl.Value, TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(3));
@@ -99,7 +99,7 @@ public sealed class ConfigurationBindingTests(RedisFixture redis)
 
         await client.PostTextAsync("/set?k=a&v=1");
 
-        Assert.True(await redis.Db.KeyExistsAsync(prefix + client.Cookie(TesseraSessionOptions.DefaultCookieName)));
+        Assert.True(await redis.Db.KeyExistsAsync(prefix + SessionIds.Handle(client.Cookie(TesseraSessionOptions.DefaultCookieName)!)));
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class ConfigurationBindingTests(RedisFixture redis)
             Assert.Equal((HttpStatusCode.OK, "1"), await client.GetTextAsync("/get?k=a"));
 
             Assert.Same(multiplexer, app.Services.GetRequiredService<TesseraConnection>().Multiplexer);
-            Assert.True(await redis.Db.KeyExistsAsync(prefix + client.Cookie(TesseraSessionOptions.DefaultCookieName)));
+            Assert.True(await redis.Db.KeyExistsAsync(prefix + SessionIds.Handle(client.Cookie(TesseraSessionOptions.DefaultCookieName)!)));
 
             // The multiplexer is the app's: stopping the app does not dispose it.
             await app.StopAsync();
@@ -151,7 +151,7 @@ public sealed class ConfigurationBindingTests(RedisFixture redis)
         await client.PostTextAsync("/set?k=card&v=4111-1111-1111-1111");
         Assert.Equal((HttpStatusCode.OK, "4111-1111-1111-1111"), await client.GetTextAsync("/get?k=card"));
 
-        var stored = (byte[]?)await redis.Db.HashGetAsync(prefix + client.Cookie(TesseraSessionOptions.DefaultCookieName), "card");
+        var stored = (byte[]?)await redis.Db.HashGetAsync(prefix + SessionIds.Handle(client.Cookie(TesseraSessionOptions.DefaultCookieName)!), "card");
         Assert.NotNull(stored);
         Assert.DoesNotContain("4111", Encoding.Latin1.GetString(stored), StringComparison.Ordinal);
     }

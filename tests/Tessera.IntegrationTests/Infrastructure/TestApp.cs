@@ -151,7 +151,7 @@ public sealed class TestApp : IAsyncDisposable
         app.MapGet("/devices", async Task<IResult> (HttpContext ctx) =>
         {
             var sessions = await ctx.Session.AsTessera().GetUserSessionsAsync();
-            return Results.Json(sessions.Select(x => new { prefix = x.Id[..8], ip = x.Metadata.ClientIp, agent = x.Metadata.UserAgent, current = x.Id == ctx.Session.Id }));
+            return Results.Json(sessions.Select(x => new { prefix = x.Handle[..8], ip = x.Metadata.ClientIp, agent = x.Metadata.UserAgent, current = x.Handle == SessionIds.Handle(ctx.Session.Id) }));
         });
         app.MapPost("/logout-others", async Task<IResult> (HttpContext ctx) =>
             Results.Text((await ctx.Session.AsTessera().RevokeOtherSessionsAsync()).ToString(CultureInfo.InvariantCulture)));

@@ -205,7 +205,7 @@ public abstract class AttackerBehaviour(ServerFixture server)
         // The first id is this session or gone: never a second, orphaned session.
         Assert.True(ids[0] == cookie || (await app.Store.LoadAsync(ids[0])).Status != LoadStatus.Found);
         var devices = await app.Store.GetUserSessionsAsync("ada");
-        Assert.Equal(cookie, Assert.Single(devices).Id);
+        Assert.Equal(SessionIds.Handle(cookie), Assert.Single(devices).Handle);
     }
 
     [Fact]
@@ -281,6 +281,87 @@ public abstract class AttackerBehaviour(ServerFixture server)
         Assert.Equal((HttpStatusCode.OK, "1"), await client.GetTextAsync($"/get?k=from-{a}"));
         Assert.Equal((HttpStatusCode.OK, "1"), await client.GetTextAsync($"/get?k=from-{b}"));
         Assert.Single(await app.Store.GetUserSessionsAsync("ada"));
+    }
+
+    [Fact]
+    public async Task NothingInRedis_AfterSignInIncrementAndRotation_WorksAsACookie()
+    {
+        await using var app = await StartAppAsync();
+        using var client = app.CreateClient();
+        await client.PostTextAsync("/set?k=cart&v=book");
+        var anonymous = client.Cookie(Cookie)!;
+        await client.PostTextAsync("/incr?k=views");
+        await client.PostTextAsync("/signin?user=ada");
+        var signedIn = client.Cookie(Cookie)!;
+        await client.PostTextAsync("/incr?k=views");
+        Assert.NotEqual(anonymous, signedIn);
+        Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek"));
+
+        // A lock held on the live session, as a locked request holds it.
+        await using var held = await SessionLock.AcquireAsync(app.Store, signedIn, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5));
+        Assert.NotNull(held);
+
+        // Everything an operator with SCAN (or a dump, a replica, SLOWLOG) sees under the prefix.
+        var prefix = app.Store.Options.KeyPrefix;
+        var seen = new List<string>();
+        var db = Server.Db;
+        foreach (var server in Server.Multiplexer.GetServers().Where(static s => s.IsConnected && !s.IsReplica && s.ServerType != StackExchange.Redis.ServerType.Sentinel))
+        {
+            await foreach (var key in server.KeysAsync(pattern: prefix + "*", pageSize: 500))
+            {
+                var name = (string)key!;
+                seen.Add(name);
+                var type = await db.KeyTypeAsync(key);
+                switch (type)
+                {
+                    case StackExchange.Redis.RedisType.Hash:
+                        foreach (var e in await db.HashGetAllAsync(key))
+                        {
+                            seen.Add((string)e.Name!);
+                            seen.Add(System.Text.Encoding.Latin1.GetString((byte[])e.Value!));
+                        }
+
+                        break;
+                    case StackExchange.Redis.RedisType.SortedSet:
+                        seen.AddRange((await db.SortedSetRangeByRankAsync(key)).Select(static m => (string)m!));
+                        break;
+                    case StackExchange.Redis.RedisType.String:
+                        seen.Add(System.Text.Encoding.Latin1.GetString((byte[])(await db.StringGetAsync(key))!));
+                        break;
+                }
+            }
+        }
+
+        Assert.Contains(seen, k => k == prefix + SessionIds.Handle(signedIn));
+        Assert.Contains(seen, k => k == prefix + SessionIds.Handle(anonymous));
+        Assert.Contains(seen, k => k == prefix + "lock:" + SessionIds.Handle(signedIn));
+        Assert.Contains(seen, k => k == SessionIds.Handle(signedIn));   // the tombstone's #r and the index member
+        foreach (var text in seen)
+        {
+            Assert.DoesNotContain(anonymous, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(signedIn, text, StringComparison.Ordinal);
+        }
+
+        // Every 43-character base64url run seen in Redis, presented as a cookie, gets a new visitor.
+        var suffixes = seen
+            .SelectMany(static t => System.Text.RegularExpressions.Regex.Matches(t, "[A-Za-z0-9_-]{43}").Select(static m => m.Value))
+            .Where(SessionIds.IsValid)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        Assert.True(suffixes.Count >= 2, $"expected the handles of both sessions (the lock and the index name one of them), saw {suffixes.Count}");
+        await held.DisposeAsync();
+        foreach (var suffix in suffixes)
+        {
+            using var attacker = app.CreateClient();
+            attacker.SetCookie(Cookie, suffix);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await attacker.GetTextAsync("/peek")).Status);
+            Assert.Equal(HttpStatusCode.NotFound, (await attacker.GetTextAsync("/get?k=cart")).Status);
+            var (_, id) = await attacker.GetTextAsync("/id");
+            Assert.NotEqual(suffix, id);
+        }
+
+        Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek"));
+        Assert.Equal((HttpStatusCode.OK, "book"), await client.GetTextAsync("/get?k=cart"));
     }
 
     [Fact]

@@ -41,8 +41,8 @@ public sealed class SessionFootprintTests
             var before = UsedMemory(redis);
             await CreateAsync(store, ids[Batch..], values);
             var perSession = (UsedMemory(redis) - before) / (double)Batch;
-            var usage = ids.Take(50).Select(id => (long)RespClient.Command(redis.Port, "MEMORY", "USAGE", "session:" + id, "SAMPLES", "0")!).ToList();
-            var encoding = RespClient.Command(redis.Port, "OBJECT", "ENCODING", "session:" + ids[0]);
+            var usage = ids.Take(50).Select(id => (long)RespClient.Command(redis.Port, "MEMORY", "USAGE", "session:" + SessionIds.Handle(id), "SAMPLES", "0")!).ToList();
+            var encoding = RespClient.Command(redis.Port, "OBJECT", "ENCODING", "session:" + SessionIds.Handle(ids[0]));
             report.Append(CultureInfo.InvariantCulture, $"{name}: MEMORY USAGE {usage.Average():0} B ({encoding}), used_memory {perSession:0} B per session, {(1L << 30) / perSession:0} sessions per GiB\n");
             Assert.InRange(usage.Average(), 1, maxKeyBytes);
             Assert.InRange(perSession, 1, maxKeyBytes * 2);

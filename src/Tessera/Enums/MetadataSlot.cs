@@ -1,0 +1,32 @@
+namespace Tessera.Internal;
+
+/// <summary>The position of each metadata field in <see cref="SessionLayout.MetadataFields"/> (and in an HMGET reply of them).</summary>
+internal enum MetadataSlot
+{
+    /// <summary><c>#c</c>: created, Unix ms.</summary>
+    Created,
+
+    /// <summary><c>#a</c>: last access, Unix ms.</summary>
+    LastAccess,
+
+    /// <summary><c>#i</c>: idle timeout, ms.</summary>
+    IdleMs,
+
+    /// <summary><c>#d</c>: absolute deadline, Unix ms.</summary>
+    Deadline,
+
+    /// <summary><c>#s</c>: size of the caller fields, bytes.</summary>
+    Size,
+
+    /// <summary><c>#u</c>: the bound user.</summary>
+    User,
+
+    /// <summary><c>#ip</c>: the client address.</summary>
+    ClientIp,
+
+    /// <summary><c>#ua</c>: the user agent.</summary>
+    UserAgent,
+
+    /// <summary><c>#r</c>: on a tombstone, the handle of the session it was rotated into.</summary>
+    RotatedTo,
+}

@@ -1,0 +1,94 @@
+namespace Tessera.Internal;
+
+using StackExchange.Redis;
+
+/// <summary>
+/// The one owner of Tessera's Redis layout (in the spirit of Spring Session's RedisSessionMapper):
+/// key names, hash field names, the order metadata is read in, and the script status codes. The
+/// store, the admin tools, the dashboard and the demo use it; the Lua scripts are built from it.
+/// <list type="bullet">
+/// <item>A session is the hash <c>{prefix}{handle}</c>, where the handle is
+/// <see cref="SessionIds.Handle"/> of the identifier: the identifier itself never reaches Redis.</item>
+/// <item>A user's index is the sorted set <c>{prefix}user:{userId}</c> of handles scored by absolute deadline.</item>
+/// <item>A session's lock is <c>{prefix}lock:{handle}</c>; a "log out everywhere" mark <c>{prefix}revoked:{userId}</c>.</item>
+/// </list>
+/// Maps caller keys to hash fields. Metadata fields start with one '#'; a caller key that starts
+/// with '#' is stored with a second '#' in front, so no caller can ever write a metadata field.
+/// </summary>
+internal static class SessionLayout
+{
+    public const char Marker = '#';
+    public const string Created = "#c";
+    public const string LastAccess = "#a";
+    public const string IdleMs = "#i";
+    public const string Deadline = "#d";
+    public const string Size = "#s";
+    public const string User = "#u";
+    public const string ClientIp = "#ip";
+    public const string UserAgent = "#ua";
+    public const string RotatedTo = "#r";
+
+    /// <summary>The metadata fields in the order <see cref="MetadataSlot"/> names them (one HMGET).</summary>
+    public static readonly RedisValue[] MetadataFields =
+    [
+        Created, LastAccess, IdleMs, Deadline, Size, User, ClientIp, UserAgent, RotatedTo,
+    ];
+
+    /// <summary>The metadata fields as a Lua argument list (<c>'#c', '#a', ...</c>), in <see cref="MetadataSlot"/> order.</summary>
+    public static readonly string LuaMetadataFields = string.Join(", ", MetadataFields.Select(static f => $"'{f}'"));
+
+    /// <summary>The infix of user index keys.</summary>
+    public const string UserInfix = "user:";
+
+    /// <summary>The infix of lock keys.</summary>
+    public const string LockInfix = "lock:";
+
+    /// <summary>The infix of "log out everywhere" marks.</summary>
+    public const string RevokedInfix = "revoked:";
+
+    /// <summary>The Redis key of a session, from its handle.</summary>
+    /// <param name="prefix">The key prefix.</param>
+    /// <param name="handle">The session's handle.</param>
+    /// <returns><c>{prefix}{handle}</c>.</returns>
+    public static RedisKey SessionKey(string prefix, string handle) => string.Concat(prefix, handle);
+
+    /// <summary>The Redis key of a user's index.</summary>
+    /// <param name="prefix">The key prefix.</param>
+    /// <param name="userId">The user.</param>
+    /// <returns><c>{prefix}user:{userId}</c>.</returns>
+    public static RedisKey UserKey(string prefix, string userId) => string.Concat(prefix, UserInfix, userId);
+
+    /// <summary>The Redis key of a session's lock, from its handle.</summary>
+    /// <param name="prefix">The key prefix.</param>
+    /// <param name="handle">The session's handle.</param>
+    /// <returns><c>{prefix}lock:{handle}</c>.</returns>
+    public static RedisKey LockKey(string prefix, string handle) => string.Concat(prefix, LockInfix, handle);
+
+    /// <summary>The Redis key of a user's "log out everywhere" mark.</summary>
+    /// <param name="prefix">The key prefix.</param>
+    /// <param name="userId">The user.</param>
+    /// <returns><c>{prefix}revoked:{userId}</c>.</returns>
+    public static RedisKey RevokedKey(string prefix, string userId) => string.Concat(prefix, RevokedInfix, userId);
+
+    /// <summary>
+    /// The counter rule: a value stored as plain decimal text (no codec header) is a counter written
+    /// by HINCRBY; every other value carries a codec header byte.
+    /// </summary>
+    /// <param name="stored">The stored bytes.</param>
+    /// <returns>Whether the value is a counter.</returns>
+    public static bool IsCounter(ReadOnlySpan<byte> stored) => ValueCodec.IsCounter(stored);
+
+    public static string ToField(string key) =>
+        key.Length > 0 && key[0] == Marker ? string.Concat("#", key) : key;
+
+    /// <summary>Returns the caller key for a field, or null when the field is metadata.</summary>
+    public static string? ToKey(string field)
+    {
+        if (field.Length == 0 || field[0] != Marker)
+        {
+            return field;
+        }
+
+        return field.Length > 1 && field[1] == Marker ? field[1..] : null;
+    }
+}
