@@ -132,7 +132,7 @@ public sealed partial class RedisSessionStore
     /// </summary>
     private async Task<RedisValue> ExpectedStoredAsync(string id, string field, RedisValue expected, CancellationToken cancellationToken)
     {
-        var stored = await RunAsync(db => db.HashGetAsync(KeyFor(id), field), "cas", cancellationToken).ConfigureAwait(false);
+        var stored = await GuardedRunAsync(db => db.HashGetAsync(KeyFor(id), field), "cas", cancellationToken).ConfigureAwait(false);
         if (stored.IsNull)
         {
             return expected.IsNull ? RedisValue.EmptyString : NeverStored;
