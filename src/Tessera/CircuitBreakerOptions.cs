@@ -26,10 +26,16 @@ public class CircuitBreakerOptions
     [Range(2, 100_000)]
     public int MinimumThroughput { get; set; } = TesseraDefaults.CircuitMinimumThroughput;
 
-    /// <summary>The window over which failures are counted; must be longer than <see cref="TesseraOptions.OperationTimeout"/>.</summary>
-    /// <value>Default 10 seconds.</value>
+    /// <summary>
+    /// The window over which outcomes are counted; <see langword="null"/> means
+    /// <see cref="TesseraOptions.OperationTimeout"/> (at least 500 ms). Keep it short: a call that
+    /// times out is counted when the bound ends, so a window much longer than the bound still holds
+    /// the successes from before Redis hung, and under heavy traffic the breaker opens only once they
+    /// have aged out of it (about the window's length after the hang began).
+    /// </summary>
+    /// <value>Default <see langword="null"/>.</value>
     [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
-    public TimeSpan SamplingDuration { get; set; } = TesseraDefaults.CircuitSamplingDuration;
+    public TimeSpan? SamplingDuration { get; set; }
 
     /// <summary>How long the breaker stays open before one call probes Redis again.</summary>
     /// <value>Default 500 milliseconds (the least Polly allows), so service resumes within about a second of Redis answering.</value>

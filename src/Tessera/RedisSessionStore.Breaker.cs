@@ -14,7 +14,9 @@ namespace Tessera;
 /// </summary>
 public sealed partial class RedisSessionStore
 {
+    private static readonly TimeSpan MinimumWindow = TimeSpan.FromMilliseconds(500);
     private readonly ResiliencePipeline? _breaker;
+    private readonly int _syncTimeoutMs;
     private readonly CircuitBreakerStateProvider? _breakerState;
 
     /// <summary>The breaker's state (<see cref="CircuitState.Closed"/> when it is turned off).</summary>
@@ -39,7 +41,7 @@ public sealed partial class RedisSessionStore
         {
             FailureRatio = options.FailureRatio,
             MinimumThroughput = options.MinimumThroughput,
-            SamplingDuration = options.SamplingDuration,
+            SamplingDuration = options.SamplingDuration ?? (_options.OperationTimeout > MinimumWindow ? _options.OperationTimeout : MinimumWindow),
             BreakDuration = options.BreakDuration,
             StateProvider = state,
             ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is { } ex && CountsAsOutage(ex)),

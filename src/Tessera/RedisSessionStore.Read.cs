@@ -63,7 +63,12 @@ public sealed partial class RedisSessionStore
             {
                 var connecting = _connection.GetDatabaseAsync();
                 var db = connecting.IsCompletedSuccessfully ? connecting.Result : WaitBounded(connecting.AsTask(), started);
-                return WaitBounded(db.HashGetAllAsync(key), started);
+                // A multiplexer whose own SyncTimeout is within the bound (every one Tessera builds) waits
+                // in StackExchange.Redis, which wakes this thread without the thread pool. A longer one
+                // (an app's, say 5 s) gets the async call and a wait bounded here instead.
+                return db.Multiplexer.TimeoutMilliseconds <= _syncTimeoutMs
+                    ? db.HashGetAll(key)
+                    : WaitBounded(db.HashGetAllAsync(key), started);
             }
             catch (RedisConnectionException) when (attempt == 1 && Stopwatch.GetElapsedTime(started) < _options.OperationTimeout)
             {

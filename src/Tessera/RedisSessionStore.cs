@@ -52,6 +52,7 @@ public sealed partial class RedisSessionStore
         _maxBytes = _options.MaxSessionBytes;
         _observers = observers?.ToArray() ?? [];
         _breaker = BuildBreaker(out _breakerState);
+        _syncTimeoutMs = (int)Math.Ceiling(_options.OperationTimeout.TotalMilliseconds);
     }
 
     /// <summary>The value codec.</summary>

@@ -30,9 +30,6 @@ public static class TesseraDefaults
     /// <summary>The calls the circuit breaker's window must hold before it judges: 4.</summary>
     public const int CircuitMinimumThroughput = 4;
 
-    /// <summary>The circuit breaker's window: 10 seconds.</summary>
-    public static readonly TimeSpan CircuitSamplingDuration = TimeSpan.FromSeconds(10);
-
     /// <summary>How long the circuit breaker stays open before a probe: 500 milliseconds.</summary>
     public static readonly TimeSpan CircuitBreakDuration = TimeSpan.FromMilliseconds(500);
 }

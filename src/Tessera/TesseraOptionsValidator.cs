@@ -50,12 +50,6 @@ public class TesseraOptionsValidator : IValidateOptions<TesseraOptions>
         {
             builder.AddError("CircuitBreaker must be set (set CircuitBreaker.Enabled to false to turn the breaker off).", nameof(TesseraOptions.CircuitBreaker));
         }
-        else if (options.CircuitBreaker.Enabled && options.CircuitBreaker.SamplingDuration <= options.OperationTimeout)
-        {
-            builder.AddError(
-                $"CircuitBreaker.SamplingDuration ({options.CircuitBreaker.SamplingDuration}) must be longer than OperationTimeout ({options.OperationTimeout}): a window shorter than one timed-out call never sees the failures that should open the breaker.",
-                "CircuitBreaker.SamplingDuration");
-        }
 
         foreach (var error in ProtectedValueCodec.Validate(options.Encryption ?? new EncryptionOptions()))
         {

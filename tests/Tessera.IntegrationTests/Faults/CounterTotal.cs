@@ -2,19 +2,19 @@ using System.Diagnostics.Metrics;
 
 namespace Tessera.IntegrationTests;
 
-/// <summary>Sums one counter of the <c>Tessera</c> meter while it lives (every store in the process: use in a test that owns its app).</summary>
+/// <summary>Sums one counter instrument (one app's, so tests in parallel do not mix) while it lives.</summary>
 public sealed class CounterTotal : IDisposable
 {
     private readonly MeterListener _listener = new();
     private long _total;
 
     /// <summary>Starts listening.</summary>
-    /// <param name="instrument">The counter's name.</param>
-    public CounterTotal(string instrument)
+    /// <param name="instrument">The counter.</param>
+    public CounterTotal(Counter<long> instrument)
     {
         _listener.InstrumentPublished = (i, l) =>
         {
-            if (i.Meter.Name == TesseraMetrics.MeterName && i.Name == instrument)
+            if (ReferenceEquals(i, instrument))
             {
                 l.EnableMeasurementEvents(i);
             }
