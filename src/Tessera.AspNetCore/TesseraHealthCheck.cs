@@ -1,21 +1,45 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Polly.CircuitBreaker;
 
 namespace Tessera.AspNetCore;
 
-/// <summary>Healthy when Redis answers a PING within the operation timeout.</summary>
-internal sealed class TesseraHealthCheck(RedisSessionStore store) : IHealthCheck
+/// <summary>
+/// PINGs Redis within the operation timeout, outside the circuit breaker (so it sees Redis come back
+/// by itself): no answer is the registration's failure status; an answer slower than the degraded
+/// latency, or while the breaker has not closed yet, is <see cref="HealthStatus.Degraded"/>; otherwise healthy.
+/// </summary>
+internal sealed class TesseraHealthCheck(RedisSessionStore store, TimeSpan? degradedLatency = null) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var breaker = store.BreakerState;
         try
         {
             var db = await store.Connection.GetDatabaseAsync().ConfigureAwait(false);
             var latency = await db.PingAsync().WaitAsync(store.Options.OperationTimeout, cancellationToken).ConfigureAwait(false);
-            return HealthCheckResult.Healthy($"Redis answered in {latency.TotalMilliseconds:0.0} ms.");
+            breaker = store.BreakerState;
+            var data = new Dictionary<string, object>
+            {
+                ["latency_ms"] = Math.Round(latency.TotalMilliseconds, 1),
+                ["circuit"] = breaker.ToString(),
+            };
+            var slow = degradedLatency ?? store.Options.OperationTimeout / 4;
+            if (breaker != CircuitState.Closed)
+            {
+                return HealthCheckResult.Degraded($"Redis answered in {latency.TotalMilliseconds:0.0} ms; the circuit breaker is {breaker} (recovering).", data: data);
+            }
+
+            return latency > slow
+                ? HealthCheckResult.Degraded($"Redis answered in {latency.TotalMilliseconds:0.0} ms, slower than {slow.TotalMilliseconds:0} ms.", data: data)
+                : HealthCheckResult.Healthy($"Redis answered in {latency.TotalMilliseconds:0.0} ms.", data);
         }
         catch (Exception ex) when (RedisSessionStore.IsUnavailable(ex))
         {
-            return new HealthCheckResult(context.Registration.FailureStatus, "Redis did not answer a PING in time.", ex);
+            return new HealthCheckResult(
+                context.Registration.FailureStatus,
+                $"Redis did not answer a PING within {store.Options.OperationTimeout.TotalSeconds:0.###} s; the circuit breaker is {breaker}.",
+                ex,
+                new Dictionary<string, object> { ["circuit"] = breaker.ToString() });
         }
     }
 }

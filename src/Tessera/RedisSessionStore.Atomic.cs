@@ -141,7 +141,7 @@ public sealed partial class RedisSessionStore
     /// </summary>
     private async Task<RedisValue> ExpectedStoredAsync(string handle, string field, RedisValue expected, CancellationToken cancellationToken)
     {
-        var stored = await RunAsync(db => db.HashGetAsync(KeyForHandle(handle), field), "cas", cancellationToken).ConfigureAwait(false);
+        var stored = await GuardedRunAsync(db => db.HashGetAsync(KeyForHandle(handle), field), "cas", cancellationToken).ConfigureAwait(false);
         if (stored.IsNull)
         {
             return expected.IsNull ? RedisValue.EmptyString : NeverStored;

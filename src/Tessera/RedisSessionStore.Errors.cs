@@ -12,10 +12,20 @@ public sealed partial class RedisSessionStore
     /// socket during a failover or a slot migration), within the same overall bound; creation, rotation
     /// and atomic operations are never replayed, since their first attempt may have run.
     /// </summary>
-    private async Task<RedisResult> EvalCoreAsync(string script, RedisKey key, RedisValue[] args, string operation, CancellationToken cancellationToken, bool idempotent = false)
+    /// <remarks>Every script goes through the circuit breaker (<c>RedisSessionStore.Breaker.cs</c>): while Redis is known not to answer it fails at once.</remarks>
+    private Task<RedisResult> EvalCoreAsync(string script, RedisKey key, RedisValue[] args, string operation, CancellationToken cancellationToken, bool idempotent = false)
     {
         // A cancelled caller never sends a command: once sent, it would run whatever the caller does.
         cancellationToken.ThrowIfCancellationRequested();
+        return GuardAsync(
+            static (s, ct) => s.Store.EvalBoundedAsync(s.Script, s.Key, s.Args, s.Operation, s.Idempotent, ct),
+            (Store: this, Script: script, Key: key, Args: args, Operation: operation, Idempotent: idempotent),
+            operation,
+            cancellationToken);
+    }
+
+    private async Task<RedisResult> EvalBoundedAsync(string script, RedisKey key, RedisValue[] args, string operation, bool idempotent, CancellationToken cancellationToken)
+    {
         var started = Stopwatch.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {

@@ -38,9 +38,70 @@ public sealed partial class RedisSessionStore
     /// <summary>Stands for a key of another type: never a session.</summary>
     private static readonly HashEntry[] WrongType = [new HashEntry("#wrongtype", 1)];
 
-    private async Task<HashEntry[]> ReadCoreAsync(RedisKey key, CancellationToken cancellationToken)
+    /// <summary>The plain read, through the circuit breaker and within the bound, with its one replay.</summary>
+    private Task<HashEntry[]> ReadCoreAsync(RedisKey key, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        return GuardAsync(static (s, ct) => s.Store.ReadBoundedAsync(s.Key, ct), (Store: this, Key: key), "load", cancellationToken);
+    }
+
+    /// <summary>
+    /// The synchronous read, through the same breaker and bound whatever multiplexer the app supplied
+    /// (its own <c>SyncTimeout</c> may be longer): the thread waits for the reply at most
+    /// <see cref="TesseraOptions.OperationTimeout"/>, connecting included.
+    /// </summary>
+    private HashEntry[] ReadCore(RedisKey key) => Guard(static s => s.Store.ReadBoundedSync(s.Key), (Store: this, Key: key), "load");
+
+    private HashEntry[] ReadBoundedSync(RedisKey key)
+    {
+        var started = Stopwatch.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var connecting = _connection.GetDatabaseAsync();
+                var db = connecting.IsCompletedSuccessfully ? connecting.Result : WaitBounded(connecting.AsTask(), started);
+                // A multiplexer whose own SyncTimeout is within the bound (every one Tessera builds) waits
+                // in StackExchange.Redis, which wakes this thread without the thread pool. A longer one
+                // (an app's, say 5 s) gets the async call and a wait bounded here instead.
+                return db.Multiplexer.TimeoutMilliseconds <= _syncTimeoutMs
+                    ? db.HashGetAll(key)
+                    : WaitBounded(db.HashGetAllAsync(key), started);
+            }
+            catch (RedisConnectionException) when (attempt == 1 && Stopwatch.GetElapsedTime(started) < _options.OperationTimeout)
+            {
+                LogReplayed(_logger, "load");
+            }
+        }
+    }
+
+    /// <summary>Blocks for a task at most what is left of the bound; never longer, whatever the task's own timeout.</summary>
+    private T WaitBounded<T>(Task<T> task, long started)
+    {
+        var left = _options.OperationTimeout - Stopwatch.GetElapsedTime(started);
+        bool done;
+        try
+        {
+            done = task.Wait(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+        catch (AggregateException ex) when (ex.InnerException is { } inner)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
+        }
+
+        if (!done)
+        {
+            // Observed later, so an abandoned reply never becomes an unobserved task exception.
+            _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw new TimeoutException($"No reply within {_options.OperationTimeout.TotalSeconds:0.###} s.");
+        }
+
+        return task.Result;
+    }
+
+    private async Task<HashEntry[]> ReadBoundedAsync(RedisKey key, CancellationToken cancellationToken)
+    {
         var started = Stopwatch.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
@@ -71,6 +132,12 @@ public sealed partial class RedisSessionStore
     /// <param name="key">The session key.</param>
     private void RefreshInBackground(RedisKey key)
     {
+        if (BreakerRefusing)
+        {
+            // Redis is not answering: the refresh would only queue; the next read after recovery sends it.
+            return;
+        }
+
         try
         {
             _connection.GetDatabase().ScriptEvaluate(LuaScripts.Refresh, [key], [_granularityMs], CommandFlags.FireAndForget);

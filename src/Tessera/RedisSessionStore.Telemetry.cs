@@ -56,7 +56,7 @@ public sealed partial class RedisSessionStore
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var reply = _connection.GetDatabase().HashGetAll(key);
+            var reply = ReadCore(key);
             _metrics.RecordOperation("load", Stopwatch.GetElapsedTime(started), null);
             activity?.SetTag(TesseraTelemetry.OutcomeTag, "ok");
             return reply;

@@ -282,7 +282,11 @@ public sealed partial class RedisSessionStore
         return members;
     }
 
-    private async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, string name, CancellationToken cancellationToken)
+    /// <summary>A direct command (not a script) within the bound and through the circuit breaker.</summary>
+    private Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, string name, CancellationToken cancellationToken) =>
+        GuardedRunAsync(operation, name, cancellationToken);
+
+    private async Task<T> RunUnguardedAsync<T>(Func<IDatabase, Task<T>> operation, string name, CancellationToken cancellationToken)
     {
         try
         {

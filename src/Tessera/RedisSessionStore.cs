@@ -51,6 +51,8 @@ public sealed partial class RedisSessionStore
         _granularityMs = _options.RefreshGranularity is { } granularity ? Math.Max(1L, (long)granularity.TotalMilliseconds) : 0L;
         _maxBytes = _options.MaxSessionBytes;
         _observers = observers?.ToArray() ?? [];
+        _breaker = BuildBreaker(out _breakerState);
+        _syncTimeoutMs = (int)Math.Ceiling(_options.OperationTimeout.TotalMilliseconds);
     }
 
     /// <summary>The value codec.</summary>

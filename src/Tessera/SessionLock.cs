@@ -58,8 +58,12 @@ internal sealed class SessionLock : IAsyncDisposable
             bool taken;
             try
             {
-                taken = await db.StringSetAsync(key, token, lockTimeout, When.NotExists)
-                    .WaitAsync(store.Options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+                // Through the store's circuit breaker: while Redis is known not to answer, refused at once.
+                taken = await store.GuardAsync(
+                    static (s, ct) => s.Db.StringSetAsync(s.Key, s.Token, s.LockTimeout, When.NotExists).WaitAsync(s.Timeout, ct),
+                    (Db: db, Key: key, Token: token, LockTimeout: lockTimeout, Timeout: store.Options.OperationTimeout),
+                    "lock",
+                    cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (RedisSessionStore.IsUnavailable(ex))
             {

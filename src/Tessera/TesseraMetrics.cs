@@ -29,6 +29,8 @@ public sealed class TesseraMetrics : IDisposable
         Corrupt = _meter.CreateCounter<long>("tessera.sessions.corrupt", description: "Keys that held data that is not a session.");
         BindingRejected = _meter.CreateCounter<long>("tessera.sessions.binding_rejected", description: "Requests whose client did not match the session's binding.");
         Errors = _meter.CreateCounter<long>("tessera.errors", description: "Redis operations that failed or timed out.");
+        CircuitRejected = _meter.CreateCounter<long>("tessera.circuit.rejected", description: "Redis calls refused at once because the circuit breaker was open, by operation.");
+        CircuitOpened = _meter.CreateCounter<long>("tessera.circuit.opened", description: "Times the circuit breaker opened (Redis stopped answering).");
         LockWaits = _meter.CreateHistogram<double>("tessera.lock.wait", unit: "s", description: "Time spent waiting for a session lock.", advice: DurationAdvice);
         LoadDuration = _meter.CreateHistogram<double>("tessera.load.duration", unit: "s", description: "Session load latency, parsing and decoding included.", advice: DurationAdvice);
         OperationDuration = _meter.CreateHistogram<double>("tessera.operation.duration", unit: "s", description: "Duration of each Redis script call, by operation and outcome.", advice: DurationAdvice);
@@ -55,6 +57,12 @@ public sealed class TesseraMetrics : IDisposable
 
     /// <summary>Failed Redis operations.</summary>
     public Counter<long> Errors { get; }
+
+    /// <summary>Calls refused at once while the circuit breaker was open, tagged <c>tessera.operation</c>.</summary>
+    public Counter<long> CircuitRejected { get; }
+
+    /// <summary>Times the circuit breaker opened.</summary>
+    public Counter<long> CircuitOpened { get; }
 
     /// <summary>Lock wait times.</summary>
     public Histogram<double> LockWaits { get; }

@@ -54,6 +54,10 @@ public class TesseraOptions
     [Microsoft.Extensions.Options.ValidateObjectMembers]
     public CompressionOptions Compression { get; set; } = new();
 
+    /// <summary>Failing fast while Redis does not answer: the circuit breaker in front of every Redis call.</summary>
+    [Microsoft.Extensions.Options.ValidateObjectMembers]
+    public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
+
     /// <summary>Encryption at rest with a key ring.</summary>
     public EncryptionOptions Encryption { get; set; } = new();
 

@@ -46,6 +46,11 @@ public class TesseraOptionsValidator : IValidateOptions<TesseraOptions>
                 nameof(TesseraOptions.Configuration));
         }
 
+        if (options.CircuitBreaker is null)
+        {
+            builder.AddError("CircuitBreaker must be set (set CircuitBreaker.Enabled to false to turn the breaker off).", nameof(TesseraOptions.CircuitBreaker));
+        }
+
         foreach (var error in ProtectedValueCodec.Validate(options.Encryption ?? new EncryptionOptions()))
         {
             builder.AddError(error, "Encryption");

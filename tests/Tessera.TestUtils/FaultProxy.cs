@@ -7,8 +7,9 @@ namespace Tessera.TestUtils;
 
 /// <summary>
 /// A fault-injection TCP proxy on a free loopback port, between the app under test and a real
-/// server: pass with added latency each way, blackhole (accept, forward nothing), or reset every
-/// connection. Chunks keep their order; latency delays each one from the moment it was read.
+/// server: pass with added latency each way (and more on replies only), blackhole (accept, hold every
+/// byte, as a partition does: TCP delivers it when it heals), reset every connection (once, or every N
+/// ms). Chunks keep their order; latency delays each one from the moment it was read.
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
@@ -17,7 +18,9 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<int, (TcpClient Client, TcpClient Server)> _links = new();
     private readonly Task _accepting;
+    private CancellationTokenSource? _resetting;
     private int _next;
+    private int _resets;
 
     /// <summary>Starts a proxy to <paramref name="upstream"/> (host:port on loopback).</summary>
     /// <param name="upstream">The real server.</param>
@@ -40,6 +43,12 @@ public sealed class FaultProxy : IAsyncDisposable
     /// <summary>Added delay for each chunk, in each direction.</summary>
     public TimeSpan Latency { get; set; }
 
+    /// <summary>Added delay for each chunk of a reply (server to client) only, on top of <see cref="Latency"/>: "replies slower than X".</summary>
+    public TimeSpan ReplyDelay { get; set; }
+
+    /// <summary>How many connections were reset, by <see cref="Set"/> or <see cref="ResetEvery"/>.</summary>
+    public int Resets => Volatile.Read(ref _resets);
+
     /// <summary>The fault in force.</summary>
     public FaultMode Mode { get; private set; }
 
@@ -53,16 +62,58 @@ public sealed class FaultProxy : IAsyncDisposable
         Mode = mode;
         if (mode == FaultMode.Reset)
         {
-            foreach (var (key, link) in _links)
+            ResetAll();
+        }
+    }
+
+    /// <summary>
+    /// Resets every open connection every <paramref name="interval"/> (connections in between pass,
+    /// with <see cref="Latency"/>), until <see cref="StopResetting"/>.
+    /// </summary>
+    /// <param name="interval">How often.</param>
+    public void ResetEvery(TimeSpan interval)
+    {
+        StopResetting();
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        _resetting = stop;
+        _ = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(interval);
+            try
             {
-                Close(key, link, reset: true);
+                while (await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))
+                {
+                    ResetAll();
+                }
             }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+    }
+
+    /// <summary>Stops <see cref="ResetEvery"/>.</summary>
+    public void StopResetting()
+    {
+        if (Interlocked.Exchange(ref _resetting, null) is { } stop)
+        {
+            stop.Cancel();
+            stop.Dispose();
+        }
+    }
+
+    private void ResetAll()
+    {
+        foreach (var (key, link) in _links)
+        {
+            Close(key, link, reset: true);
         }
     }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        StopResetting();
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener.Stop();
         foreach (var (key, link) in _links)
@@ -108,12 +159,12 @@ public sealed class FaultProxy : IAsyncDisposable
             client.NoDelay = true;
             var key = Interlocked.Increment(ref _next);
             _links[key] = (client, server);
-            _ = PumpAsync(key, client, server);
-            _ = PumpAsync(key, server, client);
+            _ = PumpAsync(key, client, server, reply: false);
+            _ = PumpAsync(key, server, client, reply: true);
         }
     }
 
-    private async Task PumpAsync(int key, TcpClient from, TcpClient to)
+    private async Task PumpAsync(int key, TcpClient from, TcpClient to, bool reply)
     {
         var chunks = Channel.CreateUnbounded<(long Due, byte[] Data)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var writer = WriteAsync(chunks.Reader, to.GetStream());
@@ -129,12 +180,7 @@ public sealed class FaultProxy : IAsyncDisposable
                     break;
                 }
 
-                if (Mode == FaultMode.Blackhole)
-                {
-                    continue;
-                }
-
-                var due = Environment.TickCount64 + (long)Latency.TotalMilliseconds;
+                var due = Environment.TickCount64 + (long)(Latency + (reply ? ReplyDelay : TimeSpan.Zero)).TotalMilliseconds;
                 chunks.Writer.TryWrite((due, buffer.AsSpan(0, n).ToArray()));
             }
         }
@@ -167,9 +213,10 @@ public sealed class FaultProxy : IAsyncDisposable
                 await Task.Delay(TimeSpan.FromMilliseconds(wait), _stop.Token).ConfigureAwait(false);
             }
 
-            if (Mode == FaultMode.Blackhole)
+            while (Mode == FaultMode.Blackhole)
             {
-                continue;
+                // Held, not dropped: a partition delays bytes; dropping some would desynchronise the stream.
+                await Task.Delay(TimeSpan.FromMilliseconds(5), _stop.Token).ConfigureAwait(false);
             }
 
             await output.WriteAsync(data, _stop.Token).ConfigureAwait(false);
@@ -181,6 +228,11 @@ public sealed class FaultProxy : IAsyncDisposable
         if (!_links.TryRemove(key, out _))
         {
             return;
+        }
+
+        if (reset)
+        {
+            Interlocked.Increment(ref _resets);
         }
 
         foreach (var side in new[] { link.Client, link.Server })

@@ -9,6 +9,7 @@ namespace Tessera.AspNetCore;
 /// </summary>
 internal sealed class RedisBudget
 {
+    private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(50);
     private readonly TimeSpan _total;
     private TimeSpan _left;
 
@@ -48,7 +49,9 @@ internal sealed class RedisBudget
         }
 
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        budget.CancelAfter(_left);
+        // A little past the store's own bound, so a call that uses the whole budget fails with the
+        // store's timeout (which the circuit breaker counts), not with this token.
+        budget.CancelAfter(_left + Grace);
         var started = Stopwatch.GetTimestamp();
         try
         {
