@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Globalization;
+using StackExchange.Redis;
+using Tessera.Internal;
+
+namespace Tessera.Admin;
+
+/// <summary>Cleanup of TTL-less keys (dry run, then apply) and the samples behind `tessera watch`.</summary>
+public sealed partial class SessionAdmin
+{
+    /// <summary>
+    /// Finds sessions without any expiry and, unless it is a dry run, gives each a TTL or deletes it.
+    /// Each change is made by a one-key script that checks again that the key is a session and still
+    /// has no TTL, so a session the app refreshed meanwhile is left alone.
+    /// </summary>
+    /// <param name="action">What to do to each.</param>
+    /// <param name="ttl">The TTL to give (for <see cref="CleanupAction.Expire"/>).</param>
+    /// <param name="sampleSize">How many to list in the report.</param>
+    /// <param name="progress">Told after every batch.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    /// <returns>What was found and done.</returns>
+    public async Task<CleanupReport> CleanupAsync(
+        CleanupAction action,
+        TimeSpan? ttl = null,
+        int sampleSize = 20,
+        IProgress<ScanProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (action == CleanupAction.Expire && ttl is not { TotalMilliseconds: >= 1 })
+        {
+            throw new ArgumentException("Giving sessions a TTL needs a positive TTL.", nameof(ttl));
+        }
+
+        var total = await _keyspace.CountAllKeysAsync(cancellationToken).ConfigureAwait(false);
+        var db = _keyspace.Database;
+        long scanned = 0, found = 0, applied = 0, sessions = 0;
+        var sample = new List<SessionSummary>();
+        RedisValue[] args = [action == CleanupAction.Delete ? "delete" : "expire", (long)(ttl?.TotalMilliseconds ?? 0)];
+        await foreach (var batch in _keyspace.ScanAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            var summaries = await _keyspace.ReadAsync(batch.Keys, false, cancellationToken).ConfigureAwait(false);
+            var targets = new List<SessionSummary>();
+            foreach (var s in summaries)
+            {
+                scanned += s.Kind == SessionKeyKind.Gone ? 0 : 1;
+                sessions += s.Kind == SessionKeyKind.Session ? 1 : 0;
+                if (s.Kind == SessionKeyKind.Session && s.IsTtlLess)
+                {
+                    found++;
+                    targets.Add(s);
+                    if (sample.Count < sampleSize)
+                    {
+                        sample.Add(s);
+                    }
+                }
+            }
+
+            if (action != CleanupAction.None && targets.Count > 0)
+            {
+                var replies = targets.Select(t => db.ScriptEvaluateAsync(AdminScripts.FixTtlLess, [t.Key], args)).ToArray();
+                await Task.WhenAll(replies).WaitAsync(cancellationToken).ConfigureAwait(false);
+                var unindex = new List<Task>();
+                for (var n = 0; n < targets.Count; n++)
+                {
+                    var reply = (RedisResult[])replies[n].Result!;
+                    if ((long)reply[0] != 1)
+                    {
+                        continue;
+                    }
+
+                    applied++;
+                    if (action == CleanupAction.Delete && reply.Length > 1 && !reply[1].IsNull && (string?)reply[1] is { Length: > 0 } user)
+                    {
+                        unindex.Add(db.SortedSetRemoveAsync(_keyspace.UserKeyFor(user), targets[n].Handle));
+                    }
+                }
+
+                await Task.WhenAll(unindex).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            progress?.Report(new ScanProgress(scanned, sessions, total));
+        }
+
+        return new CleanupReport(action, scanned, found, applied, sample);
+    }
+
+    /// <summary>Takes one reading of the live counters (<c>INFO</c> of every master, and a name-only scan that counts session keys).</summary>
+    /// <param name="countSessions">Whether to scan for the session count (one paced <c>SCAN</c> pass, no per-key reads).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The reading.</returns>
+    public async Task<WatchSample> SampleAsync(bool countSessions = true, CancellationToken cancellationToken = default)
+    {
+        long sessionKeys = 0;
+        if (countSessions)
+        {
+            await foreach (var batch in _keyspace.ScanAsync(null, cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var key in batch.Keys)
+                {
+                    sessionKeys += _keyspace.ClassifyName(key!) == SessionKeyKind.Session ? 1 : 0;
+                }
+            }
+        }
+
+        long totalKeys = 0, expired = 0, evicted = 0, commands = 0, hits = 0, misses = 0, memory = 0, clients = 0;
+        foreach (var server in _keyspace.Masters())
+        {
+            var info = new RedisInfo(await server.InfoRawAsync().WaitAsync(cancellationToken).ConfigureAwait(false));
+            totalKeys += await server.DatabaseSizeAsync(_keyspace.Database.Database).WaitAsync(cancellationToken).ConfigureAwait(false);
+            expired += info.GetInt64("expired_keys") ?? 0;
+            evicted += info.GetInt64("evicted_keys") ?? 0;
+            commands += info.GetInt64("total_commands_processed") ?? 0;
+            hits += info.GetInt64("keyspace_hits") ?? 0;
+            misses += info.GetInt64("keyspace_misses") ?? 0;
+            memory += info.GetInt64("used_memory") ?? 0;
+            clients += info.GetInt64("connected_clients") ?? 0;
+        }
+
+        return new WatchSample
+        {
+            At = await _keyspace.ServerTimeAsync(cancellationToken).ConfigureAwait(false),
+            SessionKeys = sessionKeys,
+            TotalKeys = totalKeys,
+            ExpiredKeys = expired,
+            EvictedKeys = evicted,
+            Commands = commands,
+            Hits = hits,
+            Misses = misses,
+            UsedMemory = memory,
+            Clients = clients,
+        };
+    }
+}
