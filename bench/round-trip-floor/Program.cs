@@ -16,7 +16,39 @@ var changes = new SessionChanges();
 changes.Set("username", "ada"u8.ToArray());
 await store.CreateAsync(id, changes);
 RedisKey key = store.KeyFor(id);
-var loadScript = (string)typeof(RedisSessionStore).Assembly.GetType("Tessera.Internal.LuaScripts")!.GetField("Load")!.GetValue(null)!;
+// The Load script reads used before they became a plain HGETALL (kept here as the baseline the floor
+// compares against; Tessera itself no longer has it): TIME, HGETALL, the metadata checks, the refresh when due.
+const string loadScript = """
+    local key = KEYS[1]
+    local ok, all = pcall(redis.call, 'HGETALL', key)
+    if not ok then return {-1} end
+    if #all == 0 then return {0} end
+    local a, i, d, r
+    for n = 1, #all, 2 do
+      local f = all[n]
+      if string.byte(f, 1) == 35 then
+        if f == '#a' then a = tonumber(all[n + 1])
+        elseif f == '#i' then i = tonumber(all[n + 1])
+        elseif f == '#d' then d = tonumber(all[n + 1])
+        elseif f == '#r' then r = all[n + 1] end
+      end
+    end
+    if r then return {2, r} end
+    if not (a and i and d) then return {-1} end
+    local t = redis.call('TIME')
+    local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    if now >= d then
+      redis.call('DEL', key)
+      return {3}
+    end
+    local g = tonumber(ARGV[1])
+    if g <= 0 then g = math.min(math.floor(i / 20), 60000) end
+    if now - a >= g then
+      redis.call('HSET', key, '#a', now)
+      redis.call('PEXPIREAT', key, math.min(now + i, d))
+    end
+    return {1, now, all}
+    """;
 var sha = System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(loadScript));
 await db.ScriptEvaluateAsync(loadScript, [key], [0]);
 

@@ -144,7 +144,7 @@ internal sealed partial class TesseraSession
             case CommitStatus.TooLarge:
                 throw TooLarge();
             case CommitStatus.Rotated when userId is not null && result.RotatedTo is { } winner
-                && await TryAdoptAsync(winner, userId, cancellationToken).ConfigureAwait(false):
+                && await TryFollowWinnerAsync(winner, userId, cancellationToken).ConfigureAwait(false):
                 return _state.Id!;
             case CommitStatus.Revoked:
                 // "Log out everywhere" ran meanwhile: nothing of this session or sign-in survives.
@@ -174,7 +174,7 @@ internal sealed partial class TesseraSession
     /// id, so it sets no cookie (the winner's response carries the new one) and its writes reach the
     /// winner through the tombstone, like any request that loaded before a rotation.
     /// </summary>
-    private async Task<bool> TryAdoptAsync(string winnerHandle, string? intendedUser, CancellationToken cancellationToken)
+    private async Task<bool> TryFollowWinnerAsync(string winnerHandle, string? intendedUser, CancellationToken cancellationToken)
     {
         var handle = winnerHandle;
         for (var hop = 0; hop < 4; hop++)

@@ -57,42 +57,6 @@ internal static partial class LuaScripts
         """;
 
     /// <summary>
-    /// Load + sliding refresh. KEYS[1] session key; ARGV[1] fixed refresh granularity in ms (0: a
-    /// twentieth of the idle timeout, at most a minute). Reply {1, now, {field, value, ...}}.
-    /// The refresh writes only when the last one is older than the granularity.
-    /// </summary>
-    public static readonly string Load = Prelude + $$$"""
-        local key = KEYS[1]
-        local ok, all = pcall(redis.call, 'HGETALL', key)
-        if not ok then return {{{{(int)ScriptStatus.Corrupt}}}} end
-        if #all == 0 then return {{{{(int)ScriptStatus.NotFound}}}} end
-        local a, i, d, r
-        for n = 1, #all, 2 do
-          local f = all[n]
-          if string.byte(f, 1) == 35 then
-            if f == '{{{SessionLayout.LastAccess}}}' then a = tonumber(all[n + 1])
-            elseif f == '{{{SessionLayout.IdleMs}}}' then i = tonumber(all[n + 1])
-            elseif f == '{{{SessionLayout.Deadline}}}' then d = tonumber(all[n + 1])
-            elseif f == '{{{SessionLayout.RotatedTo}}}' then r = all[n + 1] end
-          end
-        end
-        if r then return {{{{(int)ScriptStatus.Rotated}}}, r} end
-        if not (a and i and d) then return {{{{(int)ScriptStatus.Corrupt}}}} end
-        local now = now_ms()
-        if now >= d then
-          redis.call('DEL', key)
-          return {{{{(int)ScriptStatus.Expired}}}}
-        end
-        if now - a >= gran_for(i, tonumber(ARGV[1])) then
-          -- A server refusing writes (OOM under noeviction, MISCONF) still serves the read.
-          if pcall(redis.call, 'HSET', key, '{{{SessionLayout.LastAccess}}}', now) then
-            pcall(expire_at, key, now, i, d)
-          end
-        end
-        return {{{{(int)ScriptStatus.Ok}}}, now, all}
-        """;
-
-    /// <summary>
     /// The sliding refresh of a read, sent only when the app finds it due. KEYS[1] session key; ARGV[1]
     /// fixed refresh granularity in ms (0: a twentieth of the idle timeout, at most a minute). Writes
     /// only a live session's '#a' and TTL, and only when due: never creates a key, never lengthens a
