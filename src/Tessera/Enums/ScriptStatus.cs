@@ -29,4 +29,7 @@ internal enum ScriptStatus
 
     /// <summary>The key exists already (create).</summary>
     Conflict = 5,
+
+    /// <summary>The user already has the most devices allowed, and the policy refuses a new one.</summary>
+    LimitReached = 8,
 }
