@@ -164,10 +164,13 @@ public sealed partial class RedisSessionStore
     /// lengthens a tombstone. Fire and forget.
     /// </summary>
     /// <param name="id">A well-formed session identifier.</param>
-    public void Touch(string id)
+    public void Touch(string id) => Touch(id, null);
+
+    /// <summary>As <see cref="Touch(string)"/>, recording the client as last seen when the refresh is due.</summary>
+    internal void Touch(string id, SessionClient? client)
     {
         ThrowIfMalformed(id);
-        RefreshInBackground(KeyFor(id));
+        RefreshInBackground(KeyFor(id), client);
     }
 
     /// <summary>For the benchmarks: decodes a load reply.</summary>

@@ -94,6 +94,24 @@ internal sealed partial class TesseraSession
             : 0;
     }
 
+    /// <inheritdoc/>
+    public async Task<bool> RevokeDeviceAsync(string handle, CancellationToken cancellationToken = default)
+    {
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(handle) || !SessionIds.IsValid(handle) || UserId is null || _state.Phase != SessionPhase.Live)
+        {
+            return false;
+        }
+
+        var devices = await GetUserSessionsAsync(cancellationToken).ConfigureAwait(false);
+        if (!devices.Any(d => d.Handle == handle || d.LinkedHandles.Contains(handle)))
+        {
+            return false;
+        }
+
+        return await _budget.RunAsync(ct => _store.RevokeByHandleAsync(handle, ct), cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<string> RotateCoreAsync(string? userId, CancellationToken cancellationToken, bool companion = false)
     {
         await LoadAsync(cancellationToken).ConfigureAwait(false);

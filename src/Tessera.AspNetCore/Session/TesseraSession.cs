@@ -337,7 +337,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
     }
 
     /// <summary>This request's client, recorded as the device's last seen with the sliding refresh.</summary>
-    private SessionClient Client() => new(CurrentClientIp(), ClientBinding.Normalize(_context.Request.Headers.UserAgent));
+    internal SessionClient Client() => new(CurrentClientIp(), ClientBinding.Normalize(_context.Request.Headers.UserAgent));
 
     private string? CurrentClientIp() =>
         _context.Connection.RemoteIpAddress is { } address

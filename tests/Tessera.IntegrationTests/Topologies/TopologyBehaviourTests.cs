@@ -21,3 +21,5 @@ public sealed class ClusterEncryptionTests(ClusterFixture server) : EncryptionBe
 public sealed class SentinelAttackerTests(SentinelFixture server) : AttackerBehaviour(server);
 
 public sealed class ClusterAttackerTests(ClusterFixture server) : AttackerBehaviour(server);
+
+public sealed class ClusterDevicesTests(ClusterFixture server) : DevicesBehaviour(server);
