@@ -72,7 +72,7 @@ public sealed class TesseraTicketStore : ITicketStore
         var write = new SessionWrite
         {
             UserId = user,
-            AbsoluteDeadline = ticket.Properties.ExpiresUtc,
+            AbsoluteDeadline = Deadline(ticket),
             IdleTimeout = Lifetime(ticket),
             AuthenticatedAt = DateTimeOffset.MinValue,
             ClientIp = httpContext is null ? null : ClientIpOf(httpContext),
@@ -128,7 +128,7 @@ public sealed class TesseraTicketStore : ITicketStore
         var before = (await _store.LoadAsync(key, cancellationToken).ConfigureAwait(false)).Record;
         var user = UserKeyOf(ticket.Principal);
         var signingIn = httpContext?.Items.ContainsKey(SigningInItem) == true;
-        var write = new SessionWrite { AbsoluteDeadline = ticket.Properties.ExpiresUtc, IdleTimeout = Lifetime(ticket), UserId = user };
+        var write = new SessionWrite { AbsoluteDeadline = Deadline(ticket), IdleTimeout = Lifetime(ticket), UserId = user };
         if (signingIn)
         {
             // A sign-in on a browser that has a login renews it: that is a re-authentication.
@@ -148,7 +148,7 @@ public sealed class TesseraTicketStore : ITicketStore
         {
             try
             {
-                await _store.IndexAsync(user, key, null, ticket.Properties.ExpiresUtc ?? before.Metadata.AbsoluteDeadline, cancellationToken).ConfigureAwait(false);
+                await _store.IndexAsync(user, key, null, write.AbsoluteDeadline ?? before.Metadata.AbsoluteDeadline, cancellationToken).ConfigureAwait(false);
             }
             catch (SessionLimitException)
             {
@@ -246,6 +246,14 @@ public sealed class TesseraTicketStore : ITicketStore
             await session.DestroyAsync(cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// The login's deadline to the millisecond: the ticket's own times are kept to the second, which
+    /// would tie logins of one second in the index (and make "evict the oldest" pick at random).
+    /// Never before the ticket's expiry; the cookie handler enforces that one itself.
+    /// </summary>
+    private static DateTimeOffset? Deadline(AuthenticationTicket ticket) =>
+        Lifetime(ticket) is { } lifetime ? DateTimeOffset.UtcNow + lifetime : ticket.Properties.ExpiresUtc;
 
     private static TimeSpan? Lifetime(AuthenticationTicket ticket) =>
         ticket.Properties.ExpiresUtc is { } expires && ticket.Properties.IssuedUtc is { } issued && expires > issued
