@@ -127,6 +127,11 @@ internal sealed partial class TesseraMiddleware
                 ex.Message,
                 retryAfterSeconds: null).ConfigureAwait(false);
         }
+        catch (SessionLimitException ex) when (!context.Response.HasStarted)
+        {
+            // A sign-in past MaxSessionsPerUser with DenyNew that the app did not catch: a clear refusal, not a 500.
+            await ProblemResponses.WriteAsync(context, StatusCodes.Status409Conflict, "Too many devices", ex.Message, retryAfterSeconds: null).ConfigureAwait(false);
+        }
         catch (SessionBindingException ex) when (!context.Response.HasStarted)
         {
             await ProblemResponses.WriteAsync(context, StatusCodes.Status403Forbidden, "Session not valid for this client", ex.Message, retryAfterSeconds: null).ConfigureAwait(false);

@@ -53,9 +53,9 @@ public sealed partial class RedisSessionStore
     /// <returns>How many sessions were erased.</returns>
     public async Task<int> EraseUserAsync(string userId, CancellationToken cancellationToken = default)
     {
-        var count = await RevokeUserSessionsByHandleAsync(userId, null, cancellationToken).ConfigureAwait(false);
-        await RunAsync(db => db.KeyDeleteAsync(UserKeyFor(userId)), "erase user", cancellationToken).ConfigureAwait(false);
-        return count;
+        // Revoke-all takes (deletes) the index in the same step as it reads it; deleting it again here
+        // could drop a sign-in that came after the erasure from its index.
+        return await RevokeUserSessionsByHandleAsync(userId, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -211,6 +211,33 @@ public abstract class DevicesBehaviour(ServerFixture server)
     }
 
     [Fact]
+    public async Task SessionOnlySignIns_CountAsDevices_AndARotationOrReSignInIsNotANewOne()
+    {
+        // No ticket store: each signed-in session is a device.
+        await using var app = await TestApp.StartAsync(Server.Endpoint, Server.PrefixFor(), o =>
+        {
+            o.MaxSessionsPerUser = 1;
+            o.SessionLimitPolicy = SessionLimitPolicy.DenyNew;
+        });
+        using var first = app.CreateClient();
+        Assert.Equal((HttpStatusCode.OK, "signed in"), await first.PostTextAsync("/signin?user=edsger"));
+        Assert.Equal((HttpStatusCode.OK, "rotated"), await first.PostTextAsync("/rotate"));
+        Assert.Equal((HttpStatusCode.OK, "signed in"), await first.PostTextAsync("/signin?user=edsger"));
+        Assert.Equal((HttpStatusCode.OK, "edsger"), await first.GetTextAsync("/get?k=username"));
+
+        using var second = app.CreateClient();
+        await second.PostTextAsync("/set?k=cart&v=kept");
+        var (status, body) = await second.PostTextAsync("/signin?user=edsger");
+        // Uncaught by the app: a problem response naming the limit, never a 500.
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Contains("MaxSessionsPerUser", body);
+        Assert.Equal(HttpStatusCode.NotFound, (await second.GetTextAsync("/get?k=username")).Status);
+        Assert.Equal((HttpStatusCode.OK, "kept"), await second.GetTextAsync("/get?k=cart"));
+        var device = Assert.Single(await app.Store.GetUserSessionsAsync("edsger"));
+        Assert.Equal(SessionIds.Handle(first.Cookie("__Host-Tessera")!), device.Handle);
+    }
+
+    [Fact]
     public async Task TheLimit_HoldsUnderRacingSignIns()
     {
         var store = Server.CreateStore(o =>
