@@ -71,7 +71,7 @@ public sealed partial class SessionAdmin
                     applied++;
                     if (action == CleanupAction.Delete && reply.Length > 1 && !reply[1].IsNull && (string?)reply[1] is { Length: > 0 } user)
                     {
-                        unindex.Add(db.SortedSetRemoveAsync(_keyspace.UserKeyFor(user), targets[n].Handle));
+                        unindex.Add(db.SortedSetRemoveAsync(_keyspace.UserKeyFor(user), [targets[n].Handle, SessionLayout.IndexMember(targets[n].Handle!, companion: true)]));
                     }
                 }
 

@@ -189,6 +189,11 @@ internal sealed class SessionView
                 UserAgent = write.UserAgent ?? meta.UserAgent,
                 IdleTimeout = write.IdleTimeout ?? meta.IdleTimeout,
                 AbsoluteDeadline = write.AbsoluteDeadline ?? meta.AbsoluteDeadline,
+                // A sign-in as someone else leaves the previous user's login and authentication behind.
+                LoginHandle = write.LoginHandle ?? (write.UserId is { } user && user != meta.UserId ? null : meta.LoginHandle),
+                AuthenticatedAt = write.AuthenticatedAt is { } at
+                    ? (at == DateTimeOffset.MinValue ? DateTimeOffset.UtcNow : at)
+                    : (write.UserId is { } other && other != meta.UserId ? null : meta.AuthenticatedAt),
             };
         }
 

@@ -21,13 +21,17 @@ public abstract class DevicesBehaviour(ServerFixture server)
 
     protected ServerFixture Server { get; } = server;
 
-    private Task<TestApp> StartAsync(Action<TesseraSessionOptions>? configure = null, TimeSpan? stepUp = null, [System.Runtime.CompilerServices.CallerMemberName] string caller = "") => TestApp.StartAsync(
+    private Task<TestApp> StartAsync(Action<TesseraSessionOptions>? configure = null, TimeSpan? stepUp = null, Action<CookieAuthenticationOptions>? cookie = null, [System.Runtime.CompilerServices.CallerMemberName] string caller = "") => TestApp.StartAsync(
         Server.Endpoint,
         Server.PrefixFor(caller),
         configure,
         services: s =>
         {
-            s.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o => o.LoginPath = "/auth/login-page");
+            s.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
+            {
+                o.LoginPath = "/auth/login-page";
+                cookie?.Invoke(o);
+            });
             s.AddTesseraTicketStore();
         },
         map: app =>
@@ -61,6 +65,11 @@ public abstract class DevicesBehaviour(ServerFixture server)
                 Results.Text((await ((ITesseraSession)ctx.Session).RevokeOtherSessionsAsync()).ToString(System.Globalization.CultureInfo.InvariantCulture)));
             app.MapPost("/my/devices/revoke", async (HttpContext ctx, string handle) =>
                 await ((ITesseraSession)ctx.Session).RevokeDeviceAsync(handle) ? Results.Text("revoked") : Results.Text("not yours", statusCode: 404));
+            app.MapPost("/remember", (HttpContext ctx) =>
+            {
+                ((ITesseraSession)ctx.Session).SetTimeouts(absoluteTimeout: TimeSpan.FromDays(30));
+                return Results.Text("remembered");
+            });
             app.MapGet("/sensitive", () => Results.Text("recovery codes")).RequireRecentAuthentication(stepUp ?? TimeSpan.FromMinutes(5));
         });
 
@@ -235,6 +244,59 @@ public abstract class DevicesBehaviour(ServerFixture server)
         Assert.Equal((HttpStatusCode.OK, "kept"), await second.GetTextAsync("/get?k=cart"));
         var device = Assert.Single(await app.Store.GetUserSessionsAsync("edsger"));
         Assert.Equal(SessionIds.Handle(first.Cookie("__Host-Tessera")!), device.Handle);
+    }
+
+    [Fact]
+    public async Task TheIndex_AgreesWithItsSessions_ThroughRememberMeRenewalRotationAndReSignIn()
+    {
+        await using var app = await StartAsync(cookie: o =>
+        {
+            o.ExpireTimeSpan = TimeSpan.FromSeconds(4);
+            o.SlidingExpiration = true;
+        });
+        using var browser = await SignedInAsync(app, "alan", cart: "c");
+        await AssertIndexAgreesAsync(app, "alan", devices: 1);
+
+        Assert.Equal((HttpStatusCode.OK, "remembered"), await browser.PostTextAsync("/remember"));
+        await AssertIndexAgreesAsync(app, "alan", devices: 1);
+
+        // Past half the login's lifetime: this request renews the ticket.
+        await Task.Delay(2_200);
+        Assert.Equal((HttpStatusCode.OK, "alan"), await browser.GetTextAsync("/auth/me"));
+        await AssertIndexAgreesAsync(app, "alan", devices: 1);
+
+        Assert.Equal((HttpStatusCode.OK, "rotated"), await browser.PostTextAsync("/rotate"));
+        await AssertIndexAgreesAsync(app, "alan", devices: 1);
+
+        Assert.Equal((HttpStatusCode.OK, "ok"), await browser.PostTextAsync("/auth/login?user=alan"));
+        await AssertIndexAgreesAsync(app, "alan", devices: 1);
+
+        // Another user on the same browser: alan's index empties, and joan's agrees.
+        Assert.Equal((HttpStatusCode.OK, "ok"), await browser.PostTextAsync("/auth/login?user=joan"));
+        await AssertIndexAgreesAsync(app, "alan", devices: 0);
+        await AssertIndexAgreesAsync(app, "joan", devices: 1);
+    }
+
+    /// <summary>Every index member names a live session of the user whose deadline is its score; companions name their login.</summary>
+    private async Task AssertIndexAgreesAsync(TestApp app, string user, int devices)
+    {
+        var members = await Server.Db.SortedSetRangeByRankWithScoresAsync(app.Store.UserKeyFor(user));
+        foreach (var member in members)
+        {
+            var text = (string)member.Element!;
+            var handle = text.TrimStart('~');
+            var fields = await Server.Db.HashGetAsync(app.Store.KeyForHandle(handle), ["#u", "#d", "#ln", "#r"]);
+            if (!fields[3].IsNull)
+            {
+                continue; // a tombstone within its grace period: listings skip it, its expiry drops it
+            }
+
+            Assert.Equal(user, (string?)fields[0]);
+            Assert.Equal((long)member.Score, (long)fields[1]);
+            Assert.Equal(text.StartsWith('~'), !fields[2].IsNull);
+        }
+
+        Assert.Equal(devices, (await app.Store.GetUserSessionsAsync(user)).Count);
     }
 
     [Fact]

@@ -23,3 +23,5 @@ public sealed class SentinelAttackerTests(SentinelFixture server) : AttackerBeha
 public sealed class ClusterAttackerTests(ClusterFixture server) : AttackerBehaviour(server);
 
 public sealed class ClusterDevicesTests(ClusterFixture server) : DevicesBehaviour(server);
+
+public sealed class ClusterTicketStoreTests(ClusterFixture server) : TicketStoreBehaviour(server);
