@@ -300,6 +300,20 @@ public abstract class DevicesBehaviour(ServerFixture server)
     }
 
     [Fact]
+    public async Task ByDefault_ABotsSignIns_AreBounded_SoADevicesPageStaysCheap()
+    {
+        var store = Server.CreateStore();
+        for (var n = 0; n < TesseraDefaults.MaxSessionsPerUser + 20; n++)
+        {
+            Assert.Equal(CommitStatus.Committed, (await store.CreateAsync(SessionIds.NewId(), new SessionChanges(), new SessionWrite { UserId = "bot" })).Status);
+        }
+
+        // EvictOldest by default: the newest sign-ins win, and the index never passes the limit.
+        Assert.Equal(TesseraDefaults.MaxSessionsPerUser, await Server.Db.SortedSetLengthAsync(store.UserKeyFor("bot")));
+        Assert.Equal(TesseraDefaults.MaxSessionsPerUser, (await store.GetUserSessionsPageAsync("bot", 0, 10)).Total);
+    }
+
+    [Fact]
     public async Task TheLimit_HoldsUnderRacingSignIns()
     {
         var store = Server.CreateStore(o =>
