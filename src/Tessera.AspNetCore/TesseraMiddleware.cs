@@ -105,7 +105,7 @@ internal sealed partial class TesseraMiddleware
             else if (_touches is not null && session.State.Phase == SessionPhase.Unread && session.CookieId is { } untouched && _touches.ShouldTouch(untouched))
             {
                 // The request never used its session: slide it in the background, as the stock session would.
-                _store.Touch(untouched, session.Client());
+                _store.Touch(untouched, session);
             }
         }
         catch (TesseraUnavailableException ex) when (!context.Response.HasStarted)

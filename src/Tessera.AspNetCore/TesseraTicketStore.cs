@@ -185,7 +185,7 @@ public sealed class TesseraTicketStore : ITicketStore
         }
 
         // The client is recorded as the device's last seen with the sliding refresh, when it is due.
-        var client = httpContext is null ? null : new SessionClient(ClientIpOf(httpContext), ClientBinding.Normalize(httpContext.Request.Headers.UserAgent));
+        var client = httpContext is null ? null : new FixedClientSource(new SessionClient(ClientIpOf(httpContext), ClientBinding.Normalize(httpContext.Request.Headers.UserAgent)));
         var result = await _store.LoadAsync(key, client, cancellationToken).ConfigureAwait(false);
         if (result.Record is not { } record || !record.Values.TryGetValue(TicketField, out var bytes))
         {

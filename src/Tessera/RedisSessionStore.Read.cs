@@ -17,7 +17,7 @@ public sealed partial class RedisSessionStore
     /// <param name="id">A well-formed session identifier.</param>
     /// <param name="client">The client of this request (last seen address and user agent), or null.</param>
     /// <returns>What was found.</returns>
-    internal LoadResult Load(string id, SessionClient? client)
+    internal LoadResult Load(string id, IClientSource? client)
     {
         ThrowIfMalformed(id);
         var start = Stopwatch.GetTimestamp();
@@ -137,7 +137,7 @@ public sealed partial class RedisSessionStore
     /// </summary>
     /// <param name="key">The session key.</param>
     /// <param name="client">The client to record as last seen, or null.</param>
-    private void RefreshInBackground(RedisKey key, SessionClient? client = null)
+    private void RefreshInBackground(RedisKey key, IClientSource? client = null)
     {
         if (BreakerRefusing)
         {
@@ -147,9 +147,10 @@ public sealed partial class RedisSessionStore
 
         try
         {
-            RedisValue[] args = client is null
+            var seen = client?.Describe();
+            RedisValue[] args = seen is null
                 ? [_granularityMs]
-                : [_granularityMs, client.Ip ?? string.Empty, client.UserAgent ?? string.Empty];
+                : [_granularityMs, seen.Ip ?? string.Empty, seen.UserAgent ?? string.Empty];
             _connection.GetDatabase().ScriptEvaluate(LuaScripts.Refresh, [key], args, CommandFlags.FireAndForget);
         }
         catch (Exception ex) when (IsUnavailable(ex))
@@ -167,7 +168,7 @@ public sealed partial class RedisSessionStore
     public void Touch(string id) => Touch(id, null);
 
     /// <summary>As <see cref="Touch(string)"/>, recording the client as last seen when the refresh is due.</summary>
-    internal void Touch(string id, SessionClient? client)
+    internal void Touch(string id, IClientSource? client)
     {
         ThrowIfMalformed(id);
         RefreshInBackground(KeyFor(id), client);
@@ -176,7 +177,7 @@ public sealed partial class RedisSessionStore
     /// <summary>For the benchmarks: decodes a load reply.</summary>
     internal LoadResult ParseLoadForBenchmark(string id, HashEntry[] reply) => ParseLoad(id, SessionIds.Handle(id), KeyFor(id), reply, null, refresh: false);
 
-    private LoadResult ParseLoad(string id, string handle, RedisKey key, HashEntry[] entries, SessionClient? client, bool refresh = true)
+    private LoadResult ParseLoad(string id, string handle, RedisKey key, HashEntry[] entries, IClientSource? client, bool refresh = true)
     {
         if (entries.Length == 0)
         {

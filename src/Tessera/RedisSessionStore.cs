@@ -97,7 +97,7 @@ public sealed partial class RedisSessionStore
     /// <param name="client">The client of this request, or null.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>What was found.</returns>
-    internal async Task<LoadResult> LoadAsync(string id, SessionClient? client, CancellationToken cancellationToken)
+    internal async Task<LoadResult> LoadAsync(string id, IClientSource? client, CancellationToken cancellationToken)
     {
         ThrowIfMalformed(id);
         return await LoadCoreAsync(id, SessionIds.Handle(id), cancellationToken, client).ConfigureAwait(false);
@@ -113,7 +113,7 @@ public sealed partial class RedisSessionStore
         return LoadCoreAsync(handle, handle, cancellationToken);
     }
 
-    private async Task<LoadResult> LoadCoreAsync(string id, string handle, CancellationToken cancellationToken, SessionClient? client = null)
+    private async Task<LoadResult> LoadCoreAsync(string id, string handle, CancellationToken cancellationToken, IClientSource? client = null)
     {
         var start = Stopwatch.GetTimestamp();
         var key = KeyForHandle(handle);

@@ -13,7 +13,7 @@ namespace Tessera.AspNetCore;
 /// work shares one bound (<see cref="RedisBudget"/>). Atomic operations, rotation and the response
 /// (commit at start, cookie) are in the other parts of this class.
 /// </summary>
-internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
+internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature, IClientSource
 {
     private readonly RedisSessionStore _store;
     private readonly TesseraSessionOptions _options;
@@ -337,7 +337,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
     }
 
     /// <summary>This request's client, recorded as the device's last seen with the sliding refresh.</summary>
-    internal SessionClient Client() => new(CurrentClientIp(), ClientBinding.Normalize(_context.Request.Headers.UserAgent));
+    public SessionClient Describe() => new(CurrentClientIp(), ClientBinding.Normalize(_context.Request.Headers.UserAgent));
 
     private string? CurrentClientIp() =>
         _context.Connection.RemoteIpAddress is { } address
