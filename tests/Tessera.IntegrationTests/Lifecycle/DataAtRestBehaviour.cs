@@ -131,24 +131,25 @@ public abstract class DataAtRestBehaviour(ServerFixture server)
     [Fact]
     public async Task OverLimitSession_AcceptsAShrinkingCommit_AndCountersRespectTheLimit()
     {
-        var store = Server.CreateStore(o => o.MaxSessionBytes = 100);
+        // Each value counts its name, its stored bytes (a header byte and the value) and 40 bytes.
+        var store = Server.CreateStore(o => o.MaxSessionBytes = 200);
         var id = SessionIds.NewId();
         var changes = new SessionChanges();
         changes.Set("a", new byte[60]);
-        await store.CreateAsync(id, changes);
-        // Someone lowered the limit, or wrote directly: the session is now over it.
-        await Server.Db.HashSetAsync(store.KeyFor(id), [new HashEntry("b", new byte[80]), new HashEntry("#s", 142)]);
+        Assert.Equal(CommitStatus.Committed, (await store.CreateAsync(id, changes)).Status);
+        // Someone lowered the limit, or wrote directly: the session is now over it (102 + 122 bytes).
+        await Server.Db.HashSetAsync(store.KeyFor(id), [new HashEntry("b", new byte[81]), new HashEntry("#s", 224)]);
         var shrink = new SessionChanges();
         shrink.Remove("b");
         Assert.Equal(CommitStatus.Committed, (await store.CommitAsync(id, shrink)).Status);
         var grow = new SessionChanges();
-        grow.Set("c", new byte[50]);
+        grow.Set("c", new byte[100]);
         Assert.Equal(CommitStatus.TooLarge, (await store.CommitAsync(id, grow)).Status);
 
         var full = SessionIds.NewId();
         var big = new SessionChanges();
-        big.Set("x", new byte[97]);
-        await store.CreateAsync(full, big);
+        big.Set("x", new byte[150]);
+        Assert.Equal(CommitStatus.Committed, (await store.CreateAsync(full, big)).Status);
         Assert.Equal(CommitStatus.TooLarge, (await store.IncrementAsync(full, "counter")).Status);
         Assert.False(await Server.Db.HashExistsAsync(store.KeyFor(full), "counter"));
     }
