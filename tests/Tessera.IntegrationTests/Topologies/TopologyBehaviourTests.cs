@@ -21,3 +21,7 @@ public sealed class ClusterEncryptionTests(ClusterFixture server) : EncryptionBe
 public sealed class SentinelAttackerTests(SentinelFixture server) : AttackerBehaviour(server);
 
 public sealed class ClusterAttackerTests(ClusterFixture server) : AttackerBehaviour(server);
+
+public sealed class SentinelDataAtRestTests(SentinelFixture server) : DataAtRestBehaviour(server);
+
+public sealed class ClusterDataAtRestTests(ClusterFixture server) : DataAtRestBehaviour(server);
