@@ -60,11 +60,14 @@ internal static partial class LuaScripts
     /// it holds (one HMGET of <see cref="SessionLayout.MetadataFields"/>), so O(1) in the session's width.
     /// A stray single-'#' field Tessera does not know (written by hand) counts as a caller field.
     /// Called only by a write that adds fields while <see cref="TesseraOptions.MaxSessionFields"/> is on.
+    /// The shipped ACL (deploy/redis-sessions.conf) allows HLEN; one without it falls back to HKEYS.
     /// </summary>
     private static string UserFieldsFunction => $$$"""
         local function user_fields(key)
           local m = redis.call('HMGET', key, {{{SessionLayout.LuaMetadataFields}}})
-          local n = redis.call('HLEN', key)
+          -- An ACL written for an older Tessera may not allow HLEN: then count HKEYS, O(fields), once.
+          local ok, n = pcall(redis.call, 'HLEN', key)
+          if not ok then n = #redis.call('HKEYS', key) end
           for k = 1, {{{SessionLayout.MetadataFields.Length}}} do
             if m[k] then n = n - 1 end
           end
