@@ -6,6 +6,6 @@ namespace Tessera;
 /// <param name="RotatedTo">The new identifier when the session had been rotated.</param>
 public readonly record struct CommitResult(CommitStatus Status, string SessionId, string? RotatedTo = null)
 {
-    /// <summary>For <see cref="CommitStatus.TooLarge"/>, the limit the write would have passed; otherwise <see cref="SessionLimit.None"/>.</summary>
-    public SessionLimit ExceededLimit { get; init; }
+    /// <summary>For <see cref="CommitStatus.TooLarge"/>, the limit the write would have passed; otherwise <see cref="SessionSizeLimit.None"/>.</summary>
+    public SessionSizeLimit ExceededLimit { get; init; }
 }

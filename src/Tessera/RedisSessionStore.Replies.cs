@@ -6,7 +6,7 @@ namespace Tessera;
 /// <summary>Reading the write scripts' replies: the status (<see cref="ScriptStatus"/>) and, for a refusal, the limit.</summary>
 public sealed partial class RedisSessionStore
 {
-    private CommitStatus ParseWriteStatus(string id, RedisResult reply, out string? rotatedTo, out long size, out SessionLimit exceeded)
+    private CommitStatus ParseWriteStatus(string id, RedisResult reply, out string? rotatedTo, out long size, out SessionSizeLimit exceeded)
     {
         var parts = (RedisResult[])reply!;
         var code = (ScriptStatus)(int)parts[0];
@@ -17,11 +17,11 @@ public sealed partial class RedisSessionStore
     }
 
     /// <summary>The limit a script's refusal names: both come back as <see cref="CommitStatus.TooLarge"/>.</summary>
-    private static SessionLimit LimitOf(ScriptStatus code) => code switch
+    private static SessionSizeLimit LimitOf(ScriptStatus code) => code switch
     {
-        ScriptStatus.TooLarge => SessionLimit.Bytes,
-        ScriptStatus.TooManyFields => SessionLimit.Fields,
-        _ => SessionLimit.None,
+        ScriptStatus.TooLarge => SessionSizeLimit.Bytes,
+        ScriptStatus.TooManyFields => SessionSizeLimit.Fields,
+        _ => SessionSizeLimit.None,
     };
 
     private CommitStatus StatusOf(string id, int code)

@@ -149,7 +149,7 @@ public sealed partial class RedisSessionStore
         return new CommitResult(status, id) { ExceededLimit = exceeded };
     }
 
-    private async Task<(CommitStatus Status, long Now, long Size, SessionLimit Exceeded)> CreateCoreAsync(string id, SessionChanges changes, SessionWrite? write, CancellationToken cancellationToken)
+    private async Task<(CommitStatus Status, long Now, long Size, SessionSizeLimit Exceeded)> CreateCoreAsync(string id, SessionChanges changes, SessionWrite? write, CancellationToken cancellationToken)
     {
         ThrowIfMalformed(id);
         ArgumentNullException.ThrowIfNull(changes);

@@ -341,7 +341,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
             ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
             : null;
 
-    private SessionTooLargeException TooLarge(SessionLimit exceeded) => exceeded == SessionLimit.Fields
+    private SessionTooLargeException TooLarge(SessionSizeLimit exceeded) => exceeded == SessionSizeLimit.Fields
         ? new($"The session would hold more than TesseraOptions.MaxSessionFields ({_options.MaxSessionFields}) values; nothing was written.")
         : new($"The session would be larger than TesseraOptions.MaxSessionBytes ({_options.MaxSessionBytes} bytes, each value counting its key, its bytes and {Tessera.Internal.SessionLayout.FieldOverhead} bytes of overhead); nothing was written.");
 }

@@ -218,12 +218,12 @@ public abstract class DataAtRestBehaviour(ServerFixture server)
 
         Assert.Equal(CommitStatus.Committed, (await store.IncrementAsync(id, "c")).Status);
         var refused = await store.IncrementAsync(id, "d");
-        Assert.Equal((CommitStatus.TooLarge, SessionLimit.Fields), (refused.Status, refused.ExceededLimit));
+        Assert.Equal((CommitStatus.TooLarge, SessionSizeLimit.Fields), (refused.Status, refused.ExceededLimit));
         Assert.False(await Server.Db.HashExistsAsync(key, "d"));
         // At the limit, what adds no value still works: bumping, replacing, removing.
         Assert.Equal(2, (await store.IncrementAsync(id, "c")).Value);
-        Assert.Equal(SessionLimit.Fields, (await store.SetIfAbsentAsync(id, "e", "5"u8.ToArray())).ExceededLimit);
-        Assert.Equal(SessionLimit.Fields, (await store.CompareAndSetAsync(id, "e", null, "5"u8.ToArray())).ExceededLimit);
+        Assert.Equal(SessionSizeLimit.Fields, (await store.SetIfAbsentAsync(id, "e", "5"u8.ToArray())).ExceededLimit);
+        Assert.Equal(SessionSizeLimit.Fields, (await store.CompareAndSetAsync(id, "e", null, "5"u8.ToArray())).ExceededLimit);
         Assert.False(await Server.Db.HashExistsAsync(key, "e"));
         Assert.False((await store.SetIfAbsentAsync(id, "a", "9"u8.ToArray())).Succeeded);
         Assert.True((await store.CompareAndSetAsync(id, "a", "1"u8.ToArray(), "3"u8.ToArray())).Succeeded);
@@ -232,9 +232,9 @@ public abstract class DataAtRestBehaviour(ServerFixture server)
         var grow = new SessionChanges();
         grow.Set("f", "6"u8.ToArray());
         var commit = await store.CommitAsync(id, grow);
-        Assert.Equal((CommitStatus.TooLarge, SessionLimit.Fields), (commit.Status, commit.ExceededLimit));
+        Assert.Equal((CommitStatus.TooLarge, SessionSizeLimit.Fields), (commit.Status, commit.ExceededLimit));
         var bytes = await Server.CreateStore(o => { o.KeyPrefix = prefix; o.MaxSessionBytes = 10; }).CommitAsync(id, grow);
-        Assert.Equal((CommitStatus.TooLarge, SessionLimit.Bytes), (bytes.Status, bytes.ExceededLimit));
+        Assert.Equal((CommitStatus.TooLarge, SessionSizeLimit.Bytes), (bytes.Status, bytes.ExceededLimit));
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 namespace Tessera;
 
-/// <summary>The limit that refused a write (<see cref="CommitStatus.TooLarge"/>).</summary>
-public enum SessionLimit
+/// <summary>Which size limit refused a write (<see cref="CommitStatus.TooLarge"/>): bytes or values.</summary>
+public enum SessionSizeLimit
 {
     /// <summary>No limit refused the write.</summary>
     None = 0,
