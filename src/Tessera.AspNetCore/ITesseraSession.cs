@@ -82,15 +82,32 @@ public interface ITesseraSession : ISession
     /// <returns>A task.</returns>
     Task SignInAsync(string userId, CancellationToken cancellationToken = default);
 
-    /// <summary>The live sessions of this session's user ("your devices"); empty when it is bound to none.</summary>
+    /// <summary>
+    /// The devices of this session's user ("your devices"): a login and the session signed in with it
+    /// are one entry, and this device has <see cref="SessionInfo.IsCurrent"/>; empty when the session is
+    /// bound to no user.
+    /// </summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns>The sessions, most recently seen first.</returns>
+    /// <returns>The devices, most recently seen first.</returns>
     Task<IReadOnlyList<SessionInfo>> GetUserSessionsAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>"Log out my other devices": revokes every session of this session's user but this one.</summary>
+    /// <summary>
+    /// "Log out my other devices": revokes every session and login of this session's user except this
+    /// device's (this session and the login it belongs to).
+    /// </summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns>How many sessions were revoked.</returns>
+    /// <returns>How many sessions and logins were revoked.</returns>
     Task<int> RevokeOtherSessionsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// "Revoke this device" from a devices page: ends the device a handle names (its login and its
+    /// sessions) only when it belongs to this session's user, so a posted handle of someone else's
+    /// device does nothing.
+    /// </summary>
+    /// <param name="handle">The device's handle (<see cref="SessionInfo.Handle"/>, or one of its <see cref="SessionInfo.LinkedHandles"/>).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>Whether a device of this user was revoked.</returns>
+    Task<bool> RevokeDeviceAsync(string handle, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Overrides the idle timeout and/or the absolute lifetime (counted from creation) of this

@@ -19,17 +19,35 @@ public static class TesseraAuthenticationExtensions
     /// <param name="rotateSessionOnSignIn">Whether sign-in rotates the session id and binds it to the user.</param>
     /// <param name="endSessionOnSignOut">Whether a cookie sign-out ends the request's Tessera session (the default: nothing of the signed-out user stays in the browser's session), rather than leave it as it is.</param>
     /// <returns><paramref name="services"/>, for chaining.</returns>
-    public static IServiceCollection AddTesseraTicketStore(this IServiceCollection services, bool rotateSessionOnSignIn = true, bool endSessionOnSignOut = true)
+    public static IServiceCollection AddTesseraTicketStore(this IServiceCollection services, bool rotateSessionOnSignIn = true, bool endSessionOnSignOut = true) =>
+        services.AddTesseraTicketStore(o =>
+        {
+            o.RotateSessionOnSignIn = rotateSessionOnSignIn;
+            o.EndSessionOnSignOut = endSessionOnSignOut;
+        });
+
+    /// <summary>
+    /// Keeps cookie-authentication tickets in Redis (<see cref="TesseraTicketStore"/>), configured:
+    /// session rotation on sign-in, the session's end on sign-out, and the user key logins are indexed under.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    public static IServiceCollection AddTesseraTicketStore(this IServiceCollection services, Action<TesseraAuthenticationOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new TesseraAuthenticationOptions();
+        configure(options);
+        services.Configure(configure);
         services.TryAddSingleton<TesseraTicketStore>();
         services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, TesseraTicketStoreSetup>();
-        if (rotateSessionOnSignIn)
+        if (options.RotateSessionOnSignIn)
         {
             services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, RotateOnSignInSetup>();
         }
 
-        if (endSessionOnSignOut)
+        if (options.EndSessionOnSignOut)
         {
             services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, EndOnSignOutSetup>();
         }
@@ -54,7 +72,7 @@ public static class TesseraAuthenticationExtensions
         }
     }
 
-    private sealed class RotateOnSignInSetup : IPostConfigureOptions<CookieAuthenticationOptions>
+    private sealed class RotateOnSignInSetup(TesseraTicketStore tickets) : IPostConfigureOptions<CookieAuthenticationOptions>
     {
         public void PostConfigure(string? name, CookieAuthenticationOptions options)
         {
@@ -63,10 +81,13 @@ public static class TesseraAuthenticationExtensions
             options.Events.OnSigningIn = async context =>
             {
                 await previous(context).ConfigureAwait(false);
-                var user = context.Principal?.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value ?? context.Principal?.Identity?.Name;
-                if (!string.IsNullOrEmpty(user) && context.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.ISessionFeature>()?.Session is ITesseraSession session)
+                context.HttpContext.Items[TesseraTicketStore.SigningInItem] = true;
+                var user = context.Principal is { } principal ? tickets.UserKeyOf(principal) : null;
+                if (user is not null && context.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.ISessionFeature>()?.Session is TesseraSession session)
                 {
-                    await session.SignInAsync(user, context.HttpContext.RequestAborted).ConfigureAwait(false);
+                    // With the ticket in Tessera, the session is the login's companion: one device, counted once.
+                    var companion = context.Options.SessionStore is TesseraTicketStore;
+                    await session.SignInAsync(user, companion, context.HttpContext.RequestAborted).ConfigureAwait(false);
                 }
             };
         }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Tessera.AspNetCore;
 
 namespace Tessera;
@@ -20,5 +21,24 @@ public static class TesseraEndpointConventionBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Add(static endpoint => endpoint.Metadata.Add(new RequireSessionLockAttribute()));
         return builder;
+    }
+
+    /// <summary>
+    /// Step-up: the endpoint runs only when its user signed in (or re-authenticated) within
+    /// <paramref name="maxAge"/>; otherwise the request gets a challenge (cookie authentication
+    /// redirects to its login page, with this URL to return to) and a <c>Tessera-Step-Up</c> header.
+    /// Signing in again (<c>HttpContext.SignInAsync</c> or <see cref="ITesseraSession.SignInAsync"/>)
+    /// records a new authentication time. An endpoint filter: for minimal APIs and route handlers.
+    /// </summary>
+    /// <typeparam name="TBuilder">The builder type.</typeparam>
+    /// <param name="builder">The endpoint builder.</param>
+    /// <param name="maxAge">How long ago the user may have authenticated at most.</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
+    public static TBuilder RequireRecentAuthentication<TBuilder>(this TBuilder builder, TimeSpan maxAge)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(maxAge, TimeSpan.Zero);
+        return builder.AddEndpointFilter(new RecentAuthenticationFilter(maxAge));
     }
 }

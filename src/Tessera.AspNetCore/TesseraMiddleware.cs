@@ -105,7 +105,7 @@ internal sealed partial class TesseraMiddleware
             else if (_touches is not null && session.State.Phase == SessionPhase.Unread && session.CookieId is { } untouched && _touches.ShouldTouch(untouched))
             {
                 // The request never used its session: slide it in the background, as the stock session would.
-                _store.Touch(untouched);
+                _store.Touch(untouched, session.Client());
             }
         }
         catch (TesseraUnavailableException ex) when (!context.Response.HasStarted)
@@ -126,6 +126,11 @@ internal sealed partial class TesseraMiddleware
                 "Session too large",
                 ex.Message,
                 retryAfterSeconds: null).ConfigureAwait(false);
+        }
+        catch (SessionLimitException ex) when (!context.Response.HasStarted)
+        {
+            // A sign-in past MaxSessionsPerUser with DenyNew that the app did not catch: a clear refusal, not a 500.
+            await ProblemResponses.WriteAsync(context, StatusCodes.Status409Conflict, "Too many devices", ex.Message, retryAfterSeconds: null).ConfigureAwait(false);
         }
         catch (SessionBindingException ex) when (!context.Response.HasStarted)
         {

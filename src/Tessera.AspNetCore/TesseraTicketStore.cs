@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace Tessera.AspNetCore;
@@ -7,44 +9,93 @@ namespace Tessera.AspNetCore;
 /// <summary>
 /// Keeps cookie-authentication tickets in Redis, so the auth cookie carries only an id and a login
 /// can be revoked server-side. Each ticket is a Tessera session bound to its user (the
-/// <c>NameIdentifier</c> claim, else the name), so "log out everywhere" and the CLI's
-/// <c>user revoke-all</c> end logins too. Its absolute deadline is the ticket's expiry.
+/// <c>NameIdentifier</c> claim qualified by its issuer, or <see cref="TesseraAuthenticationOptions.UserKeySelector"/>),
+/// so "log out everywhere" and the CLI's <c>user revoke-all</c> end logins too. Its absolute deadline
+/// is the ticket's expiry. The session the same browser signed in with is linked to the login: the
+/// two are one device (listed once, revoked together), and the login counts once against
+/// <see cref="TesseraOptions.MaxSessionsPerUser"/>.
 /// </summary>
 public sealed class TesseraTicketStore : ITicketStore
 {
+    /// <summary>The authentication property that carries when the user authenticated (Unix ms), for step-up checks.</summary>
+    public const string AuthenticatedAtItem = ".tessera.authenticated";
+
+    /// <summary>The request item set while a cookie sign-in is under way (a renewal then is a re-authentication).</summary>
+    internal const string SigningInItem = "Tessera.SigningIn";
+
     private const string TicketField = "ticket";
     private readonly RedisSessionStore _store;
+    private readonly Func<System.Security.Claims.ClaimsPrincipal, string?> _userKey;
     private readonly TicketSerializer _serializer = TicketSerializer.Default;
+
+    /// <summary>Creates the ticket store with the default user key.</summary>
+    /// <param name="store">The session store.</param>
+    public TesseraTicketStore(RedisSessionStore store)
+        : this(store, Options.Create(new TesseraAuthenticationOptions()))
+    {
+    }
 
     /// <summary>Creates the ticket store.</summary>
     /// <param name="store">The session store.</param>
-    public TesseraTicketStore(RedisSessionStore store)
+    /// <param name="options">How logins are keyed.</param>
+    public TesseraTicketStore(RedisSessionStore store, IOptions<TesseraAuthenticationOptions> options)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
         _store = store;
+        _userKey = options.Value.UserKeySelector ?? TesseraUserKey.FromPrincipal;
+    }
+
+    /// <summary>The user key a principal's logins are indexed under.</summary>
+    /// <param name="principal">The principal.</param>
+    /// <returns>The key, or null.</returns>
+    public string? UserKeyOf(System.Security.Claims.ClaimsPrincipal principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        var key = _userKey(principal);
+        return TesseraUserKey.IsUsable(key) ? key : null;
     }
 
     /// <inheritdoc/>
-    public Task<string> StoreAsync(AuthenticationTicket ticket) => StoreAsync(ticket, CancellationToken.None);
+    public Task<string> StoreAsync(AuthenticationTicket ticket) => StoreAsync(ticket, null, CancellationToken.None);
 
     /// <inheritdoc/>
-    public async Task<string> StoreAsync(AuthenticationTicket ticket, CancellationToken cancellationToken)
+    public Task<string> StoreAsync(AuthenticationTicket ticket, CancellationToken cancellationToken) => StoreAsync(ticket, null, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<string> StoreAsync(AuthenticationTicket ticket, HttpContext? httpContext, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ticket);
         var changes = new SessionChanges();
         changes.Set(TicketField, _serializer.Serialize(ticket));
+        var user = UserKeyOf(ticket.Principal);
         var write = new SessionWrite
         {
-            UserId = UserOf(ticket),
-            AbsoluteDeadline = ticket.Properties.ExpiresUtc,
+            UserId = user,
+            AbsoluteDeadline = Deadline(ticket),
             IdleTimeout = Lifetime(ticket),
+            AuthenticatedAt = DateTimeOffset.MinValue,
+            ClientIp = httpContext is null ? null : ClientIpOf(httpContext),
+            UserAgent = httpContext is null ? null : ClientBinding.Normalize(httpContext.Request.Headers.UserAgent),
         };
         for (var attempt = 0; ; attempt++)
         {
             var id = SessionIds.NewId();
-            var result = await _store.CreateAsync(id, changes, write, cancellationToken).ConfigureAwait(false);
+            CommitResult result;
+            try
+            {
+                result = await _store.CreateAsync(id, changes, write, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SessionLimitException)
+            {
+                // The login is refused (DenyNew): the session signed in for it must not stay the user's either.
+                await EndSessionOfAsync(httpContext, user, cancellationToken).ConfigureAwait(false);
+                throw;
+            }
+
             if (result.Status == CommitStatus.Committed)
             {
+                await LinkAsync(httpContext, user, id, cancellationToken).ConfigureAwait(false);
                 return id;
             }
 
@@ -56,10 +107,13 @@ public sealed class TesseraTicketStore : ITicketStore
     }
 
     /// <inheritdoc/>
-    public Task RenewAsync(string key, AuthenticationTicket ticket) => RenewAsync(key, ticket, CancellationToken.None);
+    public Task RenewAsync(string key, AuthenticationTicket ticket) => RenewAsync(key, ticket, null, CancellationToken.None);
 
     /// <inheritdoc/>
-    public async Task RenewAsync(string key, AuthenticationTicket ticket, CancellationToken cancellationToken)
+    public Task RenewAsync(string key, AuthenticationTicket ticket, CancellationToken cancellationToken) => RenewAsync(key, ticket, null, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task RenewAsync(string key, AuthenticationTicket ticket, HttpContext? httpContext, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ticket);
         if (!SessionIds.IsValid(key))
@@ -72,8 +126,15 @@ public sealed class TesseraTicketStore : ITicketStore
         // The handler renews the same key when another user signs in on this browser (aspnetcore#22135):
         // the login then belongs to the new user, in the new user's index only.
         var before = (await _store.LoadAsync(key, cancellationToken).ConfigureAwait(false)).Record;
-        var user = UserOf(ticket);
-        var write = new SessionWrite { AbsoluteDeadline = ticket.Properties.ExpiresUtc, IdleTimeout = Lifetime(ticket), UserId = user };
+        var user = UserKeyOf(ticket.Principal);
+        var signingIn = httpContext?.Items.ContainsKey(SigningInItem) == true;
+        var write = new SessionWrite { AbsoluteDeadline = Deadline(ticket), IdleTimeout = Lifetime(ticket), UserId = user };
+        if (signingIn)
+        {
+            // A sign-in on a browser that has a login renews it: that is a re-authentication.
+            write.AuthenticatedAt = DateTimeOffset.MinValue;
+        }
+
         // Conditional like every commit: a revoked login is never brought back by a renewal.
         var result = await _store.CommitAsync(key, changes, write, followRotation: false, cancellationToken).ConfigureAwait(false);
         if (result.Status != CommitStatus.Committed || before is null)
@@ -85,47 +146,78 @@ public sealed class TesseraTicketStore : ITicketStore
         // listed (and revocable) for as long as the cookie authenticates.
         if (user is not null)
         {
-            await _store.IndexAsync(user, key, null, ticket.Properties.ExpiresUtc ?? before.Metadata.AbsoluteDeadline, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _store.IndexAsync(user, key, null, write.AbsoluteDeadline ?? before.Metadata.AbsoluteDeadline, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SessionLimitException)
+            {
+                // Moved to a user with no room left (DenyNew): the login ends rather than live unindexed.
+                await _store.DestroyAsync(key, user, cancellationToken).ConfigureAwait(false);
+                await EndSessionOfAsync(httpContext, user, cancellationToken).ConfigureAwait(false);
+                throw;
+            }
         }
 
         if (before.Metadata.UserId is { } previous && previous != user)
         {
             await _store.UnindexAsync(previous, key, cancellationToken).ConfigureAwait(false);
         }
+
+        if (signingIn)
+        {
+            await LinkAsync(httpContext, user, key, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc/>
-    public Task<AuthenticationTicket?> RetrieveAsync(string key) => RetrieveAsync(key, CancellationToken.None);
+    public Task<AuthenticationTicket?> RetrieveAsync(string key) => RetrieveAsync(key, null, CancellationToken.None);
 
     /// <inheritdoc/>
-    public async Task<AuthenticationTicket?> RetrieveAsync(string key, CancellationToken cancellationToken)
+    public Task<AuthenticationTicket?> RetrieveAsync(string key, CancellationToken cancellationToken) => RetrieveAsync(key, null, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<AuthenticationTicket?> RetrieveAsync(string key, HttpContext? httpContext, CancellationToken cancellationToken)
     {
         if (!SessionIds.IsValid(key))
         {
             return null;
         }
 
-        var result = await _store.LoadAsync(key, cancellationToken).ConfigureAwait(false);
-        if (result.Record?.Values.TryGetValue(TicketField, out var bytes) != true)
+        // The client is recorded as the device's last seen with the sliding refresh, when it is due.
+        var client = httpContext is null ? null : new SessionClient(ClientIpOf(httpContext), ClientBinding.Normalize(httpContext.Request.Headers.UserAgent));
+        var result = await _store.LoadAsync(key, client, cancellationToken).ConfigureAwait(false);
+        if (result.Record is not { } record || !record.Values.TryGetValue(TicketField, out var bytes))
         {
             return null;
         }
 
+        AuthenticationTicket? ticket;
         try
         {
-            return _serializer.Deserialize(bytes!);
+            ticket = _serializer.Deserialize(bytes);
         }
         catch (Exception ex) when (ex is FormatException or EndOfStreamException or ArgumentException or InvalidOperationException)
         {
             return null;
         }
+
+        if (ticket is not null && record.Metadata.AuthenticatedAt is { } at)
+        {
+            ticket.Properties.Items[AuthenticatedAtItem] = at.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return ticket;
     }
 
     /// <inheritdoc/>
-    public Task RemoveAsync(string key) => RemoveAsync(key, CancellationToken.None);
+    public Task RemoveAsync(string key) => RemoveAsync(key, null, CancellationToken.None);
 
     /// <inheritdoc/>
-    public async Task RemoveAsync(string key, CancellationToken cancellationToken)
+    public Task RemoveAsync(string key, CancellationToken cancellationToken) => RemoveAsync(key, null, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task RemoveAsync(string key, HttpContext? httpContext, CancellationToken cancellationToken)
     {
         if (SessionIds.IsValid(key))
         {
@@ -133,11 +225,35 @@ public sealed class TesseraTicketStore : ITicketStore
         }
     }
 
-    private static string? UserOf(AuthenticationTicket ticket)
+    internal static string? ClientIpOf(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } address
+            ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
+            : null;
+
+    /// <summary>Links the request's session (signed in as the same user) to the login: one device.</summary>
+    private static async Task LinkAsync(HttpContext? httpContext, string? user, string loginId, CancellationToken cancellationToken)
     {
-        var user = ticket.Principal.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value ?? ticket.Principal.Identity?.Name;
-        return string.IsNullOrEmpty(user) || user.Length > 512 || user.Any(char.IsControl) ? null : user;
+        if (user is not null && httpContext?.Features.Get<ISessionFeature>()?.Session is TesseraSession session)
+        {
+            await session.LinkLoginAsync(user, SessionIds.Handle(loginId), cancellationToken).ConfigureAwait(false);
+        }
     }
+
+    private static async Task EndSessionOfAsync(HttpContext? httpContext, string? user, CancellationToken cancellationToken)
+    {
+        if (user is not null && httpContext?.Features.Get<ISessionFeature>()?.Session is TesseraSession { UserId: { } bound } session && bound == user)
+        {
+            await session.DestroyAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The login's deadline to the millisecond: the ticket's own times are kept to the second, which
+    /// would tie logins of one second in the index (and make "evict the oldest" pick at random).
+    /// Never before the ticket's expiry; the cookie handler enforces that one itself.
+    /// </summary>
+    private static DateTimeOffset? Deadline(AuthenticationTicket ticket) =>
+        Lifetime(ticket) is { } lifetime ? DateTimeOffset.UtcNow + lifetime : ticket.Properties.ExpiresUtc;
 
     private static TimeSpan? Lifetime(AuthenticationTicket ticket) =>
         ticket.Properties.ExpiresUtc is { } expires && ticket.Properties.IssuedUtc is { } issued && expires > issued

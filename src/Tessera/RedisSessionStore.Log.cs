@@ -36,4 +36,7 @@ public sealed partial class RedisSessionStore
 
     [LoggerMessage(11, LogLevel.Information, "The rotation of session {SessionTag} met a revocation of its user; the new session was ended.")]
     private static partial void LogRotationRevoked(ILogger logger, string sessionTag);
+
+    [LoggerMessage(30, LogLevel.Warning, "A sign-in of session {SessionTag} was refused: its user already has {Limit} devices (MaxSessionsPerUser, DenyNew).")]
+    private static partial void LogLimitReached(ILogger logger, string sessionTag, int limit);
 }

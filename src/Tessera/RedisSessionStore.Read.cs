@@ -11,7 +11,13 @@ public sealed partial class RedisSessionStore
     /// <summary>Loads a session synchronously (for <c>ISession.TryGetValue</c> without a prior <c>LoadAsync</c>).</summary>
     /// <param name="id">A well-formed session identifier.</param>
     /// <returns>What was found.</returns>
-    public LoadResult Load(string id)
+    public LoadResult Load(string id) => Load(id, null);
+
+    /// <summary>Loads a session synchronously, recording the client with the sliding refresh when it is due.</summary>
+    /// <param name="id">A well-formed session identifier.</param>
+    /// <param name="client">The client of this request (last seen address and user agent), or null.</param>
+    /// <returns>What was found.</returns>
+    internal LoadResult Load(string id, SessionClient? client)
     {
         ThrowIfMalformed(id);
         var start = Stopwatch.GetTimestamp();
@@ -32,7 +38,7 @@ public sealed partial class RedisSessionStore
         }
 
         _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
-        return ParseLoad(id, handle, key, entries);
+        return ParseLoad(id, handle, key, entries, client);
     }
 
     /// <summary>Stands for a key of another type: never a session.</summary>
@@ -130,7 +136,8 @@ public sealed partial class RedisSessionStore
     /// round trip. Sent at most once per granularity per session by the caller.
     /// </summary>
     /// <param name="key">The session key.</param>
-    private void RefreshInBackground(RedisKey key)
+    /// <param name="client">The client to record as last seen, or null.</param>
+    private void RefreshInBackground(RedisKey key, SessionClient? client = null)
     {
         if (BreakerRefusing)
         {
@@ -140,7 +147,10 @@ public sealed partial class RedisSessionStore
 
         try
         {
-            _connection.GetDatabase().ScriptEvaluate(LuaScripts.Refresh, [key], [_granularityMs], CommandFlags.FireAndForget);
+            RedisValue[] args = client is null
+                ? [_granularityMs]
+                : [_granularityMs, client.Ip ?? string.Empty, client.UserAgent ?? string.Empty];
+            _connection.GetDatabase().ScriptEvaluate(LuaScripts.Refresh, [key], args, CommandFlags.FireAndForget);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -154,16 +164,19 @@ public sealed partial class RedisSessionStore
     /// lengthens a tombstone. Fire and forget.
     /// </summary>
     /// <param name="id">A well-formed session identifier.</param>
-    public void Touch(string id)
+    public void Touch(string id) => Touch(id, null);
+
+    /// <summary>As <see cref="Touch(string)"/>, recording the client as last seen when the refresh is due.</summary>
+    internal void Touch(string id, SessionClient? client)
     {
         ThrowIfMalformed(id);
-        RefreshInBackground(KeyFor(id));
+        RefreshInBackground(KeyFor(id), client);
     }
 
     /// <summary>For the benchmarks: decodes a load reply.</summary>
-    internal LoadResult ParseLoadForBenchmark(string id, HashEntry[] reply) => ParseLoad(id, SessionIds.Handle(id), KeyFor(id), reply, refresh: false);
+    internal LoadResult ParseLoadForBenchmark(string id, HashEntry[] reply) => ParseLoad(id, SessionIds.Handle(id), KeyFor(id), reply, null, refresh: false);
 
-    private LoadResult ParseLoad(string id, string handle, RedisKey key, HashEntry[] entries, bool refresh = true)
+    private LoadResult ParseLoad(string id, string handle, RedisKey key, HashEntry[] entries, SessionClient? client, bool refresh = true)
     {
         if (entries.Length == 0)
         {
@@ -176,7 +189,8 @@ public sealed partial class RedisSessionStore
         Dictionary<string, byte[]>? staleStored = null;
         long created = 0, last = 0, idle = 0, deadline = 0, size = 0;
         bool hasLast = false, hasIdle = false, hasDeadline = false;
-        string? user = null, ip = null, agent = null, rotatedTo = null;
+        string? user = null, ip = null, agent = null, rotatedTo = null, login = null, lastIp = null, lastAgent = null;
+        long authenticated = 0;
         try
         {
             foreach (var entry in entries)
@@ -218,6 +232,10 @@ public sealed partial class RedisSessionStore
                     case SessionLayout.ClientIp: ip = text; break;
                     case SessionLayout.UserAgent: agent = text; break;
                     case SessionLayout.RotatedTo: rotatedTo = text; break;
+                    case SessionLayout.AuthenticatedAt: authenticated = ParseLong(text); break;
+                    case SessionLayout.Login: login = text; break;
+                    case SessionLayout.LastClientIp: lastIp = text; break;
+                    case SessionLayout.LastUserAgent: lastAgent = text; break;
                     default: break;
                 }
             }
@@ -259,7 +277,7 @@ public sealed partial class RedisSessionStore
 
         if (refresh && nowMs - last >= GranularityFor(idle))
         {
-            RefreshInBackground(key);
+            RefreshInBackground(key, client);
         }
 
         var metadata = new SessionMetadata
@@ -272,6 +290,10 @@ public sealed partial class RedisSessionStore
             ClientIp = ip,
             UserAgent = agent,
             Size = size,
+            AuthenticatedAt = authenticated > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(authenticated) : null,
+            LoginHandle = SessionIds.IsValid(login) ? login : null,
+            LastClientIp = lastIp,
+            LastUserAgent = lastAgent,
         };
         return new LoadResult(LoadStatus.Found, new SessionRecord(id, metadata, values, now)
         {

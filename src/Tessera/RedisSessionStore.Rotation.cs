@@ -65,6 +65,11 @@ public sealed partial class RedisSessionStore
             ClientIp = write?.ClientIp ?? meta.ClientIp,
             UserAgent = write?.UserAgent ?? meta.UserAgent,
         };
+        // The login and authentication time belong to the user signed in: a sign-in as someone else starts without them.
+        var sameUser = write?.UserId is null || write.UserId == meta.UserId;
+        newWrite.AuthenticatedAt = write?.AuthenticatedAt ?? (sameUser ? meta.AuthenticatedAt : null);
+        newWrite.LoginHandle = write?.LoginHandle ?? (sameUser ? meta.LoginHandle : null);
+        newWrite.Companion = write?.Companion ?? false;
         var newId = SessionIds.NewId();
         var newHandle = SessionIds.Handle(newId);
         var (created, _, _, exceeded) = await CreateCoreAsync(newId, carried, newWrite, cancellationToken).ConfigureAwait(false);
@@ -77,7 +82,17 @@ public sealed partial class RedisSessionStore
         // index from here on sees it; one that took it earlier is caught by the confirmation below.
         if (newWrite.UserId is { } boundUser)
         {
-            await IndexAsync(boundUser, newId, null, newWrite.AbsoluteDeadline!.Value, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                // The session it replaces is not counted: a rotation is not a new device.
+                await IndexAsync(boundUser, newId, null, newWrite.AbsoluteDeadline!.Value, cancellationToken, newWrite.IsCompanion, exempt: oldId).ConfigureAwait(false);
+            }
+            catch (SessionLimitException)
+            {
+                // Nothing was sealed: the old session is as it was, and the new one never served.
+                await DeleteCoreAsync(newHandle, boundUser, cancellationToken).ConfigureAwait(false);
+                throw;
+            }
         }
 
         // 2. Seal the old key: from here on it refuses loads and points commits to the new one.
@@ -110,7 +125,7 @@ public sealed partial class RedisSessionStore
 
         // 4. Confirm against "log out everywhere": the new id must still be indexed, and no revocation
         // of the user may have started after this request loaded the session it rotates.
-        if (newWrite.UserId is { } user && !await ConfirmIndexedAsync(user, newHandle, oldHandle, snapshot.ServerTime, cancellationToken).ConfigureAwait(false))
+        if (newWrite.UserId is { } user && !await ConfirmIndexedAsync(user, SessionLayout.IndexMember(newHandle, newWrite.IsCompanion), oldHandle, snapshot.ServerTime, cancellationToken).ConfigureAwait(false))
         {
             await DeleteCoreAsync(newHandle, user, cancellationToken).ConfigureAwait(false);
             LogRotationRevoked(_logger, SessionIds.LogTag(oldId));
@@ -119,7 +134,7 @@ public sealed partial class RedisSessionStore
 
         if (meta.UserId is { } oldUser && oldUser != newWrite.UserId)
         {
-            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(oldUser), oldHandle), "user index prune", cancellationToken).ConfigureAwait(false);
+            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(oldUser), MemberForms(oldHandle)), "user index prune", cancellationToken).ConfigureAwait(false);
         }
 
         _metrics.Rotated.Add(1);
@@ -128,9 +143,9 @@ public sealed partial class RedisSessionStore
         return new CommitResult(CommitStatus.Committed, newId);
     }
 
-    private async Task<bool> ConfirmIndexedAsync(string userId, string newHandle, string oldHandle, DateTimeOffset loadedAt, CancellationToken cancellationToken)
+    private async Task<bool> ConfirmIndexedAsync(string userId, string newMember, string oldHandle, DateTimeOffset loadedAt, CancellationToken cancellationToken)
     {
-        var confirmed = (int)(await EvalAsync(LuaScripts.IndexConfirm, UserKeyFor(userId), [newHandle, oldHandle], "user index", cancellationToken, idempotent: true).ConfigureAwait(false)) == 1;
+        var confirmed = (int)(await EvalAsync(LuaScripts.IndexConfirm, UserKeyFor(userId), [newMember, oldHandle], "user index", cancellationToken, idempotent: true).ConfigureAwait(false)) == 1;
         if (!confirmed)
         {
             return false;

@@ -22,69 +22,6 @@ public sealed partial class RedisSessionStore
     public RedisKey LockKeyFor(string id) => SessionLayout.LockKey(_options.KeyPrefix, SessionIds.Handle(id));
 
     /// <summary>
-    /// The live sessions of a user, with created, last seen, client address and user agent. Index
-    /// members whose session has gone (idle expiry, logout) are dropped as they are found.
-    /// </summary>
-    /// <param name="userId">The user.</param>
-    /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns>The sessions, most recently seen first.</returns>
-    public async Task<IReadOnlyList<SessionInfo>> GetUserSessionsAsync(string userId, CancellationToken cancellationToken = default)
-    {
-        ThrowIfBadUser(userId);
-        var members = await IndexMembersAsync(userId, cancellationToken).ConfigureAwait(false);
-        if (members.Count == 0)
-        {
-            return [];
-        }
-
-        var db = await _connection.GetDatabaseAsync().ConfigureAwait(false);
-        RedisValue[][] rows;
-        try
-        {
-            rows = await Task.WhenAll(members.Select(id => db.HashGetAsync(KeyForHandle(id), SessionLayout.MetadataFields)))
-                .WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (IsUnavailable(ex))
-        {
-            throw Unavailable("user sessions", ex);
-        }
-
-        var sessions = new List<SessionInfo>(members.Count);
-        var gone = new List<RedisValue>();
-        for (var n = 0; n < members.Count; n++)
-        {
-            var row = rows[n];
-            if (row[(int)MetadataSlot.Created].IsNull || !row[(int)MetadataSlot.RotatedTo].IsNull || (string?)row[(int)MetadataSlot.User] != userId)
-            {
-                gone.Add(members[n]);
-                continue;
-            }
-
-            sessions.Add(new SessionInfo(members[n], new SessionMetadata
-            {
-                Created = FromMs(row[(int)MetadataSlot.Created]),
-                LastAccess = FromMs(row[(int)MetadataSlot.LastAccess]),
-                IdleTimeout = TimeSpan.FromMilliseconds((long)row[(int)MetadataSlot.IdleMs]),
-                AbsoluteDeadline = FromMs(row[(int)MetadataSlot.Deadline]),
-                Size = row[(int)MetadataSlot.Size].IsNull ? 0 : (long)row[(int)MetadataSlot.Size],
-                UserId = row[(int)MetadataSlot.User],
-                ClientIp = row[(int)MetadataSlot.ClientIp],
-                UserAgent = row[(int)MetadataSlot.UserAgent],
-            }));
-        }
-
-        if (gone.Count > 0)
-        {
-            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), [.. gone]), "user index prune", cancellationToken).ConfigureAwait(false);
-        }
-
-        sessions.Sort(static (a, b) => b.Metadata.LastAccess.CompareTo(a.Metadata.LastAccess));
-        return sessions;
-
-        static DateTimeOffset FromMs(RedisValue value) => DateTimeOffset.FromUnixTimeMilliseconds(value.IsNull ? 0 : (long)value);
-    }
-
-    /// <summary>
     /// Revokes every session of a user ("log out everywhere"), or all but one ("log out my other
     /// devices"). After revoking every session returns, no session of the user that existed or was
     /// being rotated or signed in from a loaded session when it started can serve a request: the index
@@ -118,13 +55,27 @@ public sealed partial class RedisSessionStore
             // indexes its new id after the take sees the mark when it confirms.
             await EvalAsync(LuaScripts.MarkRevoked, RevokedKeyFor(userId), [(long)RevocationMarkLifetime.TotalMilliseconds], "revoke user sessions", cancellationToken, idempotent: true).ConfigureAwait(false);
             var taken = (RedisResult[])(await EvalAsync(LuaScripts.IndexTake, UserKeyFor(userId), [], "revoke user sessions", cancellationToken).ConfigureAwait(false))!;
-            targets = ((RedisResult[])taken[1]!).Select(m => (string)m!).Where(SessionIds.IsValid).ToList();
+            targets = [];
+            foreach (var taken1 in (RedisResult[])taken[1]!)
+            {
+                if (SessionLayout.TryParseMember((string?)taken1, out var handle, out _))
+                {
+                    targets.Add(handle);
+                }
+            }
         }
         else
         {
-            var keep = exceptHandle;
-            var members = await IndexMembersAsync(userId, cancellationToken).ConfigureAwait(false);
-            targets = members.Where(handle => handle != keep && SessionIds.IsValid(handle)).ToList();
+            // "Log out my other devices": this device is the kept session and the login it belongs to
+            // (and that login's other sessions, a rotation's leftovers), not only the one session.
+            var rows = await IndexRowsAsync(userId, cancellationToken).ConfigureAwait(false);
+            var keep = new HashSet<string>(StringComparer.Ordinal) { exceptHandle! };
+            if (rows.Find(r => r.Handle == exceptHandle) is { Login: { } login })
+            {
+                keep.Add(login);
+            }
+
+            targets = rows.Where(r => !keep.Contains(r.Handle) && !(r.Login is { } l && keep.Contains(l))).Select(r => r.Handle).ToList();
         }
 
         if (targets.Count == 0)
@@ -146,7 +97,7 @@ public sealed partial class RedisSessionStore
 
         if (exceptId is not null)
         {
-            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), [.. targets.Select(id => (RedisValue)id)]), "user index prune", cancellationToken).ConfigureAwait(false);
+            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), [.. targets.SelectMany(MemberForms)]), "user index prune", cancellationToken).ConfigureAwait(false);
         }
 
         var count = 0;
@@ -192,15 +143,49 @@ public sealed partial class RedisSessionStore
     {
         ThrowIfMalformed(handle);
         using var activity = TesseraTelemetry.StartOperation("revocation");
-        var (deleted, user) = await DeleteCoreAsync(handle, null, cancellationToken).ConfigureAwait(false);
-        if (deleted)
+        var deleted = await RevokeDeviceCoreAsync(handle, null, "session", cancellationToken).ConfigureAwait(false);
+        return deleted > 0;
+    }
+
+    /// <summary>
+    /// Ends a device: the session a handle names, the login it belongs to, and the login's other
+    /// sessions (a ticket and the session signed in with it are one device).
+    /// </summary>
+    private async Task<int> RevokeDeviceCoreAsync(string handle, string? userId, string detail, CancellationToken cancellationToken)
+    {
+        var meta = await RunAsync(db => db.HashGetAsync(KeyForHandle(handle), [SessionLayout.User, SessionLayout.Login]), "revoke", cancellationToken).ConfigureAwait(false);
+        userId ??= meta[0].IsNull ? null : (string?)meta[0];
+        var targets = new List<string> { handle };
+        if (!meta[1].IsNull && SessionIds.IsValid((string?)meta[1]))
         {
-            _metrics.Revoked.Add(1);
-            LogRevoked(_logger, SessionIds.TagOfHandle(handle), "single session");
-            Raise(new TesseraEvent(TesseraEventKind.Revoked, SessionIds.TagOfHandle(handle), user, Detail: "session"));
+            targets.Add((string)meta[1]!);
         }
 
-        return deleted;
+        if (userId is not null && IsValidUser(userId))
+        {
+            foreach (var row in await IndexRowsAsync(userId, cancellationToken).ConfigureAwait(false))
+            {
+                if (row.Login is { } login && targets.Contains(login) && !targets.Contains(row.Handle))
+                {
+                    targets.Add(row.Handle);
+                }
+            }
+        }
+
+        var count = 0;
+        foreach (var target in targets)
+        {
+            var (deleted, user) = await DeleteCoreAsync(target, userId, cancellationToken).ConfigureAwait(false);
+            if (deleted)
+            {
+                count++;
+                _metrics.Revoked.Add(1);
+                LogRevoked(_logger, SessionIds.TagOfHandle(target), detail == "limit" ? "oldest device past the per-user limit" : "single device");
+                Raise(new TesseraEvent(TesseraEventKind.Revoked, SessionIds.TagOfHandle(target), user ?? userId, Detail: detail));
+            }
+        }
+
+        return count;
     }
 
     /// <summary>Binds a live session to a user: writes the user into the session and adds it to the index.</summary>
@@ -217,7 +202,7 @@ public sealed partial class RedisSessionStore
             var load = await LoadAsync(id, cancellationToken).ConfigureAwait(false);
             if (load.Record is { } record)
             {
-                await IndexAsync(userId, id, null, record.Metadata.AbsoluteDeadline, cancellationToken).ConfigureAwait(false);
+                await IndexAsync(userId, id, null, record.Metadata.AbsoluteDeadline, cancellationToken, record.Metadata.LoginHandle is not null).ConfigureAwait(false);
                 Raise(new TesseraEvent(TesseraEventKind.UserBound, SessionIds.LogTag(id), userId));
             }
         }
@@ -225,15 +210,59 @@ public sealed partial class RedisSessionStore
         return result;
     }
 
-    internal async Task IndexAsync(string userId, string id, string? replaces, DateTimeOffset deadline, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds (or re-scores) a session in its user's index, applying <see cref="TesseraOptions.MaxSessionsPerUser"/>
+    /// to a new device: <see cref="SessionLimitException"/> with <see cref="SessionLimitPolicy.DenyNew"/>
+    /// (the caller drops what it created), else the devices whose logins expire first are revoked.
+    /// </summary>
+    internal async Task IndexAsync(string userId, string id, string? replaces, DateTimeOffset deadline, CancellationToken cancellationToken, bool companion = false, string? exempt = null)
     {
         ThrowIfBadUser(userId);
-        await EvalAsync(LuaScripts.IndexAdd, UserKeyFor(userId), [SessionIds.Handle(id), deadline.ToUnixTimeMilliseconds(), replaces is null ? string.Empty : SessionIds.Handle(replaces)], "user index", cancellationToken, idempotent: true).ConfigureAwait(false);
+        var handle = SessionIds.Handle(id);
+        var reply = await EvalAsync(
+            LuaScripts.IndexAdd,
+            UserKeyFor(userId),
+            [
+                SessionLayout.IndexMember(handle, companion),
+                deadline.ToUnixTimeMilliseconds(),
+                replaces is null ? string.Empty : SessionIds.Handle(replaces),
+                _options.MaxSessionsPerUser,
+                _options.SessionLimitPolicy == SessionLimitPolicy.EvictOldest ? "evict" : "deny",
+                exempt is null ? string.Empty : SessionIds.Handle(exempt),
+            ],
+            "user index",
+            cancellationToken,
+            idempotent: true).ConfigureAwait(false);
+        var parts = (RedisResult[])reply!;
+        var status = (ScriptStatus)(int)parts[0];
+        if (status == ScriptStatus.LimitReached)
+        {
+            LogLimitReached(_logger, SessionIds.TagOfHandle(handle), _options.MaxSessionsPerUser);
+            throw new SessionLimitException(_options.MaxSessionsPerUser);
+        }
+
+        if (status == ScriptStatus.Ok && parts.Length > 1)
+        {
+            foreach (var evicted in (RedisResult[])parts[1]!)
+            {
+                if (SessionIds.IsValid((string?)evicted))
+                {
+                    await RevokeDeviceCoreAsync((string)evicted!, userId, "limit", cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
     }
+
+    /// <summary>Makes a session its login's companion in the index: listed and revoked with the login, not counted as a device.</summary>
+    internal Task IndexAsCompanionAsync(string userId, string id, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        IndexAsync(userId, id, id, deadline, cancellationToken, companion: true);
 
     /// <summary>Removes a session from a user's index (it was bound to another user since).</summary>
     internal Task UnindexAsync(string userId, string id, CancellationToken cancellationToken) =>
-        RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), SessionIds.Handle(id)), "user index prune", cancellationToken);
+        RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), MemberForms(SessionIds.Handle(id))), "user index prune", cancellationToken);
+
+    /// <summary>Both forms a handle may have in an index (plain and companion), for removal.</summary>
+    private static RedisValue[] MemberForms(string handle) => [handle, SessionLayout.IndexMember(handle, companion: true)];
 
     /// <summary>Deletes the session a handle names, and follows its tombstone forwards.</summary>
     internal async Task<(bool Deleted, string? UserId)> DeleteCoreAsync(string handle, string? userId, CancellationToken cancellationToken)
@@ -252,7 +281,7 @@ public sealed partial class RedisSessionStore
                 userId ??= user;
                 if ((user ?? userId) is { } owner)
                 {
-                    await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(owner), id), "user index prune", cancellationToken).ConfigureAwait(false);
+                    await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(owner), MemberForms(id)), "user index prune", cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -269,14 +298,19 @@ public sealed partial class RedisSessionStore
         return (deletedAny, userId);
     }
 
-    private async Task<List<string>> IndexMembersAsync(string userId, CancellationToken cancellationToken)
+    /// <summary>The members of a user's index, as (member as stored, handle, companion), dropping malformed ones.</summary>
+    private async Task<List<(string Member, string Handle, bool Companion)>> IndexMembersAsync(string userId, CancellationToken cancellationToken)
     {
         var reply = (RedisResult[])(await EvalAsync(LuaScripts.IndexList, UserKeyFor(userId), [], "user index", cancellationToken, idempotent: true).ConfigureAwait(false))!;
         var pairs = (RedisResult[])reply[1]!;
-        var members = new List<string>(pairs.Length / 2);
+        var members = new List<(string, string, bool)>(pairs.Length / 2);
         for (var n = 0; n + 1 < pairs.Length; n += 2)
         {
-            members.Add((string)pairs[n]!);
+            var member = (string?)pairs[n];
+            if (SessionLayout.TryParseMember(member, out var handle, out var companion))
+            {
+                members.Add((member!, handle, companion));
+            }
         }
 
         return members;
@@ -299,10 +333,12 @@ public sealed partial class RedisSessionStore
         }
     }
 
+    private static bool IsValidUser(string userId) => userId.Length is > 0 and <= MaxUserIdLength && !userId.Any(char.IsControl);
+
     private static void ThrowIfBadUser(string userId)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
-        if (userId.Length > MaxUserIdLength || userId.Any(char.IsControl))
+        if (!IsValidUser(userId))
         {
             throw new ArgumentException($"A user id must be 1 to {MaxUserIdLength} characters without control characters.", nameof(userId));
         }

@@ -89,10 +89,20 @@ public sealed partial class RedisSessionStore
     /// <param name="id">A well-formed session identifier.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>What was found.</returns>
-    public async Task<LoadResult> LoadAsync(string id, CancellationToken cancellationToken = default)
+    public Task<LoadResult> LoadAsync(string id, CancellationToken cancellationToken = default) => LoadAsync(id, null, cancellationToken);
+
+    /// <summary>
+    /// Loads a session as <see cref="LoadAsync(string, CancellationToken)"/>, and when the sliding
+    /// refresh is due records the client as last seen with it (no extra write per request).
+    /// </summary>
+    /// <param name="id">A well-formed session identifier.</param>
+    /// <param name="client">The client of this request, or null.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>What was found.</returns>
+    internal async Task<LoadResult> LoadAsync(string id, SessionClient? client, CancellationToken cancellationToken)
     {
         ThrowIfMalformed(id);
-        return await LoadCoreAsync(id, SessionIds.Handle(id), cancellationToken).ConfigureAwait(false);
+        return await LoadCoreAsync(id, SessionIds.Handle(id), cancellationToken, client).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -105,7 +115,7 @@ public sealed partial class RedisSessionStore
         return LoadCoreAsync(handle, handle, cancellationToken);
     }
 
-    private async Task<LoadResult> LoadCoreAsync(string id, string handle, CancellationToken cancellationToken)
+    private async Task<LoadResult> LoadCoreAsync(string id, string handle, CancellationToken cancellationToken, SessionClient? client = null)
     {
         var start = Stopwatch.GetTimestamp();
         var key = KeyForHandle(handle);
@@ -120,7 +130,7 @@ public sealed partial class RedisSessionStore
         }
 
         _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
-        return ParseLoad(id, handle, key, entries);
+        return ParseLoad(id, handle, key, entries, client);
     }
 
     /// <summary>Creates a session with its first values; never overwrites an existing key.</summary>
@@ -140,7 +150,16 @@ public sealed partial class RedisSessionStore
             if (write?.UserId is { } user)
             {
                 var deadline = write.AbsoluteDeadline ?? DateTimeOffset.FromUnixTimeMilliseconds(now) + _options.AbsoluteTimeout;
-                await IndexAsync(user, id, null, deadline, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await IndexAsync(user, id, null, deadline, cancellationToken, write.IsCompanion).ConfigureAwait(false);
+                }
+                catch (SessionLimitException)
+                {
+                    // Past the per-user limit (DenyNew): the new session or login never serves.
+                    await DeleteCoreAsync(SessionIds.Handle(id), user, cancellationToken).ConfigureAwait(false);
+                    throw;
+                }
             }
 
             Raise(new TesseraEvent(TesseraEventKind.Created, SessionIds.LogTag(id), write?.UserId));
@@ -330,6 +349,12 @@ public sealed partial class RedisSessionStore
         AddIfSet(args, SessionLayout.User, write.UserId);
         AddIfSet(args, SessionLayout.ClientIp, write.ClientIp);
         AddIfSet(args, SessionLayout.UserAgent, write.UserAgent);
+        AddIfSet(args, SessionLayout.Login, write.LoginHandle);
+        if (write.AuthenticatedAt is { } authenticated)
+        {
+            args.Add(SessionLayout.AuthenticatedAt);
+            args.Add(authenticated == DateTimeOffset.MinValue ? SessionLayout.Now : authenticated.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
 
         static void AddIfSet(List<RedisValue> args, string field, string? value)
         {

@@ -24,6 +24,21 @@ public sealed record SessionMetadata
     /// <summary>The user agent recorded when the session was created or bound, if any.</summary>
     public string? UserAgent { get; init; }
 
+    /// <summary>When the user last signed in on this session (a sign-in or re-authentication; not a renewal), if ever. For step-up checks.</summary>
+    public DateTimeOffset? AuthenticatedAt { get; init; }
+
+    /// <summary>The client address last seen, updated with the sliding refresh (at most once per refresh granularity), if any.</summary>
+    public string? LastClientIp { get; init; }
+
+    /// <summary>The user agent last seen, updated with the sliding refresh, if any.</summary>
+    public string? LastUserAgent { get; init; }
+
+    /// <summary>
+    /// The handle of the login this session belongs to (the cookie-authentication ticket signed in on
+    /// the same browser), if any: the two are one device, listed and revoked together.
+    /// </summary>
+    public string? LoginHandle { get; init; }
+
     /// <summary>
     /// The bytes the session's values take, as Tessera counts them (<c>#s</c>, checked against
     /// <see cref="TesseraOptions.MaxSessionBytes"/>): for each value, its field name, its stored bytes and a

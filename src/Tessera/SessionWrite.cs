@@ -21,6 +21,22 @@ public sealed class SessionWrite
     /// <summary>The user agent to record.</summary>
     public string? UserAgent { get; set; }
 
+    /// <summary>
+    /// When the user authenticated: <see cref="DateTimeOffset.MinValue"/> means now, by Redis's clock
+    /// (a sign-in); another value is stored as it is (a rotation carries the old one over).
+    /// </summary>
+    public DateTimeOffset? AuthenticatedAt { get; set; }
+
+    /// <summary>The handle of the login (a ticket) the session belongs to: the two are then one device.</summary>
+    public string? LoginHandle { get; set; }
+
+    /// <summary>Whether the session is indexed as a companion of a login that is being stored in this request.</summary>
+    internal bool Companion { get; set; }
+
     /// <summary>Whether any metadata is set.</summary>
-    public bool IsEmpty => IdleTimeout is null && AbsoluteDeadline is null && Created is null && UserId is null && ClientIp is null && UserAgent is null;
+    public bool IsEmpty => IdleTimeout is null && AbsoluteDeadline is null && Created is null && UserId is null && ClientIp is null && UserAgent is null
+        && AuthenticatedAt is null && LoginHandle is null;
+
+    /// <summary>Whether the session is to be indexed as part of a login.</summary>
+    internal bool IsCompanion => Companion || LoginHandle is not null;
 }

@@ -35,4 +35,7 @@ public static class TesseraDefaults
 
     /// <summary>How long the circuit breaker stays open before a probe: 500 milliseconds.</summary>
     public static readonly TimeSpan CircuitBreakDuration = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The most devices one user may have at once: 100.</summary>
+    public const int MaxSessionsPerUser = 100;
 }

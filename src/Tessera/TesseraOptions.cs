@@ -85,4 +85,20 @@ public class TesseraOptions
     /// <value>Default 30 seconds.</value>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan RotationGracePeriod { get; set; } = TesseraDefaults.RotationGracePeriod;
+
+    /// <summary>
+    /// The most devices (logins, and sessions signed in without a login ticket) one user may have at
+    /// once, as Spring Security's <c>maximumSessions</c> and Keycloak's session limiter; 0 for no
+    /// limit. A browser's ticket and the session it signed in with count once. Checked and applied in
+    /// one script on the user's index, so two sign-ins racing cannot both pass a full index, on
+    /// Cluster too; the index, and so a devices page and a "log out everywhere", is bounded by it.
+    /// </summary>
+    /// <value>Default 100: no person has that many devices; a credential-stuffing run or a leaking client does.</value>
+    [Range(0, 100_000)]
+    public int MaxSessionsPerUser { get; set; } = TesseraDefaults.MaxSessionsPerUser;
+
+    /// <summary>What a sign-in past <see cref="MaxSessionsPerUser"/> does.</summary>
+    /// <value>Default <see cref="SessionLimitPolicy.EvictOldest"/>: the newest login wins, as Keycloak's default.</value>
+    [EnumDataType(typeof(SessionLimitPolicy))]
+    public SessionLimitPolicy SessionLimitPolicy { get; set; } = SessionLimitPolicy.EvictOldest;
 }

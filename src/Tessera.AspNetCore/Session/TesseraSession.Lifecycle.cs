@@ -25,10 +25,55 @@ internal sealed partial class TesseraSession
     public Task<string> RotateAsync(CancellationToken cancellationToken = default) => RotateCoreAsync(null, cancellationToken);
 
     /// <inheritdoc/>
-    public async Task SignInAsync(string userId, CancellationToken cancellationToken = default)
+    public Task SignInAsync(string userId, CancellationToken cancellationToken = default) => SignInAsync(userId, companion: false, cancellationToken);
+
+    /// <summary>
+    /// Signs in; a companion is the session of a login (a ticket) stored in this request, listed and
+    /// revoked with it and not counted as a device of its own.
+    /// </summary>
+    internal async Task SignInAsync(string userId, bool companion, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
-        await RotateCoreAsync(userId, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RotateCoreAsync(userId, cancellationToken, companion).ConfigureAwait(false);
+        }
+        catch (SessionLimitException)
+        {
+            // Refused past the per-user limit: nothing of the sign-in is kept, the session stays as it was.
+            _view.Write = null;
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Links this session to the login (ticket) stored for the same browser in this request: the two
+    /// are one device from now on. Only a session signed in as the login's user is linked.
+    /// </summary>
+    internal async Task LinkLoginAsync(string userId, string loginHandle, CancellationToken cancellationToken)
+    {
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (_state.Phase != SessionPhase.Live || UserId != userId || _view.Metadata?.LoginHandle == loginHandle)
+        {
+            return;
+        }
+
+        var write = _view.Write ??= new SessionWrite();
+        write.LoginHandle = loginHandle;
+        var id = _state.Id!;
+        var deadline = _view.Metadata!.AbsoluteDeadline;
+        await CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (_state.Phase == SessionPhase.Live && _state.Id == id)
+        {
+            _view.Metadata = _view.Metadata! with { LoginHandle = loginHandle };
+            await _budget.RunAsync(
+                async ct =>
+                {
+                    await _store.IndexAsCompanionAsync(userId, id, deadline, ct).ConfigureAwait(false);
+                    return true;
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc/>
@@ -36,7 +81,7 @@ internal sealed partial class TesseraSession
     {
         await LoadAsync(cancellationToken).ConfigureAwait(false);
         return UserId is { } user
-            ? await _budget.RunAsync(ct => _store.GetUserSessionsAsync(user, ct), cancellationToken).ConfigureAwait(false)
+            ? (await _budget.RunAsync(ct => _store.GetUserSessionsPageAsync(user, 0, int.MaxValue, _state.Phase == SessionPhase.Live ? _state.Id : null, ct), cancellationToken).ConfigureAwait(false)).Devices
             : [];
     }
 
@@ -49,7 +94,25 @@ internal sealed partial class TesseraSession
             : 0;
     }
 
-    private async Task<string> RotateCoreAsync(string? userId, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public async Task<bool> RevokeDeviceAsync(string handle, CancellationToken cancellationToken = default)
+    {
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(handle) || !SessionIds.IsValid(handle) || UserId is null || _state.Phase != SessionPhase.Live)
+        {
+            return false;
+        }
+
+        var devices = await GetUserSessionsAsync(cancellationToken).ConfigureAwait(false);
+        if (!devices.Any(d => d.Handle == handle || d.LinkedHandles.Contains(handle)))
+        {
+            return false;
+        }
+
+        return await _budget.RunAsync(ct => _store.RevokeByHandleAsync(handle, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<string> RotateCoreAsync(string? userId, CancellationToken cancellationToken, bool companion = false)
     {
         await LoadAsync(cancellationToken).ConfigureAwait(false);
         if (_context.Response.HasStarted)
@@ -72,6 +135,9 @@ internal sealed partial class TesseraSession
             write.UserId = userId;
             write.ClientIp = CurrentClientIp();
             write.UserAgent = ClientBinding.Normalize(_context.Request.Headers.UserAgent);
+            // A sign-in is an authentication: step-up checks measure from it (Redis's clock).
+            write.AuthenticatedAt = DateTimeOffset.MinValue;
+            write.Companion = companion;
         }
 
         switch (_state.Phase)
@@ -98,6 +164,7 @@ internal sealed partial class TesseraSession
     {
         var id = _state.Id!;
         var previousUser = _view.Metadata?.UserId;
+        var companion = _view.Write?.IsCompanion == true || _view.Metadata?.LoginHandle is not null;
         await CommitAsync(cancellationToken).ConfigureAwait(false);
         if (userId is null || _state.Phase != SessionPhase.Live)
         {
@@ -113,13 +180,24 @@ internal sealed partial class TesseraSession
         }
 
         _view.Metadata = record.Metadata;
-        await _budget.RunAsync(
-            async ct =>
-            {
-                await _store.IndexAsync(userId, id, null, record.Metadata.AbsoluteDeadline, ct).ConfigureAwait(false);
-                return true;
-            },
-            cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _budget.RunAsync(
+                async ct =>
+                {
+                    await _store.IndexAsync(userId, id, null, record.Metadata.AbsoluteDeadline, ct, companion).ConfigureAwait(false);
+                    return true;
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (SessionLimitException)
+        {
+            // Past the per-user limit: the session this request created never serves as the user's.
+            await _budget.RunAsync(ct => _store.DestroyAsync(id, userId, ct), cancellationToken).ConfigureAwait(false);
+            _state.OnDied();
+            _view.Empty();
+            throw;
+        }
         if (previousUser != userId)
         {
             _store.Raise(new TesseraEvent(TesseraEventKind.UserBound, SessionIds.LogTag(id), userId));

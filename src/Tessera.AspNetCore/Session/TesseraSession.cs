@@ -336,6 +336,9 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature
         }
     }
 
+    /// <summary>This request's client, recorded as the device's last seen with the sliding refresh.</summary>
+    internal SessionClient Client() => new(CurrentClientIp(), ClientBinding.Normalize(_context.Request.Headers.UserAgent));
+
     private string? CurrentClientIp() =>
         _context.Connection.RemoteIpAddress is { } address
             ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()

@@ -27,4 +27,10 @@ public enum CommitStatus
 
     /// <summary>A rotation met a "log out everywhere" of its user: the new session was ended too.</summary>
     Revoked = 6,
+
+    /// <summary>
+    /// Binding the session to its user would pass <see cref="TesseraOptions.MaxSessionsPerUser"/> with
+    /// <see cref="SessionLimitPolicy.DenyNew"/>: nothing was created or bound.
+    /// </summary>
+    LimitReached = 7,
 }

@@ -29,4 +29,16 @@ internal enum MetadataSlot
 
     /// <summary><c>#r</c>: on a tombstone, the handle of the session it was rotated into.</summary>
     RotatedTo,
+
+    /// <summary><c>#au</c>: when the user last signed in (authenticated) on this session, Unix ms.</summary>
+    AuthenticatedAt,
+
+    /// <summary><c>#ln</c>: the handle of the login (a ticket) this session belongs to.</summary>
+    Login,
+
+    /// <summary><c>#lip</c>: the client address last seen (updated with the sliding refresh).</summary>
+    LastClientIp,
+
+    /// <summary><c>#lua</c>: the user agent last seen (updated with the sliding refresh).</summary>
+    LastUserAgent,
 }

@@ -32,4 +32,7 @@ internal enum ScriptStatus
 
     /// <summary>The write would pass the field limit; nothing was written. The next reply element is the caller fields it would have left.</summary>
     TooManyFields = 6,
+
+    /// <summary>The user already has the most devices allowed, and the policy refuses a new one.</summary>
+    LimitReached = 8,
 }

@@ -5,21 +5,44 @@ namespace Tessera.Internal;
 internal static partial class LuaScripts
 {
     /// <summary>
-    /// Adds a session to its user's index and drops members past their score. KEYS[1] user index;
-    /// ARGV[1] session id; ARGV[2] score (the session's absolute deadline, unix ms); ARGV[3] a member
-    /// to remove (the id it replaced), or ''. The index expires with its latest member.
+    /// Adds a session to its user's index, drops members past their score, and applies the per-user
+    /// device limit in the same step. KEYS[1] user index; ARGV[1] the member (a handle, or
+    /// '~' + handle for a login's companion); ARGV[2] score (the absolute deadline, unix ms); ARGV[3]
+    /// a handle whose members to remove (the one it replaced), or ''; ARGV[4] the device limit (0: none);
+    /// ARGV[5] 'deny' or 'evict'; ARGV[6] a handle not to count (the session a rotation replaces), or ''.
+    /// Companions and members already present are never limited. Reply {1, {evicted handles}},
+    /// {LimitReached, count}, or {-1} for a key of another type. The index expires with its latest member.
     /// </summary>
     public static readonly string IndexAdd = Prelude + $$$"""
         local key = KEYS[1]
         local t = redis.call('TYPE', key).ok
-        if t ~= 'zset' and t ~= 'none' then return -1 end
+        if t ~= 'zset' and t ~= 'none' then return {{{{(int)ScriptStatus.Corrupt}}}} end
         local now = now_ms()
         redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-        if ARGV[3] ~= '' then redis.call('ZREM', key, ARGV[3]) end
-        redis.call('ZADD', key, ARGV[2], ARGV[1])
+        if ARGV[3] ~= '' then redis.call('ZREM', key, ARGV[3], '{{{SessionLayout.CompanionMark}}}' .. ARGV[3]) end
+        local member, max = ARGV[1], tonumber(ARGV[4])
+        local mark = '{{{SessionLayout.CompanionMark}}}'
+        -- A companion stays one: re-scoring it by its handle keeps its form; becoming one drops the plain form.
+        if string.byte(member, 1) ~= {{{(int)SessionLayout.CompanionMark}}} and redis.call('ZSCORE', key, mark .. member) then member = mark .. member end
+        if string.byte(member, 1) == {{{(int)SessionLayout.CompanionMark}}} then redis.call('ZREM', key, string.sub(member, 2)) end
+        local evicted = {}
+        if max > 0 and string.byte(member, 1) ~= {{{(int)SessionLayout.CompanionMark}}} and not redis.call('ZSCORE', key, member) then
+          local roots = {}
+          for _, m in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+            if string.byte(m, 1) ~= {{{(int)SessionLayout.CompanionMark}}} and m ~= ARGV[6] then roots[#roots + 1] = m end
+          end
+          if #roots >= max then
+            if ARGV[5] ~= 'evict' then return {{{{(int)ScriptStatus.LimitReached}}}, #roots} end
+            for n = 1, #roots - max + 1 do
+              redis.call('ZREM', key, roots[n])
+              evicted[#evicted + 1] = roots[n]
+            end
+          end
+        end
+        redis.call('ZADD', key, ARGV[2], member)
         local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
         redis.call('PEXPIREAT', key, tonumber(last[2]))
-        return redis.call('ZCARD', key)
+        return {{{{(int)ScriptStatus.Ok}}}, evicted}
         """;
 
     /// <summary>
@@ -63,12 +86,13 @@ internal static partial class LuaScripts
     /// <summary>
     /// The last step of a rotation of a user's session: confirms that the new id is still indexed (a
     /// "log out everywhere" that took the index meanwhile removed it) and drops the id it replaced.
-    /// KEYS[1] user index; ARGV[1] new id; ARGV[2] replaced id or ''. Reply 1 confirmed, 0 revoked.
+    /// KEYS[1] user index; ARGV[1] the new member; ARGV[2] replaced handle or '' (both its forms are
+    /// dropped). Reply 1 confirmed, 0 revoked.
     /// </summary>
     public static readonly string IndexConfirm = $$$"""
         if redis.call('TYPE', KEYS[1]).ok ~= 'zset' and redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
         if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
-        if ARGV[2] ~= '' then redis.call('ZREM', KEYS[1], ARGV[2]) end
+        if ARGV[2] ~= '' then redis.call('ZREM', KEYS[1], ARGV[2], '{{{SessionLayout.CompanionMark}}}' .. ARGV[2]) end
         return 1
         """;
 

@@ -13,8 +13,9 @@ internal static partial class LuaScripts
 {
     /// <summary>
     /// The sliding refresh of a read, sent only when the app finds it due. KEYS[1] session key; ARGV[1]
-    /// fixed refresh granularity in ms (0: a twentieth of the idle timeout, at most a minute). Writes
-    /// only a live session's '#a' and TTL, and only when due: never creates a key, never lengthens a
+    /// fixed refresh granularity in ms (0: a twentieth of the idle timeout, at most a minute); ARGV[2],
+    /// ARGV[3] optional: the client address and user agent seen ('#lip', '#lua'). Writes
+    /// only a live session's '#a' (and those) and TTL, and only when due: never creates a key, never lengthens a
     /// tombstone, deletes a session past its absolute deadline. Reply: 1 refreshed, 0 not due, else the
     /// session's status.
     /// </summary>
@@ -29,6 +30,8 @@ internal static partial class LuaScripts
         end
         if now - a < gran_for(i, tonumber(ARGV[1])) then return 0 end
         redis.call('HSET', key, '{{{SessionLayout.LastAccess}}}', now)
+        if ARGV[2] and ARGV[2] ~= '' then redis.call('HSET', key, '{{{SessionLayout.LastClientIp}}}', ARGV[2]) end
+        if ARGV[3] and ARGV[3] ~= '' then redis.call('HSET', key, '{{{SessionLayout.LastUserAgent}}}', ARGV[3]) end
         expire_at(key, now, i, d)
         return 1
         """;
@@ -107,7 +110,9 @@ internal static partial class LuaScripts
           end
         end
         for n = 5, last, 2 do
-          redis.call('HSET', key, ARGV[n], ARGV[n + 1])
+          local v = ARGV[n + 1]
+          if ARGV[n] == '{{{SessionLayout.AuthenticatedAt}}}' and v == '{{{SessionLayout.Now}}}' then v = now end
+          redis.call('HSET', key, ARGV[n], v)
         end
         for n = last + 1, #ARGV do
           redis.call('HDEL', key, ARGV[n])
@@ -147,7 +152,9 @@ internal static partial class LuaScripts
         redis.call('HSET', key, '{{{SessionLayout.Created}}}', c, '{{{SessionLayout.LastAccess}}}', now, '{{{SessionLayout.IdleMs}}}', idle, '{{{SessionLayout.Deadline}}}', d, '{{{SessionLayout.Size}}}', s)
         for n = 5, #ARGV, 2 do
           local f = ARGV[n]
-          if f ~= '{{{SessionLayout.Created}}}' and f ~= '{{{SessionLayout.IdleMs}}}' and f ~= '{{{SessionLayout.Deadline}}}' then redis.call('HSET', key, f, ARGV[n + 1]) end
+          local v = ARGV[n + 1]
+          if f == '{{{SessionLayout.AuthenticatedAt}}}' and v == '{{{SessionLayout.Now}}}' then v = now end
+          if f ~= '{{{SessionLayout.Created}}}' and f ~= '{{{SessionLayout.IdleMs}}}' and f ~= '{{{SessionLayout.Deadline}}}' then redis.call('HSET', key, f, v) end
         end
         expire_at(key, now, idle, d)
         return {{{{(int)ScriptStatus.Ok}}}, now, s}

@@ -27,6 +27,20 @@ internal static class SessionLayout
     public const string ClientIp = "#ip";
     public const string UserAgent = "#ua";
     public const string RotatedTo = "#r";
+    public const string AuthenticatedAt = "#au";
+    public const string Login = "#ln";
+    public const string LastClientIp = "#lip";
+    public const string LastUserAgent = "#lua";
+
+    /// <summary>The value a write sends for <see cref="AuthenticatedAt"/> to mean "now, by Redis's clock".</summary>
+    public const string Now = "*";
+
+    /// <summary>
+    /// The first character of a user-index member that is a companion: a session that belongs to a
+    /// login (its <see cref="Login"/> names the login's handle), listed and revoked with it, and not
+    /// counted against <see cref="TesseraOptions.MaxSessionsPerUser"/>. Not in the base64url alphabet.
+    /// </summary>
+    public const char CompanionMark = '~';
 
     /// <summary>
     /// What every caller field costs on top of its name and stored value, in the size Tessera keeps in
@@ -45,6 +59,7 @@ internal static class SessionLayout
     public static readonly RedisValue[] MetadataFields =
     [
         Created, LastAccess, IdleMs, Deadline, Size, User, ClientIp, UserAgent, RotatedTo,
+        AuthenticatedAt, Login, LastClientIp, LastUserAgent,
     ];
 
     /// <summary>The metadata fields as a Lua argument list (<c>'#c', '#a', ...</c>), in <see cref="MetadataSlot"/> order.</summary>
@@ -90,6 +105,24 @@ internal static class SessionLayout
     /// <param name="stored">The stored bytes.</param>
     /// <returns>Whether the value is a counter.</returns>
     public static bool IsCounter(ReadOnlySpan<byte> stored) => ValueCodec.IsCounter(stored);
+
+    /// <summary>The user-index member of a session: its handle, marked when it is a login's companion.</summary>
+    /// <param name="handle">The session's handle.</param>
+    /// <param name="companion">Whether the session belongs to a login.</param>
+    /// <returns>The member.</returns>
+    public static string IndexMember(string handle, bool companion) => companion ? string.Concat("~", handle) : handle;
+
+    /// <summary>Reads a user-index member: the handle, and whether it is a companion.</summary>
+    /// <param name="member">The member as stored.</param>
+    /// <param name="handle">The handle, when the member is well formed.</param>
+    /// <param name="companion">Whether it is a companion.</param>
+    /// <returns>Whether the member names a well-formed handle.</returns>
+    public static bool TryParseMember(string? member, out string handle, out bool companion)
+    {
+        companion = member is { Length: > 0 } && member[0] == CompanionMark;
+        handle = companion ? member![1..] : member ?? string.Empty;
+        return SessionIds.IsValid(handle);
+    }
 
     public static string ToField(string key) =>
         key.Length > 0 && key[0] == Marker ? string.Concat("#", key) : key;

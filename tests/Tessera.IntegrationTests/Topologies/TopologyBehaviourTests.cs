@@ -22,6 +22,8 @@ public sealed class SentinelAttackerTests(SentinelFixture server) : AttackerBeha
 
 public sealed class ClusterAttackerTests(ClusterFixture server) : AttackerBehaviour(server);
 
+public sealed class ClusterDevicesTests(ClusterFixture server) : DevicesBehaviour(server);
+
 public sealed class SentinelDataAtRestTests(SentinelFixture server) : DataAtRestBehaviour(server);
 
 public sealed class ClusterDataAtRestTests(ClusterFixture server) : DataAtRestBehaviour(server);
