@@ -28,7 +28,7 @@ public sealed record SessionSummary
     /// <summary>Its absolute deadline.</summary>
     public DateTimeOffset? AbsoluteDeadline { get; init; }
 
-    /// <summary>Bytes of caller field names and stored values, as Tessera counts them (<c>#s</c>).</summary>
+    /// <summary>Bytes of caller field names and stored values plus 40 per field, as Tessera counts them (<c>#s</c>).</summary>
     public long Size { get; init; }
 
     /// <summary>Bytes Redis reports for the key (<c>MEMORY USAGE</c>), when asked for.</summary>

@@ -8,4 +8,7 @@ public readonly record struct AtomicResult(CommitStatus Status, long Value, stri
 {
     /// <summary>Whether a conditional operation took effect.</summary>
     public bool Succeeded => Status == CommitStatus.Committed && Value != 0;
+
+    /// <summary>For <see cref="CommitStatus.TooLarge"/>, the limit the operation would have passed; otherwise <see cref="SessionSizeLimit.None"/>.</summary>
+    public SessionSizeLimit ExceededLimit { get; init; }
 }

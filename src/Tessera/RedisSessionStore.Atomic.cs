@@ -30,7 +30,7 @@ public sealed partial class RedisSessionStore
             var reply = await EvalAsync(
                 LuaScripts.Increment,
                 KeyForHandle(handle),
-                [field, delta, _maxBytes, _granularityMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()],
+                [field, delta, _maxBytes, _granularityMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _maxFields],
                 "incr",
                 cancellationToken).ConfigureAwait(false);
             if (Interpret(hop == 0 ? id : handle, key, reply, followRotation && hop < MaxRotationHops, out var next) is { } result)
@@ -99,7 +99,7 @@ public sealed partial class RedisSessionStore
             var reply = await EvalAsync(
                 LuaScripts.Atomic,
                 KeyForHandle(handle),
-                [op, field, encodedA.IsNull ? RedisValue.EmptyString : encodedA, encodedB, _maxBytes, _granularityMs],
+                [op, field, encodedA.IsNull ? RedisValue.EmptyString : encodedA, encodedB, _maxBytes, _granularityMs, _maxFields],
                 op,
                 cancellationToken).ConfigureAwait(false);
             if (Interpret(hop == 0 ? id : handle, key, reply, followRotation && hop < MaxRotationHops, out var next) is { } result)
@@ -131,7 +131,7 @@ public sealed partial class RedisSessionStore
             case -2:
                 throw new SessionValueTypeException($"The session value '{key}' is not an integer, so it cannot be incremented.");
             default:
-                return new AtomicResult(StatusOf(target, code), 0, target);
+                return new AtomicResult(StatusOf(target, code), 0, target) { ExceededLimit = LimitOf((ScriptStatus)code) };
         }
     }
 

@@ -72,10 +72,10 @@ public sealed partial class RedisSessionStore
         newWrite.Companion = write?.Companion ?? false;
         var newId = SessionIds.NewId();
         var newHandle = SessionIds.Handle(newId);
-        var (created, _, _) = await CreateCoreAsync(newId, carried, newWrite, cancellationToken).ConfigureAwait(false);
+        var (created, _, _, exceeded) = await CreateCoreAsync(newId, carried, newWrite, cancellationToken).ConfigureAwait(false);
         if (created != CommitStatus.Committed)
         {
-            return new CommitResult(created, oldId);
+            return new CommitResult(created, oldId) { ExceededLimit = exceeded };
         }
 
         // The new id is indexed before the old one is sealed, so a "log out everywhere" that takes the

@@ -24,6 +24,7 @@ public sealed partial class RedisSessionStore
     private readonly TesseraMetrics _metrics;
     private readonly RedisValue _granularityMs;
     private readonly RedisValue _maxBytes;
+    private readonly RedisValue _maxFields;
     private readonly ITesseraObserver[] _observers;
 
     /// <summary>Creates the store.</summary>
@@ -50,6 +51,7 @@ public sealed partial class RedisSessionStore
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _granularityMs = _options.RefreshGranularity is { } granularity ? Math.Max(1L, (long)granularity.TotalMilliseconds) : 0L;
         _maxBytes = _options.MaxSessionBytes;
+        _maxFields = _options.MaxSessionFields;
         _observers = observers?.ToArray() ?? [];
         _breaker = BuildBreaker(out _breakerState);
         _syncTimeoutMs = (int)Math.Ceiling(_options.OperationTimeout.TotalMilliseconds);
@@ -139,7 +141,7 @@ public sealed partial class RedisSessionStore
     /// <returns><see cref="CommitStatus.Committed"/>, <see cref="CommitStatus.Conflict"/> or <see cref="CommitStatus.TooLarge"/>.</returns>
     public async Task<CommitResult> CreateAsync(string id, SessionChanges changes, SessionWrite? write = null, CancellationToken cancellationToken = default)
     {
-        var (status, now, size) = await CreateCoreAsync(id, changes, write, cancellationToken).ConfigureAwait(false);
+        var (status, now, size, exceeded) = await CreateCoreAsync(id, changes, write, cancellationToken).ConfigureAwait(false);
         if (status == CommitStatus.Committed)
         {
             _metrics.Created.Add(1);
@@ -163,19 +165,20 @@ public sealed partial class RedisSessionStore
             Raise(new TesseraEvent(TesseraEventKind.Created, SessionIds.LogTag(id), write?.UserId));
         }
 
-        return new CommitResult(status, id);
+        return new CommitResult(status, id) { ExceededLimit = exceeded };
     }
 
-    private async Task<(CommitStatus Status, long Now, long Size)> CreateCoreAsync(string id, SessionChanges changes, SessionWrite? write, CancellationToken cancellationToken)
+    private async Task<(CommitStatus Status, long Now, long Size, SessionSizeLimit Exceeded)> CreateCoreAsync(string id, SessionChanges changes, SessionWrite? write, CancellationToken cancellationToken)
     {
         ThrowIfMalformed(id);
         ArgumentNullException.ThrowIfNull(changes);
         var handle = SessionIds.Handle(id);
-        var args = new List<RedisValue>(4 + (2 * changes.Count))
+        var args = new List<RedisValue>(12 + (2 * changes.Count))
         {
             (long)_options.IdleTimeout.TotalMilliseconds,
             (long)_options.AbsoluteTimeout.TotalMilliseconds,
             _maxBytes,
+            _maxFields,
         };
         AddMetadata(args, write, includeTimeouts: true);
         foreach (var (key, value) in changes.Entries)
@@ -189,9 +192,9 @@ public sealed partial class RedisSessionStore
         }
 
         var reply = await EvalAsync(LuaScripts.Create, KeyForHandle(handle), [.. args], "create", cancellationToken).ConfigureAwait(false);
-        var status = ParseWriteStatus(id, reply, out _, out var size);
+        var status = ParseWriteStatus(id, reply, out _, out var size, out var exceeded);
         var now = status == CommitStatus.Committed ? (long)((RedisResult[])reply!)[1] : 0;
-        return (status, now, size);
+        return (status, now, size, exceeded);
     }
 
     /// <summary>
@@ -222,7 +225,7 @@ public sealed partial class RedisSessionStore
         {
             var args = BuildCommitArgs(handle, changes, write);
             var reply = await EvalAsync(LuaScripts.Commit, KeyForHandle(handle), args, "commit", cancellationToken, idempotent: true).ConfigureAwait(false);
-            var status = ParseWriteStatus(id, reply, out var rotatedTo, out var size);
+            var status = ParseWriteStatus(id, reply, out var rotatedTo, out var size, out var exceeded);
             if (status == CommitStatus.Rotated && followRotation && hop < MaxRotationHops && SessionIds.IsValid(rotatedTo))
             {
                 LogFollowedRotation(_logger, SessionIds.TagOfHandle(handle), SessionIds.TagOfHandle(rotatedTo));
@@ -235,7 +238,7 @@ public sealed partial class RedisSessionStore
                 _metrics.CommitBytes.Record(size);
             }
 
-            return new CommitResult(status, hop == 0 ? id : handle, rotatedTo);
+            return new CommitResult(status, hop == 0 ? id : handle, rotatedTo) { ExceededLimit = exceeded };
         }
     }
 
@@ -287,106 +290,6 @@ public sealed partial class RedisSessionStore
         }
 
         return deleted;
-    }
-
-    private RedisValue[] BuildCommitArgs(string handle, SessionChanges changes, SessionWrite? write)
-    {
-        var sets = new List<RedisValue>(2 * changes.Count + 8);
-        var removes = new List<RedisValue>();
-        AddMetadata(sets, write, includeTimeouts: true);
-        foreach (var (key, value) in changes.Entries)
-        {
-            var field = SessionLayout.ToField(key);
-            if (value is null)
-            {
-                removes.Add(field);
-            }
-            else
-            {
-                sets.Add(field);
-                sets.Add(changes.IsCounter(key) ? value : _codec.Encode(handle, field, value));
-            }
-        }
-
-        var args = new RedisValue[3 + sets.Count + removes.Count];
-        args[0] = changes.Cleared ? 1 : 0;
-        args[1] = _maxBytes;
-        args[2] = sets.Count / 2;
-        sets.CopyTo(args, 3);
-        removes.CopyTo(args, 3 + sets.Count);
-        return args;
-    }
-
-    private static void AddMetadata(List<RedisValue> args, SessionWrite? write, bool includeTimeouts)
-    {
-        if (write is null)
-        {
-            return;
-        }
-
-        if (includeTimeouts && write.IdleTimeout is { } idle)
-        {
-            args.Add(SessionLayout.IdleMs);
-            args.Add((long)idle.TotalMilliseconds);
-        }
-
-        if (includeTimeouts && write.Created is { } created)
-        {
-            args.Add(SessionLayout.Created);
-            args.Add(created.ToUnixTimeMilliseconds());
-        }
-
-        if (includeTimeouts && write.AbsoluteDeadline is { } deadline)
-        {
-            args.Add(SessionLayout.Deadline);
-            args.Add(deadline.ToUnixTimeMilliseconds());
-        }
-
-        AddIfSet(args, SessionLayout.User, write.UserId);
-        AddIfSet(args, SessionLayout.ClientIp, write.ClientIp);
-        AddIfSet(args, SessionLayout.UserAgent, write.UserAgent);
-        AddIfSet(args, SessionLayout.Login, write.LoginHandle);
-        if (write.AuthenticatedAt is { } authenticated)
-        {
-            args.Add(SessionLayout.AuthenticatedAt);
-            args.Add(authenticated == DateTimeOffset.MinValue ? SessionLayout.Now : authenticated.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        static void AddIfSet(List<RedisValue> args, string field, string? value)
-        {
-            if (value is not null)
-            {
-                args.Add(field);
-                args.Add(value);
-            }
-        }
-    }
-
-    /// <summary>For the benchmarks: encodes a commit's arguments.</summary>
-    internal RedisValue[] BuildCommitArgsForBenchmark(string id, SessionChanges changes) => BuildCommitArgs(SessionIds.Handle(id), changes, null);
-
-    private CommitStatus ParseWriteStatus(string id, RedisResult reply, out string? rotatedTo, out long size)
-    {
-        var parts = (RedisResult[])reply!;
-        var code = (ScriptStatus)(int)parts[0];
-        rotatedTo = code == ScriptStatus.Rotated ? (string?)parts[1] : null;
-        size = code is ScriptStatus.Ok ? (long)parts[2] : code is ScriptStatus.TooLarge ? (long)parts[1] : 0;
-        return StatusOf(id, (int)code);
-    }
-
-    private CommitStatus StatusOf(string id, int code)
-    {
-        switch ((ScriptStatus)code)
-        {
-            case ScriptStatus.Ok: return CommitStatus.Committed;
-            case ScriptStatus.NotFound: case ScriptStatus.Expired: return CommitStatus.Gone;
-            case ScriptStatus.Rotated: return CommitStatus.Rotated;
-            case ScriptStatus.TooLarge: return CommitStatus.TooLarge;
-            case ScriptStatus.Conflict: return CommitStatus.Conflict;
-            default:
-                ReportCorrupt(id, "the key is not a Tessera session hash");
-                return CommitStatus.Corrupt;
-        }
     }
 
     private void ReportCorrupt(string id, string reason)

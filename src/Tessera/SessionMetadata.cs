@@ -39,7 +39,11 @@ public sealed record SessionMetadata
     /// </summary>
     public string? LoginHandle { get; init; }
 
-    /// <summary>The bytes the session's values take, as Tessera counts them (field names and values).</summary>
+    /// <summary>
+    /// The bytes the session's values take, as Tessera counts them (<c>#s</c>, checked against
+    /// <see cref="TesseraOptions.MaxSessionBytes"/>): for each value, its field name, its stored bytes and a
+    /// per-field overhead of 40 bytes.
+    /// </summary>
     public long Size { get; init; }
 
     /// <summary>When the session expires if it is not used again: the sooner of idle and absolute expiry.</summary>

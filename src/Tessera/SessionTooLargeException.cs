@@ -1,6 +1,9 @@
 namespace Tessera;
 
-/// <summary>A commit would make the session larger than <see cref="TesseraOptions.MaxSessionBytes"/>; nothing was written.</summary>
+/// <summary>
+/// A commit would make the session larger than <see cref="TesseraOptions.MaxSessionBytes"/> or leave it more
+/// values than <see cref="TesseraOptions.MaxSessionFields"/> (the message names which); nothing was written.
+/// </summary>
 public sealed class SessionTooLargeException : Exception
 {
     /// <summary>Creates the exception.</summary>

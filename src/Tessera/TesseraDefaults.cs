@@ -18,8 +18,11 @@ public static class TesseraDefaults
     /// <summary>How long a rotated session's tombstone lets requests in flight find the new one: 30 seconds.</summary>
     public static readonly TimeSpan RotationGracePeriod = TimeSpan.FromSeconds(30);
 
-    /// <summary>The largest session, in bytes of field names and stored values: 1 MiB.</summary>
+    /// <summary>The largest session, in bytes of field names, stored values and a per-field overhead: 1 MiB.</summary>
     public const int MaxSessionBytes = 1024 * 1024;
+
+    /// <summary>The most values one session may hold: 1,000.</summary>
+    public const int MaxSessionFields = 1000;
 
     /// <summary>The longest refresh granularity used when none is set: one minute.</summary>
     public static readonly TimeSpan MaxRefreshGranularity = TimeSpan.FromMinutes(1);

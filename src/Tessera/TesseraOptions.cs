@@ -45,10 +45,30 @@ public class TesseraOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan OperationTimeout { get; set; } = TesseraDefaults.OperationTimeout;
 
-    /// <summary>The largest a session may grow, in bytes of field names and stored values; 0 for no limit.</summary>
+    /// <summary>
+    /// The largest a session may grow, in bytes: each value counts its key, its stored bytes and 40 bytes
+    /// of per-field overhead (what Redis spends on each field of a large hash); 0 for no limit. A write
+    /// over it stores nothing (413 in ASP.NET Core); one that shrinks a session already over it goes through.
+    /// </summary>
     /// <value>Default 1 MiB.</value>
     [Range(0, int.MaxValue)]
     public int MaxSessionBytes { get; set; } = TesseraDefaults.MaxSessionBytes;
+
+    /// <summary>
+    /// The most values (keys) a session may hold; 0 for no limit. A write that would leave more stores
+    /// nothing (413 in ASP.NET Core); one that does not add values goes through, so a session already over
+    /// it can shrink. Checked atomically in the same script as <see cref="MaxSessionBytes"/>.
+    /// </summary>
+    /// <remarks>
+    /// The default, 1,000, is far above what sessions hold (a stock ASP.NET session has a handful of keys;
+    /// a cart stored a key per line has tens) and bounds the work one session costs Redis: each value is
+    /// a command inside the commit script and an entry of every load's <c>HGETALL</c>, and past 128
+    /// fields Redis stores the hash as a hash table at about 40 bytes per field. Many tiny values are
+    /// what the byte limit misses: 8,100 one-byte values are under 60 KB of names and values.
+    /// </remarks>
+    /// <value>Default 1,000.</value>
+    [Range(0, int.MaxValue)]
+    public int MaxSessionFields { get; set; } = TesseraDefaults.MaxSessionFields;
 
     /// <summary>Compression of large values.</summary>
     [Microsoft.Extensions.Options.ValidateObjectMembers]

@@ -19,6 +19,7 @@ public sealed class TesseraOptionsValidatorTests
     [InlineData("KeyPrefix")]
     [InlineData("OperationTimeout")]
     [InlineData("MaxSessionBytes")]
+    [InlineData("MaxSessionFields")]
     [InlineData("RefreshGranularity")]
     public void BadValue_IsReported_ByName(string name)
     {
@@ -29,6 +30,7 @@ public sealed class TesseraOptionsValidatorTests
             "KeyPrefix" => o => o.KeyPrefix = "sess{x}:",
             "OperationTimeout" => o => o.OperationTimeout = TimeSpan.FromHours(1),
             "MaxSessionBytes" => o => o.MaxSessionBytes = -1,
+            "MaxSessionFields" => o => o.MaxSessionFields = -1,
             _ => o => o.RefreshGranularity = TimeSpan.FromHours(2),
         };
         var errors = Errors(change);

@@ -138,7 +138,7 @@ internal sealed partial class TesseraSession
                 _state.OnWritten(target.Id);
                 return result;
             case CommitStatus.TooLarge:
-                throw TooLarge();
+                throw TooLarge(result.ExceededLimit);
             default:
                 // Gone, never held, or rotated away before this request read it: a new visitor now.
                 _state.OnNotHeld();

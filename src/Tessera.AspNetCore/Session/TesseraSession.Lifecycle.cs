@@ -220,7 +220,7 @@ internal sealed partial class TesseraSession
                 EnsureCallback();
                 return result.SessionId;
             case CommitStatus.TooLarge:
-                throw TooLarge();
+                throw TooLarge(result.ExceededLimit);
             case CommitStatus.Rotated when userId is not null && result.RotatedTo is { } winner
                 && await TryFollowWinnerAsync(winner, userId, cancellationToken).ConfigureAwait(false):
                 return _state.Id!;

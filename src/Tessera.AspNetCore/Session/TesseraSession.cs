@@ -221,7 +221,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
 
                 return;
             case CommitStatus.TooLarge:
-                throw TooLarge();
+                throw TooLarge(result.ExceededLimit);
             default:
                 if (_state.Phase == SessionPhase.Live)
                 {
@@ -309,7 +309,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
 
             if (result.Status == CommitStatus.TooLarge)
             {
-                throw TooLarge();
+                throw TooLarge(result.ExceededLimit);
             }
 
             if (result.Status != CommitStatus.Committed)
@@ -344,6 +344,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
             ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
             : null;
 
-    private SessionTooLargeException TooLarge() =>
-        new($"The session would be larger than TesseraOptions.MaxSessionBytes ({_options.MaxSessionBytes} bytes); nothing was written.");
+    private SessionTooLargeException TooLarge(SessionSizeLimit exceeded) => exceeded == SessionSizeLimit.Fields
+        ? new($"The session would hold more than TesseraOptions.MaxSessionFields ({_options.MaxSessionFields}) values; nothing was written.")
+        : new($"The session would be larger than TesseraOptions.MaxSessionBytes ({_options.MaxSessionBytes} bytes, each value counting its key, its bytes and {Tessera.Internal.SessionLayout.FieldOverhead} bytes of overhead); nothing was written.");
 }

@@ -15,7 +15,11 @@ public enum CommitStatus
     /// <summary>The key holds data that is not a session: nothing was written.</summary>
     Corrupt = 3,
 
-    /// <summary>The write would make the session larger than the configured maximum: nothing was written.</summary>
+    /// <summary>
+    /// The write would make the session larger than <see cref="TesseraOptions.MaxSessionBytes"/> or leave it
+    /// more values than <see cref="TesseraOptions.MaxSessionFields"/> (which one: <see cref="CommitResult.ExceededLimit"/>):
+    /// nothing was written.
+    /// </summary>
     TooLarge = 4,
 
     /// <summary>A new session could not be created because its key already exists.</summary>

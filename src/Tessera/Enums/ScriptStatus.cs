@@ -24,11 +24,14 @@ internal enum ScriptStatus
     /// <summary>The absolute deadline passed; the key was deleted.</summary>
     Expired = 3,
 
-    /// <summary>The write would pass the size limit; nothing was written.</summary>
+    /// <summary>The write would pass the byte limit; nothing was written. The next reply element is the size it would have had.</summary>
     TooLarge = 4,
 
     /// <summary>The key exists already (create).</summary>
     Conflict = 5,
+
+    /// <summary>The write would pass the field limit; nothing was written. The next reply element is the caller fields it would have left.</summary>
+    TooManyFields = 6,
 
     /// <summary>The user already has the most devices allowed, and the policy refuses a new one.</summary>
     LimitReached = 8,

@@ -6,56 +6,11 @@ namespace Tessera.Internal;
 /// StackExchange.Redis sends them with EVALSHA and reloads them on NOSCRIPT.
 /// Replies start with a status (<see cref="ScriptStatus"/>, interpolated into the scripts): -2 bad value,
 /// -1 corrupt, 0 not found, 1 ok, 2 rotated (then the new session's handle), 3 absolute deadline passed
-/// (the key was deleted), 4 too large, 5 conflict. Field names come from <see cref="SessionLayout"/>. The
-/// shared prelude is a constant, so its <c>meta</c> helper writes its statuses as literals.
+/// (the key was deleted), 4 too large (bytes), 5 conflict, 6 too many fields. Field names and the per-field
+/// overhead of the size come from <see cref="SessionLayout"/>.
 /// </summary>
 internal static partial class LuaScripts
 {
-    // Shared helpers, prepended to every script.
-    private const string Prelude = $$$"""
-        local unpack = unpack or table.unpack
-        local function now_ms()
-          local t = redis.call('TIME')
-          return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        end
-        local function is_user(f)
-          local b = string.byte(f, 1)
-          return b ~= 35 or string.byte(f, 2) == 35
-        end
-        local function gran_for(idle, fixed)
-          -- A fixed granularity is honoured only up to half the idle timeout (a per-session
-          -- SetTimeouts may be shorter than the configured one): else the session would die while read.
-          if fixed > 0 and fixed * 2 <= idle then return fixed end
-          local g = math.floor(idle / 20)
-          if g > 60000 then g = 60000 end
-          return g
-        end
-        local function expire_at(key, now, idle, deadline)
-          local e = now + idle
-          if deadline < e then e = deadline end
-          redis.call('PEXPIREAT', key, e)
-        end
-        local function field_size(key, f)
-          local n = redis.call('HSTRLEN', key, f)
-          if n == 0 then return 0 end
-          return n + string.len(f)
-        end
-        -- Metadata of a live session: status, and for status 1: last access, idle, deadline, size.
-        local function meta(key)
-          local ok, m = pcall(redis.call, 'HMGET', key, '{{{SessionLayout.LastAccess}}}', '{{{SessionLayout.IdleMs}}}', '{{{SessionLayout.Deadline}}}', '{{{SessionLayout.Size}}}', '{{{SessionLayout.RotatedTo}}}')
-          if not ok then return -1 end
-          if m[5] then return 2, m[5] end
-          local a, i, d = tonumber(m[1]), tonumber(m[2]), tonumber(m[3])
-          if not a and not i and not d then
-            if redis.call('EXISTS', key) == 0 then return 0 end
-            return -1
-          end
-          if not (a and i and d) then return -1 end
-          return 1, a, i, d, tonumber(m[4]) or 0
-        end
-
-        """;
-
     /// <summary>
     /// The sliding refresh of a read, sent only when the app finds it due. KEYS[1] session key; ARGV[1]
     /// fixed refresh granularity in ms (0: a twentieth of the idle timeout, at most a minute); ARGV[2],
@@ -84,9 +39,11 @@ internal static partial class LuaScripts
     /// <summary>
     /// Writes a delta to a live session, never recreating one that is gone. KEYS[1] session key;
     /// ARGV[1] clear flag (1: remove every caller value first); ARGV[2] max bytes (0: no limit);
-    /// ARGV[3] number of fields to set (n); then n field/value pairs; then the fields to remove.
-    /// Metadata fields ('#i', '#u', ...) may be set the same way by the library, never by callers.
-    /// Nothing is written unless every check passes. Reply {1, now, size}.
+    /// ARGV[3] max caller fields (0: no limit); ARGV[4] number of fields to set (n); then n field/value
+    /// pairs; then the fields to remove. Metadata fields ('#i', '#u', ...) may be set the same way by the
+    /// library, never by callers. Nothing is written unless every check passes; a limit refuses only a
+    /// commit that grows what it bounds, so a session over a limit can shrink. Reply {1, now, size},
+    /// {4, size} over the byte limit, {6, fields} over the field limit.
     /// </summary>
     public static readonly string Commit = Prelude + $$$"""
         local key = KEYS[1]
@@ -98,10 +55,12 @@ internal static partial class LuaScripts
           return {{{{(int)ScriptStatus.Expired}}}}
         end
         local clear = ARGV[1] == '1'
-        local max = tonumber(ARGV[2])
+        local max, maxf = tonumber(ARGV[2]), tonumber(ARGV[3])
         local before = s
-        local nset = tonumber(ARGV[3])
+        local nset = tonumber(ARGV[4])
         local cleared = nil
+        -- Caller fields added less those removed: HSTRLEN (which the size needs anyway) tells which exist.
+        local grown = 0
         if clear then
           cleared = {}
           local fields = redis.call('HKEYS', key)
@@ -110,33 +69,47 @@ internal static partial class LuaScripts
           end
           s = 0
         end
-        local last = 3 + 2 * nset
-        for n = 4, last, 2 do
+        local last = 4 + 2 * nset
+        for n = 5, last, 2 do
           local f, v = ARGV[n], ARGV[n + 1]
           if is_user(f) then
-            if not clear then s = s - field_size(key, f) end
-            s = s + string.len(f) + string.len(v)
+            if clear then
+              grown = grown + 1
+            else
+              local old = field_size(key, f)
+              if old == 0 then grown = grown + 1 end
+              s = s - old
+            end
+            s = s + entry_size(f, string.len(v))
           elseif f == '{{{SessionLayout.IdleMs}}}' then
             i = tonumber(v)
           elseif f == '{{{SessionLayout.Deadline}}}' then
             d = tonumber(v)
           end
         end
-        if not clear then
+        if clear then
+          grown = grown - #cleared
+        else
           for n = last + 1, #ARGV do
-            s = s - field_size(key, ARGV[n])
+            local old = field_size(key, ARGV[n])
+            if old > 0 then grown = grown - 1 end
+            s = s - old
           end
         end
         if s < 0 then s = 0 end
-        -- Over the limit only refuses a commit that grows the session: one that shrinks it goes through.
+        -- Over a limit only refuses a commit that grows the session: one that shrinks it goes through.
         if max > 0 and s > max and s > before then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
+        if maxf > 0 and grown > 0 then
+          local count = (cleared and #cleared or user_fields(key)) + grown
+          if count > maxf then return {{{{(int)ScriptStatus.TooManyFields}}}, count} end
+        end
         -- In chunks: unpack has a limit (about 8,000 values), and a wide session has more fields.
         if cleared then
           for n = 1, #cleared, 1000 do
             redis.call('HDEL', key, unpack(cleared, n, math.min(n + 999, #cleared)))
           end
         end
-        for n = 4, last, 2 do
+        for n = 5, last, 2 do
           local v = ARGV[n + 1]
           if ARGV[n] == '{{{SessionLayout.AuthenticatedAt}}}' and v == '{{{SessionLayout.Now}}}' then v = now end
           redis.call('HSET', key, ARGV[n], v)
@@ -151,29 +124,33 @@ internal static partial class LuaScripts
 
     /// <summary>
     /// Creates a session, never overwriting a key that exists. KEYS[1] session key; ARGV[1] idle
-    /// timeout ms; ARGV[2] absolute lifetime ms; ARGV[3] max bytes (0: no limit); then field/value
-    /// pairs (caller values and metadata such as '#u'). Metadata pairs '#c', '#i' and '#d' override
-    /// the defaults (rotation carries the old session's creation time and deadline over).
-    /// Reply {1, now, size} or {5} when the key exists.
+    /// timeout ms; ARGV[2] absolute lifetime ms; ARGV[3] max bytes (0: no limit); ARGV[4] max caller
+    /// fields (0: no limit); then field/value pairs (caller values, each once, and metadata such as
+    /// '#u'). Metadata pairs '#c', '#i' and '#d' override the defaults (rotation carries the old
+    /// session's creation time and deadline over). Reply {1, now, size}, {5} when the key exists,
+    /// {4, size} over the byte limit, {6, fields} over the field limit.
     /// </summary>
     public static readonly string Create = Prelude + $$$"""
         local key = KEYS[1]
         if redis.call('EXISTS', key) == 1 then return {{{{(int)ScriptStatus.Conflict}}}} end
         local now = now_ms()
-        local idle, max = tonumber(ARGV[1]), tonumber(ARGV[3])
+        local idle, max, maxf = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4])
         local c, d = now, now + tonumber(ARGV[2])
-        local s = 0
-        for n = 4, #ARGV, 2 do
+        local s, count = 0, 0
+        for n = 5, #ARGV, 2 do
           local f = ARGV[n]
-          if is_user(f) then s = s + string.len(f) + string.len(ARGV[n + 1])
+          if is_user(f) then
+            s = s + entry_size(f, string.len(ARGV[n + 1]))
+            count = count + 1
           elseif f == '{{{SessionLayout.IdleMs}}}' then idle = tonumber(ARGV[n + 1])
           elseif f == '{{{SessionLayout.Created}}}' then c = tonumber(ARGV[n + 1])
           elseif f == '{{{SessionLayout.Deadline}}}' then d = tonumber(ARGV[n + 1]) end
         end
         if max > 0 and s > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
+        if maxf > 0 and count > maxf then return {{{{(int)ScriptStatus.TooManyFields}}}, count} end
         if now >= d then return {{{{(int)ScriptStatus.Expired}}}} end
         redis.call('HSET', key, '{{{SessionLayout.Created}}}', c, '{{{SessionLayout.LastAccess}}}', now, '{{{SessionLayout.IdleMs}}}', idle, '{{{SessionLayout.Deadline}}}', d, '{{{SessionLayout.Size}}}', s)
-        for n = 4, #ARGV, 2 do
+        for n = 5, #ARGV, 2 do
           local f = ARGV[n]
           local v = ARGV[n + 1]
           if f == '{{{SessionLayout.AuthenticatedAt}}}' and v == '{{{SessionLayout.Now}}}' then v = now end
@@ -187,8 +164,9 @@ internal static partial class LuaScripts
     /// One atomic operation on one field of a live session, with the existence check and the
     /// sliding refresh, in one round trip. KEYS[1] session key; ARGV[1] op ('incr', 'setnx', 'cas',
     /// 'del'); ARGV[2] field; ARGV[3], ARGV[4] operands; ARGV[5] max bytes (0: no limit); ARGV[6]
-    /// refresh granularity as for Load. The size ('#s') is written only when it changed, and the
-    /// sliding refresh only when due, so a counter bump writes as little as it can.
+    /// refresh granularity as for Load; ARGV[7] max caller fields (0: no limit), counted only when the
+    /// op would add the field. The size ('#s') is written only when it changed, and the sliding refresh
+    /// only when due, so a counter bump writes as little as it can. Over a limit: {4, size} or {6, fields}.
     /// incr: ARGV[3] delta, reply {1, now, new value}. setnx: ARGV[3] value, reply {1, now, 1|0}.
     /// cas: ARGV[3] expected (empty: absent), ARGV[4] new value, reply {1, now, 1|0}.
     /// del: reply {1, now, 1|0}. A value that is not an integer for incr: {-2}.
@@ -202,12 +180,21 @@ internal static partial class LuaScripts
           redis.call('DEL', key)
           return {{{{(int)ScriptStatus.Expired}}}}
         end
-        local op, f, max = ARGV[1], ARGV[2], tonumber(ARGV[5])
+        local op, f, max, maxf = ARGV[1], ARGV[2], tonumber(ARGV[5]), tonumber(ARGV[7])
         local old = field_size(key, f)
         local new = old
         local result
+        -- The op would add the field: refused when the session holds as many as the limit already.
+        local function full()
+          if old > 0 or maxf <= 0 then return nil end
+          local count = user_fields(key) + 1
+          if count > maxf then return count end
+          return nil
+        end
         if op == 'incr' then
-          if old == 0 and max > 0 and s + string.len(f) + string.len(ARGV[3]) > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
+          if old == 0 and max > 0 and s + entry_size(f, string.len(ARGV[3])) > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
+          local count = full()
+          if count then return {{{{(int)ScriptStatus.TooManyFields}}}, count} end
           local ok, v = pcall(redis.call, 'HINCRBY', key, f, ARGV[3])
           if not ok then
             -- Only a value that is not an integer (or would overflow) is the caller's error; READONLY
@@ -218,7 +205,7 @@ internal static partial class LuaScripts
           end
           result = v
           if v > -1e13 and v < 1e14 then
-            new = string.len(f) + string.len(string.format('%d', v))
+            new = entry_size(f, string.len(string.format('%d', v)))
           else
             new = field_size(key, f)
           end
@@ -226,8 +213,10 @@ internal static partial class LuaScripts
           if old > 0 then
             result = 0
           else
-            new = string.len(f) + string.len(ARGV[3])
+            new = entry_size(f, string.len(ARGV[3]))
             if max > 0 and s + new > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
+            local count = full()
+            if count then return {{{{(int)ScriptStatus.TooManyFields}}}, count} end
             redis.call('HSET', key, f, ARGV[3])
             result = 1
           end
@@ -237,8 +226,10 @@ internal static partial class LuaScripts
           if not matches then
             result = 0
           else
-            new = string.len(f) + string.len(ARGV[4])
+            new = entry_size(f, string.len(ARGV[4]))
             if max > 0 and s - old + new > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
+            local count = full()
+            if count then return {{{{(int)ScriptStatus.TooManyFields}}}, count} end
             redis.call('HSET', key, f, ARGV[4])
             result = 1
           end
@@ -285,9 +276,11 @@ internal static partial class LuaScripts
     /// needed (the size when it changed, the refresh when due). No TIME: the caller's clock decides the
     /// refresh, as on a read; the key's TTL still bounds the session by its deadline. KEYS[1] session
     /// key; ARGV[1] field; ARGV[2] delta; ARGV[3] max bytes (0: no limit); ARGV[4] refresh granularity
-    /// as for Refresh; ARGV[5] the caller's time, unix ms. Reply as Atomic's incr.
+    /// as for Refresh; ARGV[5] the caller's time, unix ms; ARGV[6] max caller fields (0: no limit). The
+    /// limits are read only when the counter is new: bumping one that exists costs nothing more.
+    /// Reply as Atomic's incr.
     /// </summary>
-    public static readonly string Increment = $$$"""
+    public static readonly string Increment = UserFieldsFunction + $$$"""
         local key, f = KEYS[1], ARGV[1]
         local ok, m = pcall(redis.call, 'HMGET', key, '{{{SessionLayout.LastAccess}}}', '{{{SessionLayout.IdleMs}}}', '{{{SessionLayout.Deadline}}}', '{{{SessionLayout.RotatedTo}}}', f)
         if not ok then return {{{{(int)ScriptStatus.Corrupt}}}} end
@@ -299,10 +292,14 @@ internal static partial class LuaScripts
         end
         local now = tonumber(ARGV[5])
         if now >= d then return {{{{(int)ScriptStatus.Expired}}}} end
-        local old, max = m[5], tonumber(ARGV[3])
+        local old, max, maxf = m[5], tonumber(ARGV[3]), tonumber(ARGV[6])
         if not old and max > 0 then
           local s = tonumber(redis.call('HGET', key, '{{{SessionLayout.Size}}}')) or 0
-          if s + string.len(f) + string.len(ARGV[2]) > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
+          if s + string.len(f) + string.len(ARGV[2]) + {{{SessionLayout.FieldOverhead}}} > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
+        end
+        if not old and maxf > 0 then
+          local count = user_fields(key) + 1
+          if count > maxf then return {{{{(int)ScriptStatus.TooManyFields}}}, count} end
         end
         local done, v = pcall(redis.call, 'HINCRBY', key, f, ARGV[2])
         if not done then
@@ -312,7 +309,7 @@ internal static partial class LuaScripts
         end
         local len
         if v > -1e13 and v < 1e14 then len = string.len(string.format('%d', v)) else len = redis.call('HSTRLEN', key, f) end
-        local grown = old and (len - string.len(old)) or (string.len(f) + len)
+        local grown = old and (len - string.len(old)) or (string.len(f) + len + {{{SessionLayout.FieldOverhead}}})
         if grown ~= 0 then redis.call('HINCRBY', key, '{{{SessionLayout.Size}}}', grown) end
         local fixed, g = tonumber(ARGV[4]), math.floor(i / 20)
         if g > 60000 then g = 60000 end

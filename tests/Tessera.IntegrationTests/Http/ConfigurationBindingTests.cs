@@ -156,11 +156,28 @@ public sealed class ConfigurationBindingTests(RedisFixture redis)
         Assert.DoesNotContain("4111", Encoding.Latin1.GetString(stored), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task MaxSessionFieldsInSection_LimitsTheValuesOfASession()
+    {
+        await using var app = await StartAsync(
+            $$"""{ "Tessera": { "Configuration": "{{redis.Endpoint}}", "KeyPrefix": "{{redis.PrefixFor()}}", "MaxSessionFields": 2 } }""",
+            static (services, configuration) => services.AddTessera(configuration.GetSection("Tessera")));
+        using var client = CreateClient(app);
+
+        Assert.Equal((HttpStatusCode.OK, "set"), await client.PostTextAsync("/set?k=a&v=1"));
+        Assert.Equal((HttpStatusCode.OK, "set"), await client.PostTextAsync("/set?k=b&v=2"));
+        var (status, body) = await client.PostTextAsync("/set?k=c&v=3");
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Contains("MaxSessionFields (2)", body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetTextAsync("/get?k=c")).Status);
+    }
+
     [Theory]
     [InlineData("\"IdleTimeout\": \"00:00:00\"", "Tessera:IdleTimeout")]
     [InlineData("\"IdleTimeout\": \"00:30:00\", \"AbsoluteTimeout\": \"00:10:00\"", "Tessera:AbsoluteTimeout")]
     [InlineData("\"KeyPrefix\": \"{all}:\"", "Tessera:KeyPrefix")]
     [InlineData("\"OperationTimeout\": \"01:00:00\"", "Tessera:OperationTimeout")]
+    [InlineData("\"MaxSessionFields\": -1", "Tessera:MaxSessionFields")]
     [InlineData("\"Cookie\": { \"Name\": \"bad name\" }", "Tessera:Cookie:Name")]
     [InlineData("\"Compression\": { \"ThresholdBytes\": 1 }", "Tessera:Compression:ThresholdBytes")]
     [InlineData("\"Lock\": { \"FailureStatusCode\": 418 }", "Tessera:Lock:FailureStatusCode")]

@@ -97,6 +97,23 @@ public sealed class DeployConfigTests
     }
 
     [Fact]
+    public async Task AnAppUserFromBeforeTheFieldLimit_WithoutHlen_StillGetsTheLimit()
+    {
+        using var redis = StartWithDeployConfig();
+        // An ACL written for an older Tessera: the app user cannot run HLEN.
+        Assert.Equal("OK", Admin(redis, "ACL", "SETUSER", "tessera-app", "-hlen"));
+
+        await using var app = await TestApp.StartAsync($"{redis.Endpoint},{AppOptions}", "session:", o => o.MaxSessionFields = 3);
+        using var client = app.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/set?k=a&v=1")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/set?k=b&v=2")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/set?k=c&v=3")).Status);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await client.PostTextAsync("/set?k=d&v=4")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/set?k=a&v=5")).Status);
+        Assert.Equal((HttpStatusCode.OK, "5"), await client.GetTextAsync("/get?k=a"));
+    }
+
+    [Fact]
     public async Task SentinelConf_AsShipped_WatchesTheMaster_AndTheAppConnectsThroughIt()
     {
         using var master = StartWithDeployConfig();

@@ -25,3 +25,7 @@ public sealed class ClusterAttackerTests(ClusterFixture server) : AttackerBehavi
 public sealed class ClusterDevicesTests(ClusterFixture server) : DevicesBehaviour(server);
 
 public sealed class ClusterTicketStoreTests(ClusterFixture server) : TicketStoreBehaviour(server);
+
+public sealed class SentinelDataAtRestTests(SentinelFixture server) : DataAtRestBehaviour(server);
+
+public sealed class ClusterDataAtRestTests(ClusterFixture server) : DataAtRestBehaviour(server);

@@ -1,0 +1,78 @@
+namespace Tessera.Internal;
+
+/// <summary>The helpers every script shares, built from <see cref="SessionLayout"/> and <see cref="ScriptStatus"/>.</summary>
+internal static partial class LuaScripts
+{
+    // Shared helpers, prepended to every script. A property, not a field: the scripts of every partial
+    // file are built from it, whatever order their static fields are initialised in.
+    private static string Prelude => $$$"""
+        local unpack = unpack or table.unpack
+        local function now_ms()
+          local t = redis.call('TIME')
+          return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        end
+        local function is_user(f)
+          local b = string.byte(f, 1)
+          return b ~= 35 or string.byte(f, 2) == 35
+        end
+        local function gran_for(idle, fixed)
+          -- A fixed granularity is honoured only up to half the idle timeout (a per-session
+          -- SetTimeouts may be shorter than the configured one): else the session would die while read.
+          if fixed > 0 and fixed * 2 <= idle then return fixed end
+          local g = math.floor(idle / 20)
+          if g > 60000 then g = 60000 end
+          return g
+        end
+        local function expire_at(key, now, idle, deadline)
+          local e = now + idle
+          if deadline < e then e = deadline end
+          redis.call('PEXPIREAT', key, e)
+        end
+        -- What a caller field counts in the size ('#s'): its name, its stored bytes and the per-field overhead.
+        local function entry_size(f, len)
+          return string.len(f) + len + {{{SessionLayout.FieldOverhead}}}
+        end
+        -- A field's size now, 0 when it is absent (Tessera never stores an empty value).
+        local function field_size(key, f)
+          local n = redis.call('HSTRLEN', key, f)
+          if n == 0 then return 0 end
+          return entry_size(f, n)
+        end
+        {{{UserFieldsFunction}}}
+        -- Metadata of a live session: status, and for status 1: last access, idle, deadline, size.
+        local function meta(key)
+          local ok, m = pcall(redis.call, 'HMGET', key, '{{{SessionLayout.LastAccess}}}', '{{{SessionLayout.IdleMs}}}', '{{{SessionLayout.Deadline}}}', '{{{SessionLayout.Size}}}', '{{{SessionLayout.RotatedTo}}}')
+          if not ok then return {{{(int)ScriptStatus.Corrupt}}} end
+          if m[5] then return {{{(int)ScriptStatus.Rotated}}}, m[5] end
+          local a, i, d = tonumber(m[1]), tonumber(m[2]), tonumber(m[3])
+          if not a and not i and not d then
+            if redis.call('EXISTS', key) == 0 then return {{{(int)ScriptStatus.NotFound}}} end
+            return {{{(int)ScriptStatus.Corrupt}}}
+          end
+          if not (a and i and d) then return {{{(int)ScriptStatus.Corrupt}}} end
+          return {{{(int)ScriptStatus.Ok}}}, a, i, d, tonumber(m[4]) or 0
+        end
+
+        """;
+
+    /// <summary>
+    /// The number of caller fields of a live session, for the field limit: HLEN less the metadata fields
+    /// it holds (one HMGET of <see cref="SessionLayout.MetadataFields"/>), so O(1) in the session's width.
+    /// A stray single-'#' field Tessera does not know (written by hand) counts as a caller field.
+    /// Called only by a write that adds fields while <see cref="TesseraOptions.MaxSessionFields"/> is on.
+    /// The shipped ACL (deploy/redis-sessions.conf) allows HLEN; one without it falls back to HKEYS.
+    /// </summary>
+    private static string UserFieldsFunction => $$$"""
+        local function user_fields(key)
+          local m = redis.call('HMGET', key, {{{SessionLayout.LuaMetadataFields}}})
+          -- An ACL written for an older Tessera may not allow HLEN: then count HKEYS, O(fields), once.
+          local ok, n = pcall(redis.call, 'HLEN', key)
+          if not ok then n = #redis.call('HKEYS', key) end
+          for k = 1, {{{SessionLayout.MetadataFields.Length}}} do
+            if m[k] then n = n - 1 end
+          end
+          return n
+        end
+
+        """;
+}
