@@ -99,6 +99,11 @@ public sealed class TesseraTicketStore : ITicketStore
                 return id;
             }
 
+            if (result.Status == CommitStatus.Revoked)
+            {
+                throw new InvalidOperationException("The sign-in raced a \"log out everywhere\" of its user and was ended: sign in again.");
+            }
+
             if (result.Status != CommitStatus.Conflict || attempt > 2)
             {
                 throw new InvalidOperationException($"The authentication ticket could not be stored ({result.Status}).");

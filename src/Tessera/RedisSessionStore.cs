@@ -138,7 +138,11 @@ public sealed partial class RedisSessionStore
     /// <param name="changes">The values to store.</param>
     /// <param name="write">Metadata to store (bindings, per-session timeouts), if any.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns><see cref="CommitStatus.Committed"/>, <see cref="CommitStatus.Conflict"/> or <see cref="CommitStatus.TooLarge"/>.</returns>
+    /// <returns>
+    /// <see cref="CommitStatus.Committed"/>, <see cref="CommitStatus.Conflict"/>, <see cref="CommitStatus.TooLarge"/>, or
+    /// <see cref="CommitStatus.Revoked"/> for a session bound to a user whose "log out everywhere" started
+    /// after it was created (it was ended).
+    /// </returns>
     public async Task<CommitResult> CreateAsync(string id, SessionChanges changes, SessionWrite? write = null, CancellationToken cancellationToken = default)
     {
         var (status, now, size, exceeded) = await CreateCoreAsync(id, changes, write, cancellationToken).ConfigureAwait(false);
@@ -159,6 +163,16 @@ public sealed partial class RedisSessionStore
                     // Past the per-user limit (DenyNew): the new session or login never serves.
                     await DeleteCoreAsync(SessionIds.Handle(id), user, cancellationToken).ConfigureAwait(false);
                     throw;
+                }
+
+                // As a rotation does: a "log out everywhere" that started after this session was created
+                // (and took the index before it was added) ends it, so a sign-in in flight cannot outlive it.
+                var member = SessionLayout.IndexMember(SessionIds.Handle(id), write.IsCompanion);
+                if (!await ConfirmIndexedAsync(user, member, string.Empty, DateTimeOffset.FromUnixTimeMilliseconds(now), cancellationToken).ConfigureAwait(false))
+                {
+                    await DeleteCoreAsync(SessionIds.Handle(id), user, cancellationToken).ConfigureAwait(false);
+                    LogRotationRevoked(_logger, SessionIds.LogTag(id));
+                    return new CommitResult(CommitStatus.Revoked, id);
                 }
             }
 

@@ -312,6 +312,15 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
                 throw TooLarge(result.ExceededLimit);
             }
 
+            if (result.Status == CommitStatus.Revoked)
+            {
+                // A sign-in racing "log out everywhere" of its user: nothing of it survives.
+                _state.OnDied();
+                _view.DropPending();
+                _view.Empty();
+                return;
+            }
+
             if (result.Status != CommitStatus.Committed)
             {
                 throw new InvalidOperationException($"A new session could not be created ({result.Status}).");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using StackExchange.Redis;
 using Tessera.AspNetCore;
 using Tessera.TestUtils;
 
@@ -134,6 +135,43 @@ public sealed class OutageRulesTests
             Assert.NotEqual(LoadStatus.Found, o.Item1);
             Assert.NotEqual(LoadStatus.Found, o.Item2);
         });
+    }
+
+    [Fact]
+    public async Task RevokeAll_DuringANewVisitorsFirstSignIn_LeavesNoSessionCreatedBeforeIt()
+    {
+        using var redis = RedisServerProcess.Start();
+        await using var proxy = new FaultProxy(redis.Endpoint);
+        await using var app = await TestApp.StartAsync(proxy.Endpoint, "slow:", o => o.OperationTimeout = TimeSpan.FromSeconds(10));
+        using var warm = app.CreateClient();
+        Assert.True(await ReadyAsync(warm), "the app should serve sessions through the proxy");
+        proxy.Latency = TimeSpan.FromMilliseconds(100);
+
+        // A visitor with no session signs in (create, index, confirm: ~200 ms a round trip); the
+        // revocation runs straight on Redis at offsets across it.
+        using var direct = ConnectionMultiplexer.Connect(redis.Endpoint);
+        var offsets = Enumerable.Range(0, 8).Select(n => TimeSpan.FromMilliseconds(n * 100)).ToArray();
+        var survivors = await Task.WhenAll(offsets.Select(async (offset, n) =>
+        {
+            var user = $"first{n}";
+            using var browser = app.CreateClient();
+            var signIn = browser.PostTextAsync($"/signin?user={user}");
+            await Task.Delay(offset);
+            await RevokeDirectlyAsync(redis.Endpoint, user);
+            await signIn;
+            var mark = (long)await direct.GetDatabase().StringGetAsync($"slow:revoked:{user}");
+            var cookie = browser.Cookie("__Host-Tessera");
+            if (cookie is null || await TestStore.LoadAsync(redis.Endpoint, "slow:", cookie) != LoadStatus.Found)
+            {
+                return (Offset: offset, Created: 0L, Mark: mark);
+            }
+
+            var created = (long)await direct.GetDatabase().HashGetAsync($"slow:{SessionIds.Handle(cookie)}", "#c");
+            return (Offset: offset, Created: created, Mark: mark);
+        }));
+
+        // A session may outlive the revocation only if it was created after the revocation began.
+        Assert.All(survivors, s => Assert.True(s.Created == 0 || s.Created > s.Mark, $"at {s.Offset.TotalMilliseconds} ms a session created at {s.Created} outlived a revocation marked at {s.Mark}"));
     }
 
     private static async Task RevokeDirectlyAsync(string endpoint, string user)
