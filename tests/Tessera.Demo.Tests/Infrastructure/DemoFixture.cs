@@ -15,7 +15,7 @@ public sealed class DemoFixture : IAsyncLifetime
     /// How recent a sign-in the step-up page needs here: short, so a test sees a sign-in grow too old
     /// within seconds; long enough that a page opened right after signing in still passes on a busy machine.
     /// </summary>
-    public static readonly TimeSpan StepUpMaxAge = TimeSpan.FromSeconds(4);
+    public static readonly TimeSpan StepUpMaxAge = TimeSpan.FromSeconds(6);
 
     private DemoHost? _host;
 
