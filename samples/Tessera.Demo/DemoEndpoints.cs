@@ -15,20 +15,22 @@ namespace Tessera.Demo;
 /// A refused form is answered 400 (409 for a conflict) with the page and a message by the form,
 /// never a 500.
 /// </summary>
-internal static class DemoEndpoints
+internal static partial class DemoEndpoints
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>Maps the endpoints.</summary>
     /// <param name="app">The app.</param>
-    public static void Map(WebApplication app)
+    /// <param name="settings">The demo settings (the step-up age).</param>
+    public static void Map(WebApplication app, DemoSettings settings)
     {
         app.MapGet("/", HtmlPage(PageAsync));
-        app.MapPost("/login", HtmlPage(static ctx => PostAsync(ctx, "login", LoginAsync)));
-        app.MapPost("/count", HtmlPage(static ctx => PostAsync(ctx, "count", CountAsync)));
-        app.MapPost("/ttl", HtmlPage(static ctx => PostAsync(ctx, "ttl", SetTtlAsync)));
-        app.MapPost("/logout", HtmlPage(static ctx => PostAsync(ctx, "logout", LogoutAsync)));
-        app.MapPost("/logout-others", HtmlPage(static ctx => PostAsync(ctx, "logout-others", LogoutOthersAsync)));
+        app.MapPost("/login", HtmlPage(static ctx => PostAsync(ctx, "login", DemoPage.Home, LoginAsync)));
+        app.MapPost("/count", HtmlPage(static ctx => PostAsync(ctx, "count", DemoPage.Home, CountAsync)));
+        app.MapPost("/ttl", HtmlPage(static ctx => PostAsync(ctx, "ttl", DemoPage.Home, SetTtlAsync)));
+        app.MapPost("/logout", HtmlPage(static ctx => PostAsync(ctx, "logout", DemoPage.Home, LogoutAsync)));
+        MapDevices(app, settings);
+        MapStepUp(app);
         app.MapGet("/api/session", ApiSessionAsync);
         app.MapGet("/api/ttl", ApiTtlAsync);
         app.MapHealthChecks("/healthz");
@@ -61,17 +63,8 @@ internal static class DemoEndpoints
     private static async Task PageAsync(HttpContext ctx)
     {
         var s = ctx.GetTesseraSession();
-        await s.LoadAsync(ctx.RequestAborted);
-        Notice? notice = null;
-        if (s.Exists)
-        {
-            if (s.GetString(SessionReader.FlashKey) is { } flash)
-            {
-                notice = ReadFlash(flash);
-                await s.RemoveNowAsync(SessionReader.FlashKey, ctx.RequestAborted);
-            }
-        }
-        else
+        var notice = await TakeFlashAsync(ctx, s);
+        if (!s.Exists)
         {
             var cookie = ctx.RequestServices.GetRequiredService<IOptions<TesseraSessionOptions>>().Value.Cookie;
             var cookieName = cookie.Name!;
@@ -87,6 +80,10 @@ internal static class DemoEndpoints
             {
                 notice = new Notice("warning", "Your session has ended: Redis no longer holds it. It expired, or it was logged out here or from another device.");
             }
+            else if (ctx.Request.Query["m"] == "login")
+            {
+                notice = new Notice("info", "Log in first: that page is about your account.");
+            }
 
             if (ctx.Request.Cookies.ContainsKey(cookieName))
             {
@@ -95,10 +92,23 @@ internal static class DemoEndpoints
             }
         }
 
-        await WritePageAsync(ctx, StatusCodes.Status200OK, notice, error: null);
+        await WritePageAsync(ctx, DemoPage.Home, StatusCodes.Status200OK, notice, error: null);
     }
 
-    private static async Task PostAsync(HttpContext ctx, string form, Func<HttpContext, IFormCollection, Task<PostResult>> action)
+    /// <summary>The one-time message a POST left for this page, taken (removed) as it is read.</summary>
+    private static async Task<Notice?> TakeFlashAsync(HttpContext ctx, ITesseraSession s)
+    {
+        await s.LoadAsync(ctx.RequestAborted);
+        if (!s.Exists || s.GetString(SessionReader.FlashKey) is not { } flash)
+        {
+            return null;
+        }
+
+        await s.RemoveNowAsync(SessionReader.FlashKey, ctx.RequestAborted);
+        return ReadFlash(flash);
+    }
+
+    private static async Task PostAsync(HttpContext ctx, string form, DemoPage page, Func<HttpContext, IFormCollection, Task<PostResult>> action)
     {
         PostResult result;
         if (!ctx.Request.HasFormContentType)
@@ -116,7 +126,7 @@ internal static class DemoEndpoints
             {
                 var status = ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
                 result = PostResult.Refuse(form, $"The form could not be read ({ex.Message.TrimEnd('.')}). Send it from the page.", status: status);
-                await WritePageAsync(ctx, result.Status, notice: null, result.Error);
+                await WritePageAsync(ctx, page, result.Status, notice: null, result.Error, ReturnUrlOf(page, null));
                 return;
             }
 
@@ -128,7 +138,7 @@ internal static class DemoEndpoints
             }
             catch (AntiforgeryValidationException)
             {
-                result = PostResult.Refuse(form, "This form is out of date or did not come from this page. Reload the page and try again.");
+                result = PostResult.Refuse(form, "This form is out of date or did not come from this page. Reload the page and try again.") with { ReturnUrl = ReturnUrlOf(page, fields) };
             }
         }
 
@@ -139,7 +149,7 @@ internal static class DemoEndpoints
             return;
         }
 
-        await WritePageAsync(ctx, result.Status, notice: null, result.Error);
+        await WritePageAsync(ctx, page, result.Status, notice: null, result.Error, result.ReturnUrl ?? ReturnUrlOf(page, null));
     }
 
     private static async Task<PostResult> LoginAsync(HttpContext ctx, IFormCollection form)
@@ -147,7 +157,13 @@ internal static class DemoEndpoints
         var raw = form["username"].ToString();
         if (InputRules.CheckUsername(raw, out var user) is { } problem)
         {
-            return PostResult.Refuse("login", problem, raw);
+            return PostResult.Refuse("login", problem, raw, field: "username");
+        }
+
+        var password = form["password"].ToString();
+        if (InputRules.CheckPassword(password) is { } weak)
+        {
+            return PostResult.Refuse("login", weak, raw, field: "password");
         }
 
         var s = ctx.GetTesseraSession();
@@ -157,8 +173,26 @@ internal static class DemoEndpoints
             return PostResult.Refuse("login", $"You are logged in as {current}. Log out first to log in as someone else.", raw, StatusCodes.Status409Conflict);
         }
 
+        if (await ctx.RequestServices.GetRequiredService<DemoAccounts>().SignInAsync(user, password) == AccountCheck.WrongPassword)
+        {
+            return PostResult.Refuse("login", $"That is not the password of {user}. (The first login with a name set its password; the demo keeps it a day.)", raw, field: "password");
+        }
+
         var oldId = s.Exists ? SessionReader.Prefix(s.Id) : null;
-        await s.SignInAsync(user, ctx.RequestAborted);
+        try
+        {
+            await s.SignInAsync(user, ctx.RequestAborted);
+        }
+        catch (SessionLimitException ex)
+        {
+            // DenyNew: nothing of the sign-in was kept; say what to do instead of a 500.
+            return PostResult.Refuse(
+                "login",
+                $"{user} is already signed in on {ex.Limit} devices, the most this demo allows (MaxSessionsPerUser = {ex.Limit}, policy DenyNew). " +
+                "Log out on one of them, or revoke one from its \"Your devices\" page, or wait until one has been idle for its timeout; then log in here.",
+                raw,
+                StatusCodes.Status409Conflict);
+        }
 
         // The demo's stand-in for an identity provider: every demo login may open the dashboard.
         s.SetString(DemoOperatorAuthentication.RoleKey, DemoOperatorAuthentication.OperatorRole);
@@ -208,20 +242,6 @@ internal static class DemoEndpoints
         return PostResult.Redirect("/?m=bye");
     }
 
-    private static async Task<PostResult> LogoutOthersAsync(HttpContext ctx, IFormCollection form)
-    {
-        var s = ctx.GetTesseraSession();
-        await s.LoadAsync(ctx.RequestAborted);
-        if (!s.Exists || s.UserId is null)
-        {
-            return PostResult.Refuse("logout-others", "You are not logged in (your session may have expired), so there are no devices to log out.");
-        }
-
-        var n = await s.RevokeOtherSessionsAsync(ctx.RequestAborted);
-        SetFlash(s, new Notice("success", n == 1 ? "Logged out 1 other device." : $"Logged out {n} other devices.", Instance(ctx).Label));
-        return PostResult.Redirect();
-    }
-
     private static async Task ApiSessionAsync(HttpContext ctx)
     {
         var instance = Instance(ctx);
@@ -237,18 +257,23 @@ internal static class DemoEndpoints
             lastAccess = state.Metadata?.LastAccess,
             absoluteDeadline = state.Metadata?.AbsoluteDeadline,
             expiresAt = state.Metadata?.ExpiresAt,
+            authenticatedAt = state.Metadata?.AuthenticatedAt,
             key = state.Stored.Key,
             bytes = state.Stored.TotalBytes,
             fields = state.Stored.Fields.Select(static f => new { field = f.Field, label = f.Label, metadata = f.IsMetadata, bytes = f.Bytes }),
             devices = state.Devices.Select(static d => new
             {
-                id = d.IdPrefix,
+                handle = d.Handle,
                 current = d.Current,
                 created = d.Metadata.Created,
+                authenticatedAt = d.Metadata.AuthenticatedAt,
                 lastSeen = d.Metadata.LastAccess,
                 expiresAt = d.Metadata.ExpiresAt,
                 ip = d.Metadata.ClientIp,
                 userAgent = d.Metadata.UserAgent,
+                lastIp = d.Metadata.LastClientIp,
+                lastUserAgent = d.Metadata.LastUserAgent,
+                linked = d.Linked,
             }),
         };
         ctx.Response.Headers.CacheControl = "no-store";
@@ -268,7 +293,7 @@ internal static class DemoEndpoints
         await ctx.Response.WriteAsJsonAsync(new { exists = ttl != -2, ttlMs = ttl, instance = Instance(ctx).Name }, Json, ctx.RequestAborted);
     }
 
-    private static async Task WritePageAsync(HttpContext ctx, int status, Notice? notice, FormError? error)
+    private static async Task WritePageAsync(HttpContext ctx, DemoPage page, int status, Notice? notice, FormError? error, string? returnUrl = null)
     {
         var services = ctx.RequestServices;
         var state = await services.GetRequiredService<SessionReader>().ReadAsync(ctx.GetTesseraSession(), ctx.RequestAborted);
@@ -276,6 +301,9 @@ internal static class DemoEndpoints
         var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         var model = new PageModel
         {
+            Page = page,
+            Settings = services.GetRequiredService<DemoSettings>(),
+            ReturnUrl = returnUrl,
             Instance = Instance(ctx),
             Instances = services.GetRequiredService<IReadOnlyList<InstanceInfo>>(),
             Session = state,
@@ -286,7 +314,13 @@ internal static class DemoEndpoints
             Nonce = nonce,
             Now = services.GetRequiredService<TimeProvider>().GetUtcNow(),
         };
-        var html = PageView.Render(model);
+        var html = page switch
+        {
+            DemoPage.Devices => DevicesView.Render(model),
+            DemoPage.Confirm => StepUpView.Confirm(model),
+            DemoPage.RecoveryCodes => StepUpView.RecoveryCodes(model),
+            _ => PageView.Render(model),
+        };
         var response = ctx.Response;
         response.StatusCode = status;
         response.ContentType = "text/html; charset=utf-8";

@@ -47,12 +47,18 @@ internal static class DemoInstance
         builder.Services.AddSingleton(info);
         builder.Services.AddSingleton(all);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<SessionReader>();
+        builder.Services.AddSingleton<DemoAccounts>();
         builder.Services.AddTessera(o =>
         {
             o.Configuration = redis;
             o.IdleTimeout = settings.IdleTimeout;
             o.AbsoluteTimeout = settings.AbsoluteTimeout;
+
+            // Small on purpose, so the limit shows: a 4th device is refused (or, with evict, the oldest goes).
+            o.MaxSessionsPerUser = settings.MaxDevicesPerUser;
+            o.SessionLimitPolicy = settings.DeviceLimitPolicy;
 
             // The demo serves plain http on 127.0.0.1; a real app keeps the default (Secure always).
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
@@ -63,8 +69,11 @@ internal static class DemoInstance
         // capped stream (where the server has streams), and the policy every dashboard endpoint needs.
         builder.Services.AddTesseraAnalytics(o => o.EventStream = true);
         builder.Services.AddTesseraDashboard(o => o.AuthorizationPolicy = DemoOperatorAuthentication.PolicyName);
-        builder.Services.AddAuthentication()
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, DemoOperatorAuthentication>(DemoOperatorAuthentication.SchemeName, null);
+        // Two schemes: the operators' (for /admin, named by its policy) and the step-up challenge, the
+        // default one, that RequireRecentAuthentication sends to the password confirmation.
+        builder.Services.AddAuthentication(o => o.DefaultChallengeScheme = DemoStepUpAuthentication.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, DemoOperatorAuthentication>(DemoOperatorAuthentication.SchemeName, null)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, DemoStepUpAuthentication>(DemoStepUpAuthentication.SchemeName, null);
         builder.Services.AddAuthorization(o => o.AddPolicy(DemoOperatorAuthentication.PolicyName, p => p
             .AddAuthenticationSchemes(DemoOperatorAuthentication.SchemeName)
             .RequireRole(DemoOperatorAuthentication.OperatorRole)));
@@ -102,7 +111,7 @@ internal static class DemoInstance
         app.UseTessera();
         app.UseAuthentication(); // after UseTessera: the operator scheme reads the session
         app.UseAuthorization();
-        DemoEndpoints.Map(app);
+        DemoEndpoints.Map(app, settings);
         app.MapTesseraDashboard(DemoOperatorAuthentication.DashboardPath);
         app.MapPrometheusScrapingEndpoint("/metrics");
 

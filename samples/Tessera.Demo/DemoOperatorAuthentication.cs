@@ -8,10 +8,9 @@ namespace Tessera.Demo;
 
 /// <summary>
 /// The demo's operators: whoever logged in on the demo page (the login stores the role "operator" in
-/// the session; a real app would take it from its identity provider). Being the only scheme, ASP.NET Core
-/// makes it the default and runs it on every request, so it answers only under <see cref="DashboardPath"/>:
-/// the demo's other pages (and <c>/api/ttl</c>, which must not refresh the session) never load the
-/// session for it. An anonymous visitor is sent to the demo page to log in; a session without the role
+/// the session; a real app would take it from its identity provider). The dashboard's policy names it;
+/// it still answers only under <see cref="DashboardPath"/>, so that the demo's other pages (and
+/// <c>/api/ttl</c>, which must not refresh the session) never load the session for it, whatever runs it. An anonymous visitor is sent to the demo page to log in; a session without the role
 /// is refused with 403.
 /// </summary>
 internal sealed class DemoOperatorAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)

@@ -26,6 +26,15 @@ public sealed record DemoSettings
     /// <summary>The absolute lifetime of a session.</summary>
     public TimeSpan AbsoluteTimeout { get; init; } = TimeSpan.FromHours(12);
 
+    /// <summary>How many devices one user may be signed in on (<see cref="TesseraOptions.MaxSessionsPerUser"/>).</summary>
+    public int MaxDevicesPerUser { get; init; } = 3;
+
+    /// <summary>What a sign-in past <see cref="MaxDevicesPerUser"/> does: refused (the demo's default, so the limit shows) or the oldest device is logged out.</summary>
+    public SessionLimitPolicy DeviceLimitPolicy { get; init; } = SessionLimitPolicy.DenyNew;
+
+    /// <summary>How recent a sign-in the step-up action (recovery codes) needs (<c>RequireRecentAuthentication</c>).</summary>
+    public TimeSpan StepUpMaxAge { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Where metrics and traces go besides <c>/metrics</c>.</summary>
     public TelemetryExport Telemetry { get; init; }
 
@@ -51,6 +60,12 @@ public sealed record DemoSettings
                                 If it is taken, a free port is used and printed.
           --instances <n>       App instances behind the proxy, 1 to 9 (default 3).
           --idle <seconds>      Idle timeout of new sessions, 5 to 86400 (default 1200).
+          --max-devices <n>     Devices one user may be signed in on, 1 to 50 (default 3).
+          --limit-policy <deny|evict>
+                                A sign-in past --max-devices is refused (deny, the default)
+                                or logs the user's oldest device out (evict).
+          --step-up <seconds>   How recent a sign-in "show recovery codes" needs, 1 to 86400
+                                (default 300); older, it asks for the password again.
           --otel <console|otlp> Also export metrics and traces to the console, or to an OTLP
                                 collector (OTEL_EXPORTER_OTLP_ENDPOINT). Also read from
                                 TESSERA_OTEL. /metrics (Prometheus) is always on.
@@ -137,6 +152,39 @@ public sealed record DemoSettings
                     }
 
                     settings = settings with { Telemetry = telemetry };
+                    break;
+                case "--max-devices":
+                    if (!TryInt(Next(), 1, 50, out var devices))
+                    {
+                        error = "--max-devices needs a number from 1 to 50.";
+                        return false;
+                    }
+
+                    settings = settings with { MaxDevicesPerUser = devices };
+                    break;
+                case "--limit-policy":
+                    SessionLimitPolicy? policy = Next() switch
+                    {
+                        "deny" => SessionLimitPolicy.DenyNew,
+                        "evict" => SessionLimitPolicy.EvictOldest,
+                        _ => null,
+                    };
+                    if (policy is not { } chosen)
+                    {
+                        error = "--limit-policy needs deny or evict.";
+                        return false;
+                    }
+
+                    settings = settings with { DeviceLimitPolicy = chosen };
+                    break;
+                case "--step-up":
+                    if (!TryInt(Next(), 1, 86_400, out var stepUp))
+                    {
+                        error = "--step-up needs a number of seconds from 1 to 86400.";
+                        return false;
+                    }
+
+                    settings = settings with { StepUpMaxAge = TimeSpan.FromSeconds(stepUp) };
                     break;
                 case "--idle":
                     if (!TryInt(Next(), 5, 86_400, out var idle))

@@ -45,6 +45,29 @@ internal static class InputRules
         return null;
     }
 
+    /// <summary>The longest password.</summary>
+    public const int MaxPasswordLength = 128;
+
+    /// <summary>Checks a password: 1 to 128 characters, taken as typed (never trimmed, never shown back).</summary>
+    /// <param name="raw">What the form sent.</param>
+    /// <returns>The problem, or <see langword="null"/> when acceptable.</returns>
+    public static string? CheckPassword(string? raw) =>
+        string.IsNullOrEmpty(raw) ? "Enter your password."
+        : raw.Length > MaxPasswordLength ? $"A password has at most {MaxPasswordLength} characters."
+        : null;
+
+    /// <summary>
+    /// A path to go back to after a confirmation: a local path (<c>/devices</c>), never another site
+    /// (<c>//evil.example</c>, <c>/\evil.example</c>, <c>https://…</c>); <see langword="null"/> otherwise.
+    /// </summary>
+    /// <param name="raw">The <c>returnUrl</c> given.</param>
+    /// <returns>The path, or null.</returns>
+    public static string? LocalPath(string? raw) =>
+        raw is { Length: > 0 and <= 512 } && raw[0] == '/' && (raw.Length == 1 || raw[1] is not '/' and not '\\')
+        && !raw.Any(static c => char.IsControl(c) || c == '\\') && Uri.IsWellFormedUriString(raw, UriKind.Relative)
+            ? raw
+            : null;
+
     /// <summary>Checks an idle timeout in whole seconds, from 5 to 86400.</summary>
     /// <param name="raw">What the form sent.</param>
     /// <param name="seconds">The timeout, when valid.</param>

@@ -8,6 +8,9 @@ namespace Tessera.Demo;
 /// <param name="Error">The refusal.</param>
 internal sealed record PostResult(string? RedirectTo, int Status, FormError? Error)
 {
+    /// <summary>Where the confirmation page, shown again with a refusal, still sends the user back to.</summary>
+    public string? ReturnUrl { get; init; }
+
     /// <summary>Success: see the page at <paramref name="location"/>.</summary>
     /// <param name="location">A local path.</param>
     /// <returns>The result.</returns>
@@ -18,7 +21,8 @@ internal sealed record PostResult(string? RedirectTo, int Status, FormError? Err
     /// <param name="message">What is wrong.</param>
     /// <param name="value">What was typed.</param>
     /// <param name="status">The status code (400 unless said).</param>
+    /// <param name="field">The input that is wrong, when it is one.</param>
     /// <returns>The result.</returns>
-    public static PostResult Refuse(string form, string message, string? value = null, int status = StatusCodes.Status400BadRequest) =>
-        new(null, status, new FormError(form, message, value is null ? null : InputRules.Echo(value)));
+    public static PostResult Refuse(string form, string message, string? value = null, int status = StatusCodes.Status400BadRequest, string? field = null) =>
+        new(null, status, new FormError(form, message, value is null ? null : InputRules.Echo(value), field));
 }

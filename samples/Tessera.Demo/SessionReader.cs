@@ -26,10 +26,11 @@ internal sealed class SessionReader(RedisSessionStore store)
     [
         SessionLayout.User, SessionLayout.Created, SessionLayout.LastAccess, SessionLayout.IdleMs,
         SessionLayout.Deadline, SessionLayout.Size, SessionLayout.ClientIp, SessionLayout.UserAgent,
+        SessionLayout.AuthenticatedAt, SessionLayout.LastClientIp, SessionLayout.LastUserAgent, SessionLayout.Login,
     ];
 
     /// <summary>The shown prefix of an identifier.</summary>
-    /// <param name="id">The identifier.</param>
+    /// <param name="id">The identifier (or handle).</param>
     /// <returns>Its first 8 characters and an ellipsis.</returns>
     public static string Prefix(string id) => id.Length <= PrefixLength ? id : string.Concat(id.AsSpan(0, PrefixLength), "…");
 
@@ -51,8 +52,7 @@ internal sealed class SessionReader(RedisSessionStore store)
         if (session.UserId is not null)
         {
             var sessions = await session.GetUserSessionsAsync(cancellationToken);
-            var current = SessionIds.Handle(id);
-            devices = [.. sessions.Select(i => new DeviceRow(Prefix(i.Handle), string.Equals(i.Handle, current, StringComparison.Ordinal), i.Metadata))];
+            devices = [.. sessions.Select(static i => new DeviceRow(i.Handle, i.IsCurrent, i.LinkedHandles.Count, i.Metadata))];
         }
 
         return new SessionState(Prefix(id), session.UserId, session.GetInt64(CounterKey), session.Metadata, stored, devices);
@@ -118,8 +118,12 @@ internal sealed class SessionReader(RedisSessionStore store)
                 SessionLayout.IdleMs => new StoredField(field, "idle timeout", true, value.Length, Duration(text)),
                 SessionLayout.Size => new StoredField(field, "size of the app's values", true, value.Length, text + " bytes"),
                 SessionLayout.User => new StoredField(field, "user (index: session:user:…)", true, value.Length, Shorten(text)),
-                SessionLayout.ClientIp => new StoredField(field, "client address", true, value.Length, Shorten(text)),
-                SessionLayout.UserAgent => new StoredField(field, "user agent", true, value.Length, Shorten(text)),
+                SessionLayout.ClientIp => new StoredField(field, "client address (first seen)", true, value.Length, Shorten(text)),
+                SessionLayout.UserAgent => new StoredField(field, "user agent (first seen)", true, value.Length, Shorten(text)),
+                SessionLayout.AuthenticatedAt => new StoredField(field, "authenticated at (step-up measures from it)", true, value.Length, Time(text)),
+                SessionLayout.LastClientIp => new StoredField(field, "client address last seen (with the sliding refresh)", true, value.Length, Shorten(text)),
+                SessionLayout.LastUserAgent => new StoredField(field, "user agent last seen", true, value.Length, Shorten(text)),
+                SessionLayout.Login => new StoredField(field, "login handle (one device with it)", true, value.Length, Shorten(text)),
                 _ => new StoredField(field, "Tessera metadata", true, value.Length, Shorten(text)),
             };
         }

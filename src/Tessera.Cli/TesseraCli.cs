@@ -33,9 +33,15 @@ internal static class TesseraCli
                 .WithExample(["revoke", "<ID>"]);
             config.AddBranch("user", user =>
             {
-                user.SetDescription("A user's sessions, from the user index.");
-                user.AddCommand<UserSessionsCommand>("sessions").WithDescription("List a user's sessions.").WithExample(["user", "sessions", "alice"]);
+                user.SetDescription("A user's devices and sessions, from the user index.");
+                user.AddCommand<UserSessionsCommand>("sessions").WithDescription("List a user's devices (a login with its linked sessions, or a session).").WithExample(["user", "sessions", "alice"]);
                 user.AddCommand<UserRevokeAllCommand>("revoke-all").WithDescription("Log a user out everywhere.").WithExample(["user", "revoke-all", "alice"]);
+                user.AddCommand<UserEraseCommand>("erase")
+                    .WithDescription("Erase a user's sessions and device records (GDPR erasure); asks first, or --yes.")
+                    .WithExample(["user", "erase", "alice", "--yes"]);
+                user.AddCommand<UserExportCommand>("export")
+                    .WithDescription("Export a user's device records and session values (GDPR access request).")
+                    .WithExample(["user", "export", "alice", "--json"]).WithExample(["user", "export", "alice", "--json", "--key-file", "/run/secrets/tessera-keys"]);
             });
             config.AddCommand<CleanupCommand>("cleanup")
                 .WithDescription("Find session keys without a TTL; --apply --ttl 1h or --apply --delete fixes them (dry run by default).")

@@ -33,26 +33,33 @@ internal static partial class DashboardEndpoints
         {
             var tag = SessionIds.TagOfHandle(s.Handle);
             var m = s.Metadata;
+            var linked = s.LinkedHandles.Count == 0
+                ? Html.Empty
+                : Html.Of($"""<br><span class="help">login + {s.LinkedHandles.Count} linked session(s)</span>""");
+            var authenticated = m.AuthenticatedAt is { } at
+                ? Html.Of($"""{Format.Time(at)}<br><span class="help">{Format.Ago(at, now)}</span>""")
+                : Html.Raw("-");
             return Html.Of($"""
-                <tr data-session="{tag}"><td class="mono">{tag}</td><td>{Format.Time(m.LastAccess)}<br><span class="help">{Format.Ago(m.LastAccess, now)}</span></td>
-                <td>{Format.Time(m.Created)}</td><td class="mono">{TerminalText.Strip(m.ClientIp ?? "-")}</td><td class="ua">{TerminalText.Strip(m.UserAgent ?? "-")}</td><td>{Format.Time(m.ExpiresAt)}</td>
+                <tr data-session="{tag}"><td class="mono">{tag}{linked}</td><td>{Format.Time(m.LastAccess)}<br><span class="help">{Format.Ago(m.LastAccess, now)}</span></td>
+                <td>{Format.Time(m.Created)}</td><td>{authenticated}</td>
+                <td class="mono">{TerminalText.Strip(m.LastClientIp ?? m.ClientIp ?? "-")}</td><td class="ua">{TerminalText.Strip(m.LastUserAgent ?? m.UserAgent ?? "-")}</td><td>{Format.Time(m.ExpiresAt)}</td>
                 <td><form class="row" method="post" action="{c.Base}/users/revoke">{token}<input type="hidden" name="user" value="{user}"><input type="hidden" name="session" value="{tag}">
-                <button type="submit" class="danger" aria-label="Revoke session {tag}">Revoke</button></form></td></tr>
+                <button type="submit" class="danger" aria-label="Revoke device {tag}">Revoke</button></form></td></tr>
                 """);
         }));
         var table = sessions.Count == 0
             ? Html.Of($"<p>No live session for <strong>{user}</strong> (the user index holds none that Redis still has).</p>")
             : Html.Of($"""
-                <table data-table="devices"><caption>{sessions.Count} live session(s) of {user}, most recently seen first</caption>
-                <thead><tr><th scope="col">session</th><th scope="col">last seen</th><th scope="col">signed in / created</th><th scope="col">IP</th><th scope="col">user agent</th><th scope="col">expires unless used</th><th scope="col">action</th></tr></thead>
+                <table data-table="devices"><caption>{sessions.Count} device(s) of {user}, most recently seen first</caption>
+                <thead><tr><th scope="col">device</th><th scope="col">last seen</th><th scope="col">created</th><th scope="col">authenticated</th><th scope="col">IP (last seen)</th><th scope="col">user agent (last seen)</th><th scope="col">expires unless used</th><th scope="col">action</th></tr></thead>
                 <tbody>{rows}</tbody></table>
                 <form class="inline" method="post" action="{c.Base}/users/revoke-all">{token}<input type="hidden" name="user" value="{user}">
-                <button type="submit" class="danger">Revoke all {sessions.Count} session(s) of {user}</button></form>
+                <button type="submit" class="danger">Revoke all {sessions.Count} device(s) of {user}</button></form>
                 """);
         var body = Html.Of($"""
             {SearchForm(c, user)}
             <section class="card" aria-labelledby="h-dev"><h2 id="h-dev">Devices of {user}</h2>{table}
-            <p class="help">Sessions are shown by their tag, never their id. A revoked device's next request arrives as a new visitor.</p></section>
+            <p class="help">Devices are shown by their tag, never their id. A device is a login with the sessions its browser signed in with (revoked together), or a session on its own. "Authenticated" is the last sign-in there, what step-up checks measure from. A revoked device's next request arrives as a new visitor.</p></section>
             """);
         return new Reply(200, "User " + user, "/users", body, notice);
     }

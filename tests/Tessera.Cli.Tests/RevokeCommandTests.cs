@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Tessera.Cli.Tests;
 
 public sealed class RevokeCommandTests(RedisFixture redis)
@@ -68,6 +70,35 @@ public sealed class RevokeCommandTests(RedisFixture redis)
         Assert.DoesNotContain(SessionIds.Handle(b1), table.Out, StringComparison.Ordinal);
         Assert.DoesNotContain(a1, table.Out, StringComparison.Ordinal);
         Assert.Contains("2 session(s)", table.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UserSessions_ListsALoginAndItsLinkedSessionAsOneDevice()
+    {
+        var prefix = redis.PrefixFor("devices");
+        var store = redis.CreateStore(prefix);
+        var (login, linked) = await TestSessions.CreateDeviceAsync(store, "alice");
+        var phone = await TestSessions.CreateAsync(store, "alice");
+        await redis.Db.HashSetAsync(prefix + SessionIds.Handle(linked), [new("#lip", "192.0.2.7"), new("#lua", "laptop-agent/2")]);
+
+        var json = TestSessions.Json(await CliRun.RunAsync(["user", "sessions", "alice", "--json", "--redis", redis.Endpoint, "--prefix", prefix]));
+        Assert.Equal(2, json.GetProperty("devices").GetInt32());
+        var devices = json.GetProperty("sessions").EnumerateArray().ToDictionary(static d => d.GetProperty("handle").GetString()!);
+        Assert.Equal(new[] { login, phone }.Select(SessionIds.Handle).Order(), devices.Keys.Order());
+        var laptop = devices[SessionIds.Handle(login)];
+        Assert.Equal([SessionIds.Handle(linked)], laptop.GetProperty("linkedHandles").EnumerateArray().Select(static h => h.GetString()));
+        Assert.Equal(JsonValueKind.String, laptop.GetProperty("authenticatedAt").ValueKind);
+        Assert.Equal("192.0.2.7", laptop.GetProperty("lastClientIp").GetString());
+        Assert.Equal(JsonValueKind.Null, devices[SessionIds.Handle(phone)].GetProperty("authenticatedAt").ValueKind);
+
+        var table = await CliRun.RunAsync(["user", "sessions", "alice", "--redis", redis.Endpoint, "--prefix", prefix]);
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("authenticated", table.Out, StringComparison.Ordinal);
+        Assert.Contains("192.0.2.7", table.Out, StringComparison.Ordinal);
+        Assert.Contains("laptop-agent/2", table.Out, StringComparison.Ordinal);
+        Assert.Contains(SessionIds.Handle(login), table.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(SessionIds.Handle(linked), table.Out, StringComparison.Ordinal); // listed with its login, not as a device
+        Assert.Contains("2 device(s), 3 session(s) in all", table.Out, StringComparison.Ordinal);
     }
 
     [Fact]

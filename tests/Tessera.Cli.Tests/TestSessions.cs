@@ -25,6 +25,34 @@ public static class TestSessions
         return id;
     }
 
+    /// <summary>
+    /// Creates a device as cookie authentication with the ticket store makes one: a login (its value is
+    /// the ticket) and the session the same browser signed in with, linked to it.
+    /// </summary>
+    /// <param name="store">The store.</param>
+    /// <param name="user">The user.</param>
+    /// <param name="values">The session's values.</param>
+    /// <returns>The login's id and the session's id.</returns>
+    public static async Task<(string Login, string Session)> CreateDeviceAsync(RedisSessionStore store, string user, params (string Key, byte[] Value)[] values)
+    {
+        var login = SessionIds.NewId();
+        var ticket = new SessionChanges();
+        ticket.Set("ticket", [0x05, 0x00, 0xff, .. "alice's ticket"u8]);
+        var write = new SessionWrite { UserId = user, ClientIp = "10.0.0.1", UserAgent = "laptop-agent", AuthenticatedAt = DateTimeOffset.MinValue };
+        Assert.Equal(CommitStatus.Committed, (await store.CreateAsync(login, ticket, write)).Status);
+
+        var session = SessionIds.NewId();
+        var changes = new SessionChanges();
+        foreach (var (key, value) in values)
+        {
+            changes.Set(key, value);
+        }
+
+        var linked = new SessionWrite { UserId = user, ClientIp = "10.0.0.1", UserAgent = "laptop-agent", LoginHandle = SessionIds.Handle(login) };
+        Assert.Equal(CommitStatus.Committed, (await store.CreateAsync(session, changes, linked)).Status);
+        return (login, session);
+    }
+
     /// <summary>Parses JSON output.</summary>
     /// <param name="result">A run with --json.</param>
     /// <returns>The root element.</returns>

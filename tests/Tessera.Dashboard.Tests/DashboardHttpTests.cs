@@ -63,6 +63,29 @@ public sealed partial class DashboardHttpTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task UserPage_ALoginAndItsLinkedSession_AreOneDevice_WithAuthenticatedAt()
+    {
+        await using var app = await DashboardApp.StartAsync(redis.Endpoint, redis.PrefixFor());
+        var login = SessionIds.NewId();
+        var ticket = new SessionChanges();
+        ticket.Set("ticket", [1, 2, 3]);
+        Assert.Equal(CommitStatus.Committed, (await app.Store.CreateAsync(login, ticket, new SessionWrite { UserId = "ivy", UserAgent = "ivy-laptop", AuthenticatedAt = DateTimeOffset.MinValue })).Status);
+        var linked = SessionIds.NewId();
+        Assert.Equal(CommitStatus.Committed, (await app.Store.CreateAsync(linked, ticket, new SessionWrite { UserId = "ivy", LoginHandle = SessionIds.Handle(login) })).Status);
+        using var client = app.Client();
+
+        var html = await client.GetStringAsync("/admin/sessions/users?user=ivy");
+
+        Assert.Single(Regex.Matches(html, "<tr data-session="));
+        Assert.Contains($"<tr data-session=\"{SessionIds.LogTag(login)}\">", html, StringComparison.Ordinal);
+        Assert.Contains("login + 1 linked session(s)", html, StringComparison.Ordinal);
+        Assert.Contains("1 device(s) of ivy", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(SessionIds.Handle(linked), html, StringComparison.Ordinal);
+        Assert.DoesNotContain(SessionIds.LogTag(linked), html, StringComparison.Ordinal);
+        Assert.Matches("<td>[0-9]{4}-[0-9]{2}-[0-9]{2} [^<]*<br><span class=\"help\">[^<]*ago</span></td>\\s*<td class=\"mono\">", html); // authenticated at
+    }
+
+    [Fact]
     public async Task Analytics_SignInCountedOnce_PlainReadsWriteNothing_DayKeptEightDays()
     {
         var prefix = redis.PrefixFor();

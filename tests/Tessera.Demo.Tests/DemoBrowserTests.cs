@@ -10,6 +10,9 @@ namespace Tessera.Demo.Tests;
 /// <summary>The demo end to end in headless Chromium, through the round-robin proxy. Screenshots go to TestResults/screenshots.</summary>
 public sealed class DemoBrowserTests(DemoFixture demo, BrowserFixture browser)
 {
+    /// <summary>The password the tests' users sign up with (the first login with a name sets it).</summary>
+    public const string Password = DemoClient.Password;
+
     private static readonly LocatorAssertionsToHaveTextOptions Quick = new() { Timeout = 10_000 };
 
     [Fact]
@@ -28,6 +31,7 @@ public sealed class DemoBrowserTests(DemoFixture demo, BrowserFixture browser)
 
         var user = Unique("ada");
         await page.FillAsync("#username", user);
+        await page.FillAsync("#password", Password);
         await page.ClickAsync("#login");
         await Expect(page.Locator("#user")).ToHaveTextAsync(user, Quick);
         var oldId = await page.Locator("#old-id").InnerTextAsync();
@@ -80,6 +84,7 @@ public sealed class DemoBrowserTests(DemoFixture demo, BrowserFixture browser)
         await page.GotoAsync(demo.Url.ToString());
         var user = Unique("tess");
         await page.FillAsync("#username", user);
+        await page.FillAsync("#password", Password);
         await page.ClickAsync("#login");
         await Expect(page.Locator("#user")).ToHaveTextAsync(user, Quick);
 
@@ -112,15 +117,18 @@ public sealed class DemoBrowserTests(DemoFixture demo, BrowserFixture browser)
         {
             await page.GotoAsync(demo.Url.ToString());
             await page.FillAsync("#username", user);
+            await page.FillAsync("#password", Password);
             await page.ClickAsync("#login");
             await Expect(page.Locator("#user")).ToHaveTextAsync(user, Quick);
         }
 
+        await Expect(second.Locator("#device-summary")).ToContainTextAsync("2 of 3");
+        await second.ClickAsync("#devices-link");
         await Expect(second.Locator("#device-count")).ToHaveTextAsync("2", Quick);
         await Expect(second.Locator("#devices")).ToContainTextAsync("(laptop)");
         await Expect(second.Locator("#devices")).ToContainTextAsync("(phone)");
         await BrowserFixture.ScreenshotAsync(second, "08-two-devices");
-        await first.ReloadAsync();
+        await first.GotoAsync(new Uri(demo.Url, "devices").ToString());
         await Expect(first.Locator("#device-count")).ToHaveTextAsync("2", Quick);
 
         await second.ClickAsync("#logout-others");
@@ -134,7 +142,108 @@ public sealed class DemoBrowserTests(DemoFixture demo, BrowserFixture browser)
         await BrowserFixture.ScreenshotAsync(first, "10-first-device-logged-out");
 
         await second.ReloadAsync();
-        await Expect(second.Locator("#user")).ToHaveTextAsync(user, Quick);
+        await Expect(second.Locator("#device-count")).ToHaveTextAsync("1", Quick);
+    }
+
+    [Fact]
+    public async Task DevicesPage_EachBrowserMarksItsOwnDevice_AndRevokeLogsTheOtherOut()
+    {
+        var user = Unique("hedy");
+        await using var laptop = await browser.NewContextAsync("TesseraDemoTest/1.0 (laptop; Linux x86_64) Chromium");
+        await using var phone = await browser.NewContextAsync("TesseraDemoTest/1.0 (phone; Android 15) Mobile");
+        var pages = new List<IPage>();
+        foreach (var context in new[] { laptop, phone })
+        {
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(demo.Url.ToString());
+            await page.FillAsync("#username", user);
+            await page.FillAsync("#password", Password);
+            await page.ClickAsync("#login");
+            await Expect(page.Locator("#user")).ToHaveTextAsync(user, Quick);
+            await page.GotoAsync(new Uri(demo.Url, "devices").ToString());
+            await Expect(page.Locator("#device-count")).ToHaveTextAsync(pages.Count == 0 ? "1" : "2", Quick);
+            pages.Add(page);
+        }
+
+        var (onLaptop, onPhone) = (pages[0], pages[1]);
+        await onLaptop.ReloadAsync();
+
+        // Each browser sees both devices and marks only its own as "this device".
+        foreach (var (page, own, other) in new[] { (onLaptop, "(laptop", "(phone"), (onPhone, "(phone", "(laptop") })
+        {
+            await Expect(page.Locator("#devices tbody tr")).ToHaveCountAsync(2);
+            await Expect(page.Locator("#devices [data-current]")).ToHaveCountAsync(1);
+            await Expect(page.Locator("#devices tbody tr.current")).ToContainTextAsync(own);
+            await Expect(page.Locator("#devices tbody tr:not(.current)")).ToContainTextAsync(other);
+            await Expect(page.Locator("#devices tbody tr:not(.current) button[data-revoke]")).ToHaveCountAsync(1);
+            await Expect(page.Locator("#limit-policy")).ToHaveTextAsync("DenyNew");
+        }
+
+        await Expect(onPhone.Locator("#devices tbody tr.current")).ToContainTextAsync("this device");
+        await BrowserFixture.ScreenshotAsync(onPhone, "13-devices-page");
+
+        // The phone revokes the laptop by its handle; the laptop's next request is a new visitor.
+        var laptopHandle = await onPhone.Locator("#devices tbody tr:not(.current)").GetAttributeAsync("data-handle");
+        await onPhone.ClickAsync("#devices tbody tr:not(.current) button[data-revoke]");
+        await Expect(onPhone.Locator("#notice")).ToContainTextAsync("Logged out the device " + laptopHandle![..8], new() { Timeout = 10_000 });
+        await Expect(onPhone.Locator("#device-count")).ToHaveTextAsync("1", Quick);
+        await Expect(onPhone.Locator("#devices tbody tr.current")).ToContainTextAsync("(phone");
+        await BrowserFixture.ScreenshotAsync(onPhone, "14-device-revoked");
+
+        await onLaptop.ReloadAsync();
+        await Expect(onLaptop.Locator("#notice")).ToContainTextAsync("Your session has ended", new() { Timeout = 10_000 });
+        await Expect(onLaptop.Locator("#no-session")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task StepUp_TooOld_AsksForThePassword_ThenGoesBack()
+    {
+        var maxAge = demo.Host.Settings.StepUpMaxAge;
+        await using var context = await browser.NewContextAsync("TesseraDemoTest/1.0 (step-up)");
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(demo.Url.ToString());
+        var user = Unique("lise");
+        await page.FillAsync("#username", user);
+        await page.FillAsync("#password", Password);
+        await page.ClickAsync("#login");
+        await Expect(page.Locator("#user")).ToHaveTextAsync(user, Quick);
+
+        // Just signed in: the sensitive page opens at once.
+        await page.GotoAsync(new Uri(demo.Url, "devices").ToString());
+        await page.ClickAsync("#recovery-codes-link");
+        await Expect(page.Locator("#recovery-codes li")).ToHaveCountAsync(8);
+
+        // Once the sign-in is older than the step-up age, the same link asks for the password.
+        var clock = Stopwatch.StartNew();
+        var codesUrl = new Uri(demo.Url, "devices/recovery-codes").ToString();
+        while (true)
+        {
+            await page.GotoAsync(codesUrl);
+            if (new Uri(page.Url).AbsolutePath == "/confirm")
+            {
+                break;
+            }
+
+            Assert.True(clock.Elapsed < maxAge + TimeSpan.FromSeconds(20), $"Still not asked for the password {clock.Elapsed} after signing in (step-up age {maxAge}).");
+            await page.WaitForTimeoutAsync(250);
+        }
+
+        Assert.Contains("returnUrl=%2Fdevices%2Frecovery-codes", page.Url, StringComparison.Ordinal);
+        await Expect(page.Locator("#h-confirm")).ToHaveTextAsync("Confirm it is you");
+        await Expect(page.Locator("#return-url")).ToHaveTextAsync("/devices/recovery-codes");
+        await BrowserFixture.ScreenshotAsync(page, "15-step-up-confirm");
+
+        await page.FillAsync("#password", "not the password");
+        await page.ClickAsync("#confirm");
+        await Expect(page.Locator("#confirm-error")).ToContainTextAsync("That is not the password of " + user);
+        Assert.EndsWith("/confirm", page.Url, StringComparison.Ordinal);
+
+        await page.FillAsync("#password", Password);
+        await page.ClickAsync("#confirm");
+        await Expect(page.Locator("#recovery-codes li")).ToHaveCountAsync(8);
+        Assert.EndsWith("/devices/recovery-codes", page.Url, StringComparison.Ordinal);
+        await Expect(page.Locator("#notice")).ToContainTextAsync("Password confirmed");
+        await BrowserFixture.ScreenshotAsync(page, "16-step-up-passed");
     }
 
     [Fact]
@@ -161,6 +270,7 @@ public sealed class DemoBrowserTests(DemoFixture demo, BrowserFixture browser)
 
         var user = Unique("eve");
         await page.FillAsync("#username", user);
+        await page.FillAsync("#password", Password);
         await page.ClickAsync("#login");
         await Expect(page.Locator("#user")).ToHaveTextAsync(user, Quick);
         await page.FillAsync("#idle", "-5");

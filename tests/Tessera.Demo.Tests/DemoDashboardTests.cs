@@ -29,6 +29,7 @@ public sealed class DemoDashboardTests(DemoFixture demo, BrowserFixture browser)
         await page.GotoAsync(new Uri(demo.Url, "/admin").ToString());
         await Expect(page.Locator("#notice")).ToContainTextAsync("needs a login");
         await page.FillAsync("#username", user);
+        await page.FillAsync("#password", DemoClient.Password);
         await page.ClickAsync("#login");
         await Expect(page.Locator("#user")).ToHaveTextAsync(user);
 

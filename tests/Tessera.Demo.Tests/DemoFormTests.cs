@@ -110,7 +110,7 @@ public sealed class DemoFormTests(DemoFixture demo)
         using var client = demo.CreateClient();
         var first = "amy-" + Guid.NewGuid().ToString("N")[..6];
         await client.LoginAsync(first);
-        var (response, body) = await client.PostFormAsync("/login", ("username", "bob"));
+        var (response, body) = await client.PostFormAsync("/login", ("username", "bob"), ("password", DemoClient.Password));
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         Assert.Contains($"You are logged in as {first}. Log out first", body, StringComparison.Ordinal);
         Assert.Equal(first, (await client.SessionAsync()).GetProperty("session").GetProperty("user").GetString());

@@ -26,6 +26,20 @@ public sealed class DemoSettingsTests
     }
 
     [Fact]
+    public void TryParse_DeviceOptions_Applied_DefaultsAreThreeDenyNewFiveMinutes()
+    {
+        Assert.True(DemoSettings.TryParse([], NoEnvironment, out var defaults, out _));
+        Assert.Equal(3, defaults.MaxDevicesPerUser);
+        Assert.Equal(SessionLimitPolicy.DenyNew, defaults.DeviceLimitPolicy);
+        Assert.Equal(TimeSpan.FromMinutes(5), defaults.StepUpMaxAge);
+
+        Assert.True(DemoSettings.TryParse(["--max-devices", "5", "--limit-policy", "evict", "--step-up", "30"], NoEnvironment, out var settings, out _));
+        Assert.Equal(5, settings.MaxDevicesPerUser);
+        Assert.Equal(SessionLimitPolicy.EvictOldest, settings.DeviceLimitPolicy);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.StepUpMaxAge);
+    }
+
+    [Fact]
     public void TryParse_RedisFromEnvironment_UnlessGivenOnTheCommandLine()
     {
         Func<string, string?> env = static name => name == DemoSettings.RedisVariable ? "127.0.0.1:6390" : null;
@@ -43,6 +57,10 @@ public sealed class DemoSettingsTests
     [InlineData("--instances", "10")]
     [InlineData("--idle", "1")]
     [InlineData("--redis", "--port")]
+    [InlineData("--max-devices", "0")]
+    [InlineData("--max-devices", "51")]
+    [InlineData("--limit-policy", "maybe")]
+    [InlineData("--step-up", "0")]
     [InlineData("--bogus", "1")]
     public void TryParse_BadOption_ErrorNamesIt(string option, string value)
     {

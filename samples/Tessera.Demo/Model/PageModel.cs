@@ -3,6 +3,15 @@ namespace Tessera.Demo.Model;
 /// <summary>Everything the page shows.</summary>
 public sealed record PageModel
 {
+    /// <summary>Which page this is.</summary>
+    public DemoPage Page { get; init; }
+
+    /// <summary>What the demo runs with (the device limit and policy, the step-up age).</summary>
+    public required DemoSettings Settings { get; init; }
+
+    /// <summary>Where the confirmation page sends the user back to (a local path), on <see cref="DemoPage.Confirm"/>.</summary>
+    public string? ReturnUrl { get; init; }
+
     /// <summary>The instance that serves this response.</summary>
     public required InstanceInfo Instance { get; init; }
 

@@ -4,7 +4,7 @@ using Tessera.Demo.Model;
 
 namespace Tessera.Demo.Rendering;
 
-/// <summary>Renders the demo's one page. Every value that comes from a person or from Redis is HTML-encoded by <see cref="Html.Of"/>.</summary>
+/// <summary>Renders the demo's home page (the session). Every value that comes from a person or from Redis is HTML-encoded by <see cref="Html.Of"/>.</summary>
 internal static class PageView
 {
     /// <summary>Renders the page.</summary>
@@ -13,99 +13,33 @@ internal static class PageView
     public static string Render(PageModel m)
     {
         var s = m.Session;
-        var page = Html.Of($"""
-            <!doctype html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Tessera demo · {m.Instance.Name}</title>
-            <link rel="icon" href="data:,">
-            <style nonce="{m.Nonce}">{Html.Raw(Styles.Css)}</style>
-            </head>
-            <body>
-            <a class="skip" href="#main">Skip to content</a>
-            <header class="top">
-              <div>
-                <h1>Tessera demo</h1>
-                <p>One session, {m.Instances.Count} app servers, one Redis.</p>
-              </div>
-              <p class="served">This page was served by <strong id="served-by" class="inst inst-{m.Instance.Number}" data-instance="{m.Instance.Name}" data-port="{m.Instance.Port}">{m.Instance.Label}</strong></p>
-            </header>
-            <nav class="instances" aria-label="App instances">
-              <ol>{Instances(m)}</ol>
-              <p>The proxy sends each request to the next instance in turn (round robin). Reload: the instance changes, your session does not.</p>
-            </nav>
-            <main id="main">
-            {Notice(m)}
-            {TopError(m, s)}
+        var content = Html.Of($"""
+            {Parts.TopError(m, form => Shown(form, s))}
             <p id="expired-banner" class="notice notice-warning" role="alert" hidden>Redis deleted the session: it was idle too long. Reloading…</p>
             <div class="grid">
             {You(m, s)}
             {Counter(m, s)}
             {Ttl(m, s)}
-            {Devices(m, s)}
             {Stored(s)}
             </div>
-            </main>
-            <footer>
-              <p>Tessera keeps each session in one Redis hash, read and written by single-key Lua scripts. The same state as JSON: <a href="/api/session">/api/session</a>.
-              Operators: <a href="/admin">the dashboard</a> (log in first) and <a href="/metrics">/metrics</a> (Prometheus).</p>
-            </footer>
-            <script nonce="{m.Nonce}">{Html.Raw(Scripts.Countdown)}</script>
-            </body>
-            </html>
             """);
-        return page.Value;
+        return Layout.Render(m, "Session", content);
     }
 
-    private static Html Instances(PageModel m) => Html.Join(m.Instances.Select(i => i.Number == m.Instance.Number
-        ? Html.Of($"""<li aria-current="true"><span class="inst inst-{i.Number}">{i.Label}</span> <span class="tag">this response</span></li>""")
-        : Html.Of($"""<li><span class="inst inst-{i.Number}">{i.Label}</span></li>""")));
-
-    private static Html Notice(PageModel m)
+    /// <summary>Whether this page shows a form (so its refusal goes by it, not at the top).</summary>
+    private static bool Shown(string form, SessionState? s) => form switch
     {
-        if (m.Notice is not { } n)
-        {
-            return Html.Empty;
-        }
+        "login" => s?.User is null,
+        "logout" => s?.User is not null,
+        "count" or "ttl" => true,
+        _ => false,
+    };
 
-        var kind = n.Kind is "success" or "info" or "warning" or "error" ? n.Kind : "info";
-        var rotation = n.OldId is not null || n.NewId is not null
-            ? Html.Of($""" Session ID rotated: <code id="old-id">{n.OldId ?? "(none: new visitor)"}</code> → <code id="new-id">{n.NewId}</code>. The old ID no longer works, on any instance.""")
-            : Html.Empty;
-        var by = n.By is not null ? Html.Of($""" <span class="tag">done by <span id="done-by">{n.By}</span></span>""") : Html.Empty;
-        return Html.Of($"""<div id="notice" class="notice notice-{kind}" role="status">{n.Text}{rotation}{by}</div>""");
-    }
+    private static Html Error(PageModel m, string form, string id) => Parts.Error(m, form, id);
 
-    /// <summary>A refusal for a form the page does not show now (logged out meanwhile, say) goes at the top.</summary>
-    private static Html TopError(PageModel m, SessionState? s)
-    {
-        if (m.Error is not { } e)
-        {
-            return Html.Empty;
-        }
+    private static Html Invalid(PageModel m, string form, string id, string? field = null) => Parts.Invalid(m, form, id, field);
 
-        var shown = e.Form switch
-        {
-            "login" => s?.User is null,
-            "logout" or "logout-others" => s?.User is not null,
-            "count" or "ttl" => true,
-            _ => false,
-        };
-        return shown ? Html.Empty : Html.Of($"""<p id="page-error" class="notice notice-error" role="alert">{e.Message}</p>""");
-    }
-
-    private static Html Error(PageModel m, string form, string id) =>
-        m.Error is { } e && e.Form == form
-            ? Html.Of($"""<p class="error" id="{id}" role="alert">{e.Message}</p>""")
-            : Html.Empty;
-
-    private static Html Invalid(PageModel m, string form, string id) =>
-        m.Error is { } e && e.Form == form ? Html.Of($""" aria-invalid="true" aria-describedby="{id}" """) : Html.Empty;
-
-    private static Html Token(PageModel m) =>
-        Html.Of($"""<input type="hidden" name="{m.AntiforgeryField}" value="{m.AntiforgeryToken}">""");
+    private static Html Token(PageModel m) => Parts.Token(m);
 
     private static Html You(PageModel m, SessionState? s)
     {
@@ -124,6 +58,7 @@ internal static class PageView
                   </form>
                   {Error(m, "logout", "logout-error")}
                   <p class="help">Logging out deletes the session in Redis at once: every instance sees it gone on the next request.</p>
+                  {Devices(m, s)}
                 </section>
                 """);
         }
@@ -140,12 +75,16 @@ internal static class PageView
                 {Token(m)}
                 <div>
                   <label for="username">Username</label>
-                  <input type="text" id="username" name="username" value="{typed}" autocomplete="username" spellcheck="false"{Invalid(m, "login", "login-error")}>
+                  <input type="text" id="username" name="username" value="{typed}" autocomplete="username" spellcheck="false"{Invalid(m, "login", "login-error", "username")}>
+                </div>
+                <div>
+                  <label for="password">Password</label>
+                  <input type="password" id="password" name="password" autocomplete="current-password" maxlength="{InputRules.MaxPasswordLength}"{Invalid(m, "login", "login-error", "password")}>
                 </div>
                 <button type="submit" id="login">Log in</button>
               </form>
               {Error(m, "login", "login-error")}
-              <p class="help">Any name of 1 to {InputRules.MaxUsernameLength} letters, digits, . _ - or @; no password. Logging in binds the session to the user and rotates its ID, so an ID fixed before login is worthless after it.</p>
+              <p class="help">Any name of 1 to {InputRules.MaxUsernameLength} letters, digits, . _ - or @. The demo has no accounts: the first login with a name sets its password (kept hashed in Redis for a day), later logins need the same one. Logging in binds the session to the user and rotates its ID, so an ID fixed before login is worthless after it.</p>
             </section>
             """);
     }
@@ -220,39 +159,15 @@ internal static class PageView
             """);
     }
 
-    private static Html Devices(PageModel m, SessionState? s)
+    /// <summary>The user's devices in short, in the "You" card; the devices page has the list.</summary>
+    private static Html Devices(PageModel m, SessionState s)
     {
-        if (s?.User is null)
-        {
-            return Html.Empty;
-        }
-
-        var rows = Html.Join(s.Devices.Select(d => Html.Of($"""
-            <tr{(d.Current ? Html.Raw(" class=\"current\"") : Html.Empty)}>
-              <td><code>{d.IdPrefix}</code> {(d.Current ? Html.Raw("<span class=\"tag you\">this device</span>") : Html.Empty)}</td>
-              <td>{Format.Clock(d.Metadata.Created)}</td>
-              <td>{Format.Relative(d.Metadata.LastAccess, m.Now)}</td>
-              <td>{d.Metadata.ClientIp ?? "—"}</td>
-              <td class="ua">{InputRules.Echo(d.Metadata.UserAgent ?? "—", 120)}</td>
-            </tr>
-            """)));
         var others = s.Devices.Count(static d => !d.Current);
         return Html.Of($"""
-            <section class="card wide" aria-labelledby="h-devices">
-              <h2 id="h-devices">Your devices (<span id="device-count">{s.Devices.Count}</span>)</h2>
-              <div class="scroll">
-              <table id="devices">
-                <caption class="help cap">Every live session of <strong>{s.User}</strong>, from the user index (a sorted set in Redis). Log in with the same name in another browser to add one.</caption>
-                <thead><tr><th scope="col">Session</th><th scope="col">Signed in</th><th scope="col">Last seen</th><th scope="col">Address</th><th scope="col">Browser</th></tr></thead>
-                <tbody>{rows}</tbody>
-              </table>
-              </div>
-              <form method="post" action="/logout-others" class="inline">
-                {Token(m)}
-                <button type="submit" id="logout-others" class="secondary"{(others == 0 ? Html.Raw(" disabled") : Html.Empty)}>Log out my other devices ({others})</button>
-              </form>
-              {Error(m, "logout-others", "logout-others-error")}
-            </section>
+            <h3 id="h-devices">Your devices</h3>
+            <p><span class="count" id="device-summary">{s.Devices.Count} of {m.Settings.MaxDevicesPerUser}</span> {(others > 0 ? $"(this one and {others} more)" : "(only this one)")}. The demo allows {Parts.LimitPolicy(m.Settings)}.</p>
+            <p><a class="button" href="/devices" id="devices-link">See and log out your devices</a></p>
+            <p class="help">Log in with the same name and password in another browser to add one.</p>
             """);
     }
 

@@ -25,6 +25,7 @@ internal static class Styles
         nav.instances li[aria-current] .inst { outline:3px solid #f2b705; outline-offset:2px; }
         nav.instances p { margin:0; color:var(--muted); font-size:.95rem; }
         main { max-width:1180px; margin:0 auto; padding:1.25rem 1.5rem 2rem; }
+        nav.pages + main { padding-top:.9rem; }
         .notice { padding:.75rem 1rem; border-radius:8px; margin:0 0 1rem; border:1px solid transparent; }
         .notice-success { background:var(--ok-bg); color:var(--ok-ink); border-color:#a6d9b8; }
         .notice-info { background:var(--info-bg); color:var(--info-ink); border-color:#b5cbf5; }
@@ -38,7 +39,7 @@ internal static class Styles
         .big { font-size:2.4rem; font-weight:700; margin:.25rem 0; font-variant-numeric:tabular-nums; }
         form.inline { display:flex; flex-wrap:wrap; gap:.5rem; align-items:flex-end; margin:.5rem 0 0; }
         label { display:block; font-weight:600; margin-bottom:.2rem; }
-        input[type=text], input[type=number] { font:inherit; padding:.45rem .6rem; border:1px solid #8a94a3; border-radius:6px; min-width:12rem; }
+        input[type=text], input[type=number], input[type=password] { font:inherit; padding:.45rem .6rem; border:1px solid #8a94a3; border-radius:6px; min-width:12rem; }
         input[aria-invalid=true] { border-color:var(--err-ink); border-width:2px; }
         button { font:inherit; padding:.45rem .9rem; border-radius:6px; border:1px solid var(--accent); background:var(--accent); color:#fff; cursor:pointer; }
         button.secondary { background:#fff; color:var(--accent); }
@@ -59,6 +60,23 @@ internal static class Styles
         dl.facts dt { color:var(--muted); } dl.facts dd { margin:0; }
         footer { max-width:1180px; margin:0 auto; padding:0 1.5rem 2rem; color:var(--muted); font-size:.9rem; }
         .scroll { overflow-x:auto; }
+        nav.pages { max-width:1180px; margin:0 auto; padding:.9rem 1.5rem 0; display:flex; gap:.4rem; }
+        nav.pages a { padding:.35rem .85rem; border-radius:999px; text-decoration:none; border:1px solid var(--line); background:#fff; }
+        nav.pages a[aria-current=page] { background:#14213d; color:#fff; border-color:#14213d; }
+        .sr { position:absolute; width:1px; height:1px; overflow:hidden; clip-path:inset(50%); white-space:nowrap; }
+        .card h3 { margin:1.1rem 0 .3rem; font-size:1rem; padding-top:.9rem; border-top:1px solid var(--line); }
+        .count { font-weight:700; font-size:1.1rem; font-variant-numeric:tabular-nums; }
+        .big .of { font-size:1rem; font-weight:400; color:var(--muted); }
+        .card.narrow { max-width:40rem; }
+        .grid.pair { margin-top:1rem; grid-template-columns:repeat(auto-fit, minmax(330px, 1fr)); }
+        a.button { display:inline-block; padding:.45rem .9rem; border-radius:6px; background:var(--accent); color:#fff; text-decoration:none; }
+        button.small { padding:.25rem .7rem; font-size:.9rem; }
+        table.devices td { padding:.5rem; }
+        table.devices td.act { text-align:right; white-space:nowrap; }
+        table.devices td form { margin:0; }
+        table.devices tr.current td { background:#f3faf5; }
+        table.devices .ua { display:inline-block; max-width:18rem; color:var(--muted); font-size:.86rem; }
+        ol.codes { columns:2; font-size:1.15rem; line-height:2; }
         caption.cap { caption-side:bottom; text-align:left; }
         """;
 }

@@ -83,38 +83,7 @@ internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand
             return settings.Encryption;
         }
 
-        string text, source;
-        if (settings.KeyStdin)
-        {
-            source = "--key-stdin";
-            text = Env.Input.ReadToEnd();
-        }
-        else if (settings.KeyFile is { } path)
-        {
-            source = $"--key-file {path}";
-            try
-            {
-                text = File.ReadAllText(path);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new CliException(ExitCodes.Usage, $"{source}: cannot read it: {ex.Message}", ex);
-            }
-        }
-        else if (Env.GetVariable(Secrets.KeysVariable) is { Length: > 0 } fromEnv)
-        {
-            source = "$" + Secrets.KeysVariable;
-            text = fromEnv;
-        }
-        else
-        {
-            return settings.Encryption;
-        }
-
-        var ring = new EncryptionOptions();
-        return Secrets.AddKeys(Secrets.SplitKeyRing(text, source), source, ring) is { } error
-            ? throw new CliException(ExitCodes.Usage, error)
-            : ring;
+        return Secrets.ReadKeyRing(Env, settings.KeyFile, settings.KeyStdin) ?? settings.Encryption;
     }
 
     protected override async Task<int> RunAsync(Connected redis, Settings settings, CancellationToken cancellationToken)

@@ -12,12 +12,8 @@ namespace Tessera.Cli.Commands;
 /// </summary>
 internal sealed class UserRevokeAllCommand(CliEnvironment environment) : ConnectedCommand<UserRevokeAllCommand.Settings>(environment)
 {
-    internal sealed class Settings : ConnectionSettings
+    internal sealed class Settings : UserSettings
     {
-        [CommandArgument(0, "<USER>")]
-        [Description("The user id whose sessions to revoke.")]
-        public string User { get; set; } = string.Empty;
-
         [CommandOption("--except <HANDLE>")]
         [Description("Keep this one session: its handle (as user sessions prints it) or its full id.")]
         public string? Except { get; set; }
@@ -32,11 +28,6 @@ internal sealed class UserRevokeAllCommand(CliEnvironment environment) : Connect
             if (!result.Successful)
             {
                 return result;
-            }
-
-            if (User.Length is 0 or > 512 || User.Any(char.IsControl))
-            {
-                return ValidationResult.Error("<USER> must be 1 to 512 characters without control characters.");
             }
 
             Except = Except is null ? null : SessionIdArgument.Normalize(Except);

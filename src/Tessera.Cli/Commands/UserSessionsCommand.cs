@@ -1,75 +1,65 @@
-using System.ComponentModel;
 using Spectre.Console;
-using Spectre.Console.Cli;
 using Tessera.Cli.Infrastructure;
 
 namespace Tessera.Cli.Commands;
 
 /// <summary>
-/// <c>tessera user sessions USER</c>: a user's live sessions from the user index (no scan), most recently
-/// seen first. Prints whole ids on purpose: they are the handle for <c>show</c> and <c>revoke</c>.
+/// <c>tessera user sessions USER</c>: a user's devices from the user index (no scan), most recently
+/// seen first. A device is a login (a cookie-authentication ticket) with the sessions signed in with
+/// it, or a session on its own. Prints whole handles on purpose: they are what <c>show</c> and
+/// <c>revoke</c> take, and revoking a device's handle ends its login and its linked sessions.
 /// </summary>
-internal sealed class UserSessionsCommand(CliEnvironment environment) : ConnectedCommand<UserSessionsCommand.Settings>(environment)
+internal sealed class UserSessionsCommand(CliEnvironment environment) : ConnectedCommand<UserSettings>(environment)
 {
-    internal sealed class Settings : ConnectionSettings
+    protected override async Task<int> RunAsync(Connected redis, UserSettings settings, CancellationToken cancellationToken)
     {
-        [CommandArgument(0, "<USER>")]
-        [Description("The user id the application bound the sessions to.")]
-        public string User { get; set; } = string.Empty;
-
-        public override ValidationResult Validate()
-        {
-            var result = base.Validate();
-            if (!result.Successful)
-            {
-                return result;
-            }
-
-            return User.Length is > 0 and <= 512 && !User.Any(char.IsControl)
-                ? ValidationResult.Success()
-                : ValidationResult.Error("<USER> must be 1 to 512 characters without control characters.");
-        }
-    }
-
-    protected override async Task<int> RunAsync(Connected redis, Settings settings, CancellationToken cancellationToken)
-    {
-        var sessions = await redis.Store().GetUserSessionsAsync(settings.User, cancellationToken).ConfigureAwait(false);
+        var devices = await redis.Store().GetUserSessionsAsync(settings.User, cancellationToken).ConfigureAwait(false);
         var now = await redis.Keyspace.ServerTimeAsync(cancellationToken).ConfigureAwait(false);
+        var sessions = devices.Sum(static d => 1 + d.LinkedHandles.Count);
         if (settings.Json)
         {
             Output.Json(Env, new
             {
                 settings.User,
-                Sessions = sessions.Select(s => new
+                Devices = devices.Count,
+                Sessions = devices.Select(static s => new
                 {
                     s.Handle,
                     s.Metadata.Created,
+                    s.Metadata.AuthenticatedAt,
                     s.Metadata.LastAccess,
                     s.Metadata.ExpiresAt,
                     s.Metadata.ClientIp,
                     s.Metadata.UserAgent,
+                    s.Metadata.LastClientIp,
+                    s.Metadata.LastUserAgent,
                     s.Metadata.Size,
+                    s.LinkedHandles,
                 }),
             });
             return ExitCodes.Ok;
         }
 
-        var table = new Table().Border(TableBorder.Rounded).Title($"Sessions of {Markup.Escape(settings.User)}")
-            .AddColumn("handle").AddColumn("created").AddColumn(new TableColumn("last seen").RightAligned())
-            .AddColumn(new TableColumn("expires in").RightAligned()).AddColumn("client ip").AddColumn("user agent");
-        foreach (var s in sessions)
+        var table = new Table().Border(TableBorder.Rounded).Title($"Devices of {Output.Stored(settings.User)}")
+            .AddColumn(new TableColumn("handle").NoWrap()).AddColumn("created").AddColumn("authenticated")
+            .AddColumn(new TableColumn("last seen").RightAligned()).AddColumn(new TableColumn("expires in").RightAligned())
+            .AddColumn("last seen from").AddColumn("user agent (last seen)").AddColumn(new TableColumn("linked").RightAligned());
+        foreach (var s in devices)
         {
+            var m = s.Metadata;
             table.AddRow(
                 Markup.Escape(s.Handle),
-                Output.Time(s.Metadata.Created),
-                Durations.Format(now - s.Metadata.LastAccess) + " ago",
-                Durations.Format(s.Metadata.ExpiresAt - now),
-                Output.Stored(s.Metadata.ClientIp),
-                Output.Stored(Truncate(TerminalText.Strip(s.Metadata.UserAgent ?? "-"), 60)));
+                Output.Time(m.Created),
+                Output.Time(m.AuthenticatedAt),
+                Durations.Format(now - m.LastAccess) + " ago",
+                Durations.Format(m.ExpiresAt - now),
+                Output.Stored(m.LastClientIp ?? m.ClientIp),
+                Output.Stored(Truncate(TerminalText.Strip(m.LastUserAgent ?? m.UserAgent ?? "-"), 60)),
+                s.LinkedHandles.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         Env.Out.Write(table);
-        Env.Out.MarkupLine($"{sessions.Count} session(s).");
+        Env.Out.MarkupLine($"{devices.Count} device(s), {sessions} session(s) in all (linked: sessions signed in with the device's login, revoked with it).");
         return ExitCodes.Ok;
     }
 

@@ -40,6 +40,12 @@ internal sealed class CliEnvironment
     /// <summary>Whether progress bars and live displays make sense (a terminal, not a pipe).</summary>
     public bool Interactive { get; }
 
+    /// <summary>
+    /// Whether a question can be asked and answered (<c>user erase</c> without <c>--yes</c>): standard
+    /// output and standard input are both a terminal. Never in tests unless they say so.
+    /// </summary>
+    public bool CanPrompt { get; init; }
+
     /// <summary>Set when a command's code starts to run (after parsing and validation).</summary>
     public bool CommandStarted { get; set; }
 
@@ -53,6 +59,9 @@ internal sealed class CliEnvironment
     {
         var error = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         var interactive = !Console.IsOutputRedirected && AnsiConsole.Console.Profile.Capabilities.Interactive;
-        return new CliEnvironment(AnsiConsole.Console, error, Console.Out, Environment.GetEnvironmentVariable, cancellation, interactive, Console.In);
+        return new CliEnvironment(AnsiConsole.Console, error, Console.Out, Environment.GetEnvironmentVariable, cancellation, interactive, Console.In)
+        {
+            CanPrompt = interactive && !Console.IsInputRedirected,
+        };
     }
 }

@@ -39,11 +39,13 @@ internal abstract class ConnectedCommand<TSettings>(CliEnvironment environment) 
 
         public string Configuration { get; } = configuration;
 
-        /// <summary>A session store over the same connection, for revocations (they keep the user index right).</summary>
-        public RedisSessionStore Store()
+        /// <summary>A session store over the same connection, for revocations (they keep the user index right) and exports.</summary>
+        /// <param name="codec">Decodes values (an export's); plain only when null.</param>
+        /// <returns>The store.</returns>
+        public RedisSessionStore Store(ValueCodec? codec = null)
         {
             var options = Options.Create(new TesseraOptions { KeyPrefix = Keyspace.Prefix });
-            return new RedisSessionStore(new TesseraConnection(Multiplexer, options), options);
+            return new RedisSessionStore(new TesseraConnection(Multiplexer, options), options, codec);
         }
     }
 }

@@ -12,7 +12,7 @@ internal static class Secrets
     /// <summary>The Redis password, when neither <c>--password-stdin</c> nor the configuration string gives one.</summary>
     public const string PasswordVariable = "TESSERA_REDIS_PASSWORD";
 
-    /// <summary>The encryption key ring for <c>show --values</c>, when neither <c>--key</c> nor <c>--key-file</c> is given.</summary>
+    /// <summary>The encryption key ring for <c>show --values</c> and <c>user export</c>, when neither <c>--key</c> nor <c>--key-file</c> is given.</summary>
     public const string KeysVariable = "TESSERA_ENCRYPTION_KEYS";
 
     /// <summary>Reads all of stdin as one secret, without its trailing line break.</summary>
@@ -26,6 +26,51 @@ internal static class Secrets
         return text.Length > 0
             ? text
             : throw new CliException(ExitCodes.Usage, $"{option}: standard input was empty (pipe the secret in, for example: printf '%s' \"$SECRET\" | tessera ...).");
+    }
+
+    /// <summary>
+    /// The key ring from <c>--key-stdin</c>, else <c>--key-file</c>, else <c>$TESSERA_ENCRYPTION_KEYS</c>;
+    /// <see langword="null"/> when none gives one.
+    /// </summary>
+    /// <param name="environment">The environment (standard input, variables).</param>
+    /// <param name="keyFile">The <c>--key-file</c> path, or null.</param>
+    /// <param name="keyStdin">Whether <c>--key-stdin</c> was given.</param>
+    /// <returns>The ring, or null.</returns>
+    /// <exception cref="CliException">The file cannot be read, or holds no valid key (exit 2).</exception>
+    public static EncryptionOptions? ReadKeyRing(CliEnvironment environment, string? keyFile, bool keyStdin)
+    {
+        string text, source;
+        if (keyStdin)
+        {
+            source = "--key-stdin";
+            text = environment.Input.ReadToEnd();
+        }
+        else if (keyFile is { } path)
+        {
+            source = $"--key-file {path}";
+            try
+            {
+                text = File.ReadAllText(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new CliException(ExitCodes.Usage, $"{source}: cannot read it: {ex.Message}", ex);
+            }
+        }
+        else if (environment.GetVariable(KeysVariable) is { Length: > 0 } fromEnv)
+        {
+            source = "$" + KeysVariable;
+            text = fromEnv;
+        }
+        else
+        {
+            return null;
+        }
+
+        var ring = new EncryptionOptions();
+        return AddKeys(SplitKeyRing(text, source), source, ring) is { } error
+            ? throw new CliException(ExitCodes.Usage, error)
+            : ring;
     }
 
     /// <summary>

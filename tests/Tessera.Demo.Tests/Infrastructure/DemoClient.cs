@@ -26,6 +26,9 @@ public sealed partial class DemoClient : IDisposable
         };
     }
 
+    /// <summary>The password the tests' users sign up with (the first login with a name sets it).</summary>
+    public const string Password = "correct horse battery";
+
     /// <summary>The cookie jar.</summary>
     public CookieContainer Cookies { get; }
 
@@ -94,10 +97,11 @@ public sealed partial class DemoClient : IDisposable
 
     /// <summary>Logs in (following the redirect to the page).</summary>
     /// <param name="user">The username.</param>
+    /// <param name="password">The password.</param>
     /// <returns>The page after login.</returns>
-    public async Task<string> LoginAsync(string user)
+    public async Task<string> LoginAsync(string user, string password = Password)
     {
-        var (response, _) = await PostFormAsync("/login", ("username", user));
+        var (response, _) = await PostFormAsync("/login", ("username", user), ("password", password));
         Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
         var (page, body) = await GetPageAsync(response.Headers.Location!.OriginalString);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);

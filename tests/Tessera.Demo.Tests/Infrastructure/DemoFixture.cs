@@ -11,6 +11,12 @@ namespace Tessera.Demo.Tests;
 /// </summary>
 public sealed class DemoFixture : IAsyncLifetime
 {
+    /// <summary>
+    /// How recent a sign-in the step-up page needs here: short, so a test sees a sign-in grow too old
+    /// within seconds; long enough that a page opened right after signing in still passes on a busy machine.
+    /// </summary>
+    public static readonly TimeSpan StepUpMaxAge = TimeSpan.FromSeconds(6);
+
     private DemoHost? _host;
 
     /// <summary>The running demo.</summary>
@@ -21,7 +27,7 @@ public sealed class DemoFixture : IAsyncLifetime
 
     /// <inheritdoc/>
     public async ValueTask InitializeAsync() =>
-        _host = await DemoHost.StartAsync(new DemoSettings { Port = 0, Quiet = true });
+        _host = await DemoHost.StartAsync(new DemoSettings { Port = 0, Quiet = true, StepUpMaxAge = StepUpMaxAge });
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
