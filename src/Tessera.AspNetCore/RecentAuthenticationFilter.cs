@@ -9,7 +9,8 @@ namespace Tessera.AspNetCore;
 /// Step-up: lets a request through only when its user authenticated within a time, else answers a
 /// challenge (with cookie authentication, a redirect to the login page with a return URL), as
 /// Laravel's <c>password.confirm</c> and Phoenix's <c>sudo_mode?</c>. The time is the session's
-/// <see cref="SessionMetadata.AuthenticatedAt"/>, else the login's (<see cref="TesseraTicketStore.AuthenticatedAtItem"/>).
+/// <see cref="SessionMetadata.AuthenticatedAt"/>, else the login's (<see cref="TesseraTicketStore.AuthenticatedAtItem"/>),
+/// by Redis's clock, against the app's <see cref="TimeProvider"/> (from DI, else the system clock).
 /// </summary>
 internal sealed class RecentAuthenticationFilter(TimeSpan maxAge) : IEndpointFilter
 {
@@ -20,7 +21,8 @@ internal sealed class RecentAuthenticationFilter(TimeSpan maxAge) : IEndpointFil
     {
         var http = context.HttpContext;
         var at = await AuthenticatedAtAsync(http).ConfigureAwait(false);
-        if (at is { } when && DateTimeOffset.UtcNow - when <= maxAge)
+        var now = (http.RequestServices.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System).GetUtcNow();
+        if (at is { } when && now - when <= maxAge)
         {
             return await next(context).ConfigureAwait(false);
         }

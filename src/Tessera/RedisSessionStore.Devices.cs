@@ -72,7 +72,15 @@ public sealed partial class RedisSessionStore
         var sessions = new List<ExportedSession>(rows.Count);
         foreach (var row in rows)
         {
-            var load = await LoadHandleAsync(row.Handle, cancellationToken).ConfigureAwait(false);
+            // Read as an operator does: an export neither slides a session nor records a client.
+            var load = await LoadHandleAsync(row.Handle, refresh: false, cancellationToken).ConfigureAwait(false);
+            if (load.Status == LoadStatus.Corrupt)
+            {
+                // Values this app cannot decode (a retired key, a hostile write): listed, not dropped.
+                sessions.Add(new ExportedSession(row.Handle, row.Metadata, new Dictionary<string, byte[]>()) { Decoded = false });
+                continue;
+            }
+
             if (load.Record is not { } record || record.Metadata.UserId != userId)
             {
                 continue;

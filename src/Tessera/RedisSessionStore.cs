@@ -109,13 +109,16 @@ public sealed partial class RedisSessionStore
     /// Loads the session a handle names (a tombstone's forward), for a request that lost a rotation
     /// race and must check the winner. The record's <see cref="SessionRecord.Id"/> is the handle.
     /// </summary>
-    internal Task<LoadResult> LoadHandleAsync(string handle, CancellationToken cancellationToken = default)
+    internal Task<LoadResult> LoadHandleAsync(string handle, CancellationToken cancellationToken = default) => LoadHandleAsync(handle, true, cancellationToken);
+
+    /// <summary>As <see cref="LoadHandleAsync(string, CancellationToken)"/>; without the sliding refresh for an operator's read.</summary>
+    internal Task<LoadResult> LoadHandleAsync(string handle, bool refresh, CancellationToken cancellationToken)
     {
         ThrowIfMalformed(handle);
-        return LoadCoreAsync(handle, handle, cancellationToken);
+        return LoadCoreAsync(handle, handle, cancellationToken, refresh: refresh);
     }
 
-    private async Task<LoadResult> LoadCoreAsync(string id, string handle, CancellationToken cancellationToken, IClientSource? client = null)
+    private async Task<LoadResult> LoadCoreAsync(string id, string handle, CancellationToken cancellationToken, IClientSource? client = null, bool refresh = true)
     {
         var start = Stopwatch.GetTimestamp();
         var key = KeyForHandle(handle);
@@ -130,7 +133,7 @@ public sealed partial class RedisSessionStore
         }
 
         _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
-        return ParseLoad(id, handle, key, entries, client);
+        return ParseLoad(id, handle, key, entries, client, refresh);
     }
 
     /// <summary>Creates a session with its first values; never overwrites an existing key.</summary>

@@ -11,4 +11,8 @@ public sealed record UserExport(string UserId, DateTimeOffset ExportedAt, IReadO
 /// <param name="Handle">Its handle (not a credential).</param>
 /// <param name="Metadata">Its metadata.</param>
 /// <param name="Values">Its values, decoded; a login's value is its serialized authentication ticket.</param>
-public sealed record ExportedSession(string Handle, SessionMetadata Metadata, IReadOnlyDictionary<string, byte[]> Values);
+public sealed record ExportedSession(string Handle, SessionMetadata Metadata, IReadOnlyDictionary<string, byte[]> Values)
+{
+    /// <summary>Whether the values could be decoded; when not (a retired encryption key, a value written by hand), <see cref="Values"/> is empty.</summary>
+    public bool Decoded { get; init; } = true;
+}

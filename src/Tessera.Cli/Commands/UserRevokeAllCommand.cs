@@ -67,7 +67,12 @@ internal sealed class UserRevokeAllCommand(CliEnvironment environment) : Connect
         var store = redis.Store();
         var members = await redis.Keyspace.Database.SortedSetRangeByRankAsync(store.UserKeyFor(settings.User))
             .WaitAsync(cancellationToken).ConfigureAwait(false);
-        var candidates = members.Select(static m => (string)m!).Where(handle => handle != except && SessionIds.IsValid(handle)).ToList();
+        // A login's companion session is listed as '~' + handle: it is revoked too, so it counts.
+        var candidates = members
+            .Select(static m => Tessera.Internal.SessionLayout.TryParseMember((string?)m, out var handle, out _) ? handle : null)
+            .Where(handle => handle is not null && handle != except)
+            .Select(static handle => handle!)
+            .ToList();
         var summaries = await Task.WhenAll(candidates.Select(id => redis.Keyspace.ReadOneAsync(id, cancellationToken: cancellationToken)))
             .ConfigureAwait(false);
         var targets = summaries.Where(static s => s.Kind == SessionKeyKind.Session).ToList();
