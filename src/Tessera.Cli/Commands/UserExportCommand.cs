@@ -91,6 +91,7 @@ internal sealed class UserExportCommand(CliEnvironment environment) : ConnectedC
                     s.Metadata.LastClientIp,
                     s.Metadata.LastUserAgent,
                     s.Metadata.Size,
+                    s.Decoded,
                     s.Values,
                 }),
             });
@@ -109,7 +110,8 @@ internal sealed class UserExportCommand(CliEnvironment environment) : ConnectedC
     /// </summary>
     private int ReportMissing(UserExport export)
     {
-        var exported = export.Sessions.Select(static s => s.Handle).ToHashSet(StringComparer.Ordinal);
+        // A record whose values could not be decoded is listed (Decoded false) but is not exported either.
+        var exported = export.Sessions.Where(static s => s.Decoded).Select(static s => s.Handle).ToHashSet(StringComparer.Ordinal);
         var missing = export.Devices.SelectMany(static d => d.LinkedHandles.Prepend(d.Handle)).Where(h => !exported.Contains(h)).ToList();
         if (missing.Count == 0)
         {
