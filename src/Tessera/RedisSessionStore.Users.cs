@@ -153,7 +153,21 @@ public sealed partial class RedisSessionStore
     /// </summary>
     private async Task<int> RevokeDeviceCoreAsync(string handle, string? userId, string detail, CancellationToken cancellationToken)
     {
-        var meta = await RunAsync(db => db.HashGetAsync(KeyForHandle(handle), [SessionLayout.User, SessionLayout.Login]), "revoke", cancellationToken).ConfigureAwait(false);
+        var meta = await RunAsync(
+            async db =>
+            {
+                try
+                {
+                    return await db.HashGetAsync(KeyForHandle(handle), [SessionLayout.User, SessionLayout.Login]).ConfigureAwait(false);
+                }
+                catch (RedisServerException ex) when (ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+                {
+                    // Not a session hash: nothing links from it (the delete below leaves such a key alone).
+                    return [RedisValue.Null, RedisValue.Null];
+                }
+            },
+            "revoke",
+            cancellationToken).ConfigureAwait(false);
         userId ??= meta[0].IsNull ? null : (string?)meta[0];
         var targets = new List<string> { handle };
         if (!meta[1].IsNull && SessionIds.IsValid((string?)meta[1]))

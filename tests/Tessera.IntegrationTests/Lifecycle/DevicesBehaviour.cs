@@ -315,6 +315,18 @@ public abstract class DevicesBehaviour(ServerFixture server)
     }
 
     [Fact]
+    public async Task RevokeByHandle_OfAKeyThatIsNoSession_SaysNo_AndLeavesItAlone()
+    {
+        var store = Server.CreateStore();
+        var handle = SessionIds.Handle(SessionIds.NewId());
+        await Server.Db.StringSetAsync(store.KeyForHandle(handle), "someone else's data");
+
+        Assert.False(await store.RevokeByHandleAsync(handle));
+        Assert.False(await store.RevokeByHandleAsync(SessionIds.Handle(SessionIds.NewId())));
+        Assert.Equal("someone else's data", (string?)await Server.Db.StringGetAsync(store.KeyForHandle(handle)));
+    }
+
+    [Fact]
     public async Task TheLimit_HoldsUnderRacingSignIns()
     {
         var store = Server.CreateStore(o =>
