@@ -151,8 +151,14 @@ public sealed partial class RedisSessionStore
             return false;
         }
 
+        return !await RevokedSinceAsync(userId, loadedAt, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether a "log out everywhere" of the user began at or after a time (Redis's clock).</summary>
+    private async Task<bool> RevokedSinceAsync(string userId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
         var mark = await RunAsync(db => db.StringGetAsync(RevokedKeyFor(userId)), "user index", cancellationToken).ConfigureAwait(false);
-        return !(mark.TryParse(out long revokedAt) && loadedAt != default && revokedAt >= loadedAt.ToUnixTimeMilliseconds());
+        return mark.TryParse(out long revokedAt) && since != default && revokedAt >= since.ToUnixTimeMilliseconds();
     }
 
     private static void Carry(SessionChanges changes, string key, byte[] value, bool counter)

@@ -168,10 +168,10 @@ public sealed partial class RedisSessionStore
                     throw;
                 }
 
-                // As a rotation does: a "log out everywhere" that started after this session was created
-                // (and took the index before it was added) ends it, so a sign-in in flight cannot outlive it.
-                var member = SessionLayout.IndexMember(SessionIds.Handle(id), write.IsCompanion);
-                if (!await ConfirmIndexedAsync(user, member, string.Empty, DateTimeOffset.FromUnixTimeMilliseconds(now), cancellationToken).ConfigureAwait(false))
+                // A "log out everywhere" that started after this session was created (and so may have
+                // taken the index before it was added) ends it: a sign-in in flight cannot outlive it. The
+                // mark alone decides: one that took the index after the add deletes the session itself.
+                if (await RevokedSinceAsync(user, DateTimeOffset.FromUnixTimeMilliseconds(now), cancellationToken).ConfigureAwait(false))
                 {
                     await DeleteCoreAsync(SessionIds.Handle(id), user, cancellationToken).ConfigureAwait(false);
                     LogRotationRevoked(_logger, SessionIds.LogTag(id));

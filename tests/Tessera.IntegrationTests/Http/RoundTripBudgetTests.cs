@@ -22,6 +22,13 @@ public sealed class RoundTripBudgetTests : IAsyncLifetime
         using var warm = _app.CreateClient();
         await warm.PostTextAsync("/login?user=warm");
         await warm.PostTextAsync("/login?user=warm");
+        await warm.PostTextAsync("/signin?user=warm");
+        await warm.PostTextAsync("/signin?user=warm");
+        using (var fresh = _app.CreateClient())
+        {
+            await fresh.PostTextAsync("/signin?user=warm");
+        }
+
         await warm.GetTextAsync("/peek");
         await warm.GetTextAsync("/view");
         await warm.PostTextAsync("/logout");
@@ -149,5 +156,23 @@ public sealed class RoundTripBudgetTests : IAsyncLifetime
     {
         using var client = await LoggedInAsync();
         Assert.StartsWith("1 [", await CountAsync(async () => Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/logout")).Status)));
+    }
+
+    [Fact]
+    public async Task SignIn_OfANewVisitor_Costs4()
+    {
+        // Create, index (with the device limit), check the revoke-all mark, and the endpoint's own write
+        // of a value after the sign-in.
+        using var client = _app.CreateClient();
+        Assert.StartsWith("4 [", await CountAsync(async () => Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/signin?user=grace")).Status)));
+    }
+
+    [Fact]
+    public async Task SignIn_OfAVisitorWithASession_Costs7()
+    {
+        // Load, create the new id, index it, seal the old, confirm (index + mark), and the endpoint's write.
+        using var client = _app.CreateClient();
+        await client.PostTextAsync("/set?k=cart&v=book");
+        Assert.StartsWith("7 [", await CountAsync(async () => Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/signin?user=grace")).Status)));
     }
 }
