@@ -121,7 +121,7 @@ public sealed partial class RedisSessionStore
     /// <returns><c>{prefix}revoked:{userId}</c>.</returns>
     public RedisKey RevokedKeyFor(string userId) => SessionLayout.RevokedKey(_options.KeyPrefix, userId);
 
-    /// <summary>Revokes one session, given its identifier: deletes it and removes it from its user's index.</summary>
+    /// <summary>Revokes the device of a session, given its identifier, as <see cref="RevokeByHandleAsync"/> does.</summary>
     /// <param name="id">The session identifier.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns><see langword="true"/> when a session was revoked.</returns>
@@ -132,9 +132,10 @@ public sealed partial class RedisSessionStore
     }
 
     /// <summary>
-    /// Revokes one session, given its handle (an operator's or a "your devices" action: what
-    /// <see cref="GetUserSessionsAsync"/>, the CLI and the dashboard show): deletes it, and the session
-    /// it was rotated into if it is a tombstone, and removes it from its user's index.
+    /// Revokes a device, given a handle (an operator's or a "your devices" action: what
+    /// <see cref="GetUserSessionsAsync"/>, the CLI and the dashboard show): deletes the session it names
+    /// (and the session it was rotated into if it is a tombstone), the login that session belongs to,
+    /// and that login's other sessions, and removes each from its user's index.
     /// </summary>
     /// <param name="handle">The session's handle (<see cref="SessionInfo.Handle"/>).</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
