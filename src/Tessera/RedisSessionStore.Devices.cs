@@ -165,19 +165,28 @@ public sealed partial class RedisSessionStore
             var parts = linked.TryGetValue(row.Handle, out var sessions) ? sessions : [];
             var meta = row.Metadata;
             var latest = meta;
+            // The last client is the most recently seen one recorded by any part of the device (a login
+            // and its session refresh on their own granularities, so either may hold the newer one).
+            SessionMetadata? seen = meta.LastClientIp is not null || meta.LastUserAgent is not null ? meta : null;
             foreach (var part in parts)
             {
                 if (part.Metadata.LastAccess > latest.LastAccess)
                 {
                     latest = part.Metadata;
                 }
+
+                if ((part.Metadata.LastClientIp is not null || part.Metadata.LastUserAgent is not null)
+                    && (seen is null || part.Metadata.LastAccess > seen.LastAccess))
+                {
+                    seen = part.Metadata;
+                }
             }
 
             devices.Add(new SessionInfo(row.Handle, meta with
             {
                 LastAccess = latest.LastAccess,
-                LastClientIp = latest.LastClientIp ?? meta.LastClientIp,
-                LastUserAgent = latest.LastUserAgent ?? meta.LastUserAgent,
+                LastClientIp = seen?.LastClientIp,
+                LastUserAgent = seen?.LastUserAgent,
                 AuthenticatedAt = Max(meta.AuthenticatedAt, parts.Select(static p => p.Metadata.AuthenticatedAt)),
             })
             {
