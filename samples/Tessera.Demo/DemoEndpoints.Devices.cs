@@ -22,14 +22,25 @@ internal static partial class DemoEndpoints
         app.MapGet(RecoveryCodesPath, HtmlPage(RecoveryCodesAsync)).RequireRecentAuthentication(settings.StepUpMaxAge);
     }
 
+    /// <summary>A page for signed-in users only: anyone else is sent to log in (303). Whether it did.</summary>
+    private static bool SentToLogin(HttpContext ctx, ITesseraSession s)
+    {
+        if (s.Exists && s.UserId is not null)
+        {
+            return false;
+        }
+
+        ctx.Response.StatusCode = StatusCodes.Status303SeeOther;
+        ctx.Response.Headers.Location = "/?m=login";
+        return true;
+    }
+
     private static async Task DevicesPageAsync(HttpContext ctx)
     {
         var s = ctx.GetTesseraSession();
         var notice = await TakeFlashAsync(ctx, s);
-        if (!s.Exists || s.UserId is null)
+        if (SentToLogin(ctx, s))
         {
-            ctx.Response.StatusCode = StatusCodes.Status303SeeOther;
-            ctx.Response.Headers.Location = "/?m=login";
             return;
         }
 
@@ -89,10 +100,8 @@ internal static partial class DemoEndpoints
     {
         var s = ctx.GetTesseraSession();
         var notice = await TakeFlashAsync(ctx, s);
-        if (!s.Exists || s.UserId is null)
+        if (SentToLogin(ctx, s))
         {
-            ctx.Response.StatusCode = StatusCodes.Status303SeeOther;
-            ctx.Response.Headers.Location = "/?m=login";
             return;
         }
 

@@ -23,10 +23,8 @@ internal static partial class DemoEndpoints
     {
         var s = ctx.GetTesseraSession();
         var notice = await TakeFlashAsync(ctx, s);
-        if (!s.Exists || s.UserId is null)
+        if (SentToLogin(ctx, s))
         {
-            ctx.Response.StatusCode = StatusCodes.Status303SeeOther;
-            ctx.Response.Headers.Location = "/?m=login";
             return;
         }
 

@@ -7,6 +7,14 @@ internal static class ClientBinding
 {
     public const int MaxUserAgentLength = 256;
 
+    /// <summary>The client address of a request as Tessera records it (an IPv4-mapped address as IPv4), or null.</summary>
+    public static string? AddressOf(Microsoft.AspNetCore.Http.HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } address ? Canonical(address).ToString() : null;
+
+    /// <summary>The client of a request as a device record shows it: its address and cleaned user agent.</summary>
+    public static SessionClient Describe(Microsoft.AspNetCore.Http.HttpContext context) =>
+        new(AddressOf(context), Normalize(context.Request.Headers.UserAgent));
+
     public static string? Normalize(string? userAgent)
     {
         if (string.IsNullOrEmpty(userAgent))

@@ -75,7 +75,7 @@ public sealed class TesseraTicketStore : ITicketStore
             AbsoluteDeadline = Deadline(ticket),
             IdleTimeout = Lifetime(ticket),
             AuthenticatedAt = DateTimeOffset.MinValue,
-            ClientIp = httpContext is null ? null : ClientIpOf(httpContext),
+            ClientIp = httpContext is null ? null : ClientBinding.AddressOf(httpContext),
             UserAgent = httpContext is null ? null : ClientBinding.Normalize(httpContext.Request.Headers.UserAgent),
         };
         for (var attempt = 0; ; attempt++)
@@ -190,7 +190,7 @@ public sealed class TesseraTicketStore : ITicketStore
         }
 
         // The client is recorded as the device's last seen with the sliding refresh, when it is due.
-        var client = httpContext is null ? null : new FixedClientSource(new SessionClient(ClientIpOf(httpContext), ClientBinding.Normalize(httpContext.Request.Headers.UserAgent)));
+        var client = httpContext is null ? null : new FixedClientSource(ClientBinding.Describe(httpContext));
         var result = await _store.LoadAsync(key, client, cancellationToken).ConfigureAwait(false);
         if (result.Record is not { } record || !record.Values.TryGetValue(TicketField, out var bytes))
         {
@@ -229,11 +229,6 @@ public sealed class TesseraTicketStore : ITicketStore
             await _store.DestroyAsync(key, null, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    internal static string? ClientIpOf(HttpContext context) =>
-        context.Connection.RemoteIpAddress is { } address
-            ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
-            : null;
 
     /// <summary>Links the request's session (signed in as the same user) to the login: one device.</summary>
     private static async Task LinkAsync(HttpContext? httpContext, string? user, string loginId, CancellationToken cancellationToken)

@@ -10,8 +10,6 @@ namespace Tessera.AspNetCore;
 /// </summary>
 public static class TesseraUserKey
 {
-    private const int MaxLength = 512;
-
     /// <summary>The user key of a principal, or null when it has no usable identifier.</summary>
     /// <param name="principal">The principal signing in.</param>
     /// <returns>The key, or null.</returns>
@@ -35,7 +33,7 @@ public static class TesseraUserKey
     /// <summary>Whether a key can be a Tessera user id (1 to 512 characters, no control characters).</summary>
     /// <param name="key">The key.</param>
     /// <returns>Whether it is usable.</returns>
-    public static bool IsUsable(string? key) => key is { Length: > 0 and <= MaxLength } && !key.Any(char.IsControl);
+    public static bool IsUsable(string? key) => RedisSessionStore.IsValidUser(key);
 
     private static string Escape(string part) =>
         part.Contains('%', StringComparison.Ordinal) || part.Contains('|', StringComparison.Ordinal)

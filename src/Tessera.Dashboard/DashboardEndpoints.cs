@@ -15,7 +15,7 @@ namespace Tessera.Dashboard;
 /// </summary>
 internal static partial class DashboardEndpoints
 {
-    private const int MaxUserIdLength = 512;
+    private const int MaxUserIdLength = RedisSessionStore.MaxUserIdLength;
 
     public static void Map(RouteGroupBuilder group, string pattern)
     {

@@ -6,7 +6,8 @@ namespace Tessera;
 /// <summary>The user index: which sessions a user has, listing them, and revoking them.</summary>
 public sealed partial class RedisSessionStore
 {
-    private const int MaxUserIdLength = 512;
+    /// <summary>The longest user id the store accepts (the CLI, dashboard and ticket store check against it too).</summary>
+    internal const int MaxUserIdLength = 512;
 
     /// <summary>How long a "log out everywhere" mark is kept: longer than any request holds a loaded session.</summary>
     private static readonly TimeSpan RevocationMarkLifetime = TimeSpan.FromMinutes(10);
@@ -149,40 +150,70 @@ public sealed partial class RedisSessionStore
     }
 
     /// <summary>
+    /// Revokes a device only if it is one of the user's ("revoke this device" from a devices page): the
+    /// handle must be in the user's index. One read of the index serves the check and the revocation.
+    /// </summary>
+    internal async Task<bool> RevokeUserDeviceAsync(string userId, string handle, CancellationToken cancellationToken)
+    {
+        ThrowIfBadUser(userId);
+        ThrowIfMalformed(handle);
+        var rows = await IndexRowsAsync(userId, cancellationToken).ConfigureAwait(false);
+        if (!rows.Exists(r => r.Handle == handle))
+        {
+            return false;
+        }
+
+        using var activity = TesseraTelemetry.StartOperation("revocation");
+        return await RevokeDeviceCoreAsync(handle, userId, "session", cancellationToken, rows).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>
     /// Ends a device: the session a handle names, the login it belongs to, and the login's other
     /// sessions (a ticket and the session signed in with it are one device).
     /// </summary>
-    private async Task<int> RevokeDeviceCoreAsync(string handle, string? userId, string detail, CancellationToken cancellationToken)
+    private async Task<int> RevokeDeviceCoreAsync(string handle, string? userId, string detail, CancellationToken cancellationToken, List<IndexRow>? rows = null)
     {
-        var meta = await RunAsync(
-            async db =>
-            {
-                try
-                {
-                    return await db.HashGetAsync(KeyForHandle(handle), [SessionLayout.User, SessionLayout.Login]).ConfigureAwait(false);
-                }
-                catch (RedisServerException ex) when (ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
-                {
-                    // Not a session hash: nothing links from it (the delete below leaves such a key alone).
-                    return [RedisValue.Null, RedisValue.Null];
-                }
-            },
-            "revoke",
-            cancellationToken).ConfigureAwait(false);
-        userId ??= meta[0].IsNull ? null : (string?)meta[0];
-        var targets = new List<string> { handle };
-        if (!meta[1].IsNull && SessionIds.IsValid((string?)meta[1]))
+        var row = rows?.Find(r => r.Handle == handle);
+        string? login;
+        if (row is not null)
         {
-            targets.Add((string)meta[1]!);
+            // The user's index was just read: the session's link is in it, no need to ask again.
+            login = row.Login;
+        }
+        else
+        {
+            var meta = await RunAsync(
+                async db =>
+                {
+                    try
+                    {
+                        return await db.HashGetAsync(KeyForHandle(handle), [SessionLayout.User, SessionLayout.Login]).ConfigureAwait(false);
+                    }
+                    catch (RedisServerException ex) when (ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+                    {
+                        // Not a session hash: nothing links from it (the delete below leaves such a key alone).
+                        return [RedisValue.Null, RedisValue.Null];
+                    }
+                },
+                "revoke",
+                cancellationToken).ConfigureAwait(false);
+            userId ??= meta[0].IsNull ? null : (string?)meta[0];
+            login = (string?)meta[1];
+        }
+
+        var targets = new List<string> { handle };
+        if (SessionIds.IsValid(login))
+        {
+            targets.Add(login!);
         }
 
         if (userId is not null && IsValidUser(userId))
         {
-            foreach (var row in await IndexRowsAsync(userId, cancellationToken).ConfigureAwait(false))
+            foreach (var other in rows ?? await IndexRowsAsync(userId, cancellationToken).ConfigureAwait(false))
             {
-                if (row.Login is { } login && targets.Contains(login) && !targets.Contains(row.Handle))
+                if (other.Login is { } linkedTo && targets.Contains(linkedTo) && !targets.Contains(other.Handle))
                 {
-                    targets.Add(row.Handle);
+                    targets.Add(other.Handle);
                 }
             }
         }
@@ -348,7 +379,8 @@ public sealed partial class RedisSessionStore
         }
     }
 
-    private static bool IsValidUser(string userId) => userId.Length is > 0 and <= MaxUserIdLength && !userId.Any(char.IsControl);
+    /// <summary>The user-id rule: 1 to <see cref="MaxUserIdLength"/> characters, no control characters.</summary>
+    internal static bool IsValidUser(string? userId) => userId is { Length: > 0 and <= MaxUserIdLength } && !userId.Any(char.IsControl);
 
     private static void ThrowIfBadUser(string userId)
     {

@@ -120,10 +120,9 @@ internal sealed partial class StockSessionMigrator
                 changes.Set(key, value);
             }
 
-            var address = context.Connection.RemoteIpAddress;
             var write = new SessionWrite
             {
-                ClientIp = address is null ? null : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString(),
+                ClientIp = ClientBinding.AddressOf(context),
                 UserAgent = ClientBinding.Normalize(context.Request.Headers.UserAgent),
             };
             var result = await _store.CreateAsync(id, changes, write, ct).ConfigureAwait(false);

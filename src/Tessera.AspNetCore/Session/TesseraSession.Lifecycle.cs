@@ -103,13 +103,8 @@ internal sealed partial class TesseraSession
             return false;
         }
 
-        var devices = await GetUserSessionsAsync(cancellationToken).ConfigureAwait(false);
-        if (!devices.Any(d => d.Handle == handle || d.LinkedHandles.Contains(handle)))
-        {
-            return false;
-        }
-
-        return await _budget.RunAsync(ct => _store.RevokeByHandleAsync(handle, ct), cancellationToken).ConfigureAwait(false);
+        var user = UserId;
+        return await _budget.RunAsync(ct => _store.RevokeUserDeviceAsync(user, handle, ct), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<string> RotateCoreAsync(string? userId, CancellationToken cancellationToken, bool companion = false)

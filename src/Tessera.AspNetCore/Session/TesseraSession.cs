@@ -346,12 +346,9 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
     }
 
     /// <summary>This request's client, recorded as the device's last seen with the sliding refresh.</summary>
-    public SessionClient Describe() => new(CurrentClientIp(), ClientBinding.Normalize(_context.Request.Headers.UserAgent));
+    public SessionClient Describe() => ClientBinding.Describe(_context);
 
-    private string? CurrentClientIp() =>
-        _context.Connection.RemoteIpAddress is { } address
-            ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
-            : null;
+    private string? CurrentClientIp() => ClientBinding.AddressOf(_context);
 
     private SessionTooLargeException TooLarge(SessionSizeLimit exceeded) => exceeded == SessionSizeLimit.Fields
         ? new($"The session would hold more than TesseraOptions.MaxSessionFields ({_options.MaxSessionFields}) values; nothing was written.")

@@ -8,7 +8,7 @@ namespace Tessera.Cli.Commands;
 internal class UserSettings : ConnectionSettings
 {
     /// <summary>The longest user id the store accepts.</summary>
-    public const int MaxUserLength = 512;
+    public const int MaxUserLength = RedisSessionStore.MaxUserIdLength;
 
     [CommandArgument(0, "<USER>")]
     [Description("The user id the application bound the sessions to (for a cookie login: the NameIdentifier claim, issuer|value when not issued locally).")]
