@@ -97,7 +97,7 @@ public sealed class RedisSentinelTopology : IDisposable
                 Poll.Until(
                     () => topology.SentinelSees(sentinel.Port),
                     ReadyTimeout,
-                    $"sentinel {sentinel.Port} sees master {master.Port}, one replica and two other sentinels",
+                    $"sentinel {sentinel.Port} sees master {master.Port}, one replica and two other usable sentinels",
                     () => sentinel.Output);
             }
 
@@ -203,9 +203,13 @@ public sealed class RedisSentinelTopology : IDisposable
             fields[(string)flat[i]!] = flat[i + 1] as string;
         }
 
+        // A preset known-sentinel counts in num-other-sentinels before the link to it is up; CKQUORUM
+        // counts only the usable ones (a doctor run straight after start saw "NOQUORUM 1 usable").
         return fields.GetValueOrDefault("flags") == "master"
             && fields.GetValueOrDefault("port") == Port(InitialMaster.Port)
             && fields.GetValueOrDefault("num-slaves") == "1"
-            && fields.GetValueOrDefault("num-other-sentinels") == "2";
+            && fields.GetValueOrDefault("num-other-sentinels") == "2"
+            && RespClient.TryCommand(sentinelPort, "SENTINEL", "CKQUORUM", ServiceName) is string quorum
+            && quorum.StartsWith("OK 3 usable", StringComparison.Ordinal);
     }
 }
