@@ -289,11 +289,14 @@ public sealed partial class RedisSessionStore
 
         if (status == ScriptStatus.Ok && parts.Length > 1)
         {
+            // The script left these listed: each leaves the index only once it has been ended, so a
+            // failure here keeps a live device visible (and the next sign-in evicts it again).
             foreach (var evicted in (RedisResult[])parts[1]!)
             {
                 if (SessionIds.IsValid((string?)evicted))
                 {
                     await RevokeDeviceCoreAsync((string)evicted!, userId, "limit", cancellationToken).ConfigureAwait(false);
+                    await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), MemberForms((string)evicted!)), "user index prune", cancellationToken).ConfigureAwait(false);
                 }
             }
         }

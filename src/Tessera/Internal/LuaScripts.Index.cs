@@ -10,7 +10,8 @@ internal static partial class LuaScripts
     /// '~' + handle for a login's companion); ARGV[2] score (the absolute deadline, unix ms); ARGV[3]
     /// a handle whose members to remove (the one it replaced), or ''; ARGV[4] the device limit (0: none);
     /// ARGV[5] 'deny' or 'evict'; ARGV[6] a handle not to count (the session a rotation replaces), or ''.
-    /// Companions and members already present are never limited. Reply {1, {evicted handles}},
+    /// Companions and members already present are never limited. Evicted devices stay in the index
+    /// (the store removes each after ending it). Reply {1, {handles to evict}},
     /// {LimitReached, count}, or {-1} for a key of another type. The index expires with its latest member.
     /// </summary>
     public static readonly string IndexAdd = Prelude + $$$"""
@@ -33,10 +34,9 @@ internal static partial class LuaScripts
           end
           if #roots >= max then
             if ARGV[5] ~= 'evict' then return {{{{(int)ScriptStatus.LimitReached}}}, #roots} end
-            for n = 1, #roots - max + 1 do
-              redis.call('ZREM', key, roots[n])
-              evicted[#evicted + 1] = roots[n]
-            end
+            -- Named, not removed: the store takes each out of the index once it has ended it, so a
+            -- failure in between leaves a live device listed (and evicted again by the next sign-in).
+            for n = 1, #roots - max + 1 do evicted[#evicted + 1] = roots[n] end
           end
         end
         redis.call('ZADD', key, ARGV[2], member)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Tessera.AspNetCore;
 using Tessera.TestUtils;
@@ -172,6 +173,50 @@ public sealed class OutageRulesTests
 
         // A session may outlive the revocation only if it was created after the revocation began.
         Assert.All(survivors, s => Assert.True(s.Created == 0 || s.Created > s.Mark, $"at {s.Offset.TotalMilliseconds} ms a session created at {s.Created} outlived a revocation marked at {s.Mark}"));
+    }
+
+    [Fact]
+    public async Task AnEvictionThatFailsHalfway_LeavesTheDeviceListed_AndTheNextSignInEndsIt()
+    {
+        using var redis = RedisServerProcess.Start();
+        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{redis.Endpoint},allowAdmin=true");
+        // A second app server whose deletes fail (an ACL without DEL): its sign-in gets as far as the
+        // index script naming the device to evict, then fails ending it, as if Redis went away there.
+        await admin.GetDatabase().ExecuteAsync("ACL", "SETUSER", "nodel", "on", ">pw", "~*", "&*", "+@all", "-del", "-unlink");
+        var options = Options.Create(new TesseraOptions { KeyPrefix = "evict:", MaxSessionsPerUser = 2, SessionLimitPolicy = SessionLimitPolicy.EvictOldest });
+        await using var failingMux = await ConnectionMultiplexer.ConnectAsync($"{redis.Endpoint},user=nodel,password=pw");
+        var healthy = new RedisSessionStore(new TesseraConnection(admin, options), options);
+        var failing = new RedisSessionStore(new TesseraConnection(failingMux, options), options);
+
+        async Task<string> SignInAsync(RedisSessionStore store)
+        {
+            var id = SessionIds.NewId();
+            Assert.Equal(CommitStatus.Committed, (await store.CreateAsync(id, new SessionChanges(), new SessionWrite { UserId = "ivy" })).Status);
+            await Task.Delay(5);
+            return id;
+        }
+
+        var oldest = await SignInAsync(healthy);
+        var second = await SignInAsync(healthy);
+        var third = SessionIds.NewId();
+        await Assert.ThrowsAsync<TesseraUnavailableException>(() => failing.CreateAsync(third, new SessionChanges(), new SessionWrite { UserId = "ivy" }));
+
+        // The oldest device could not be ended: it is still live, so it must still be listed.
+        Assert.Equal(LoadStatus.Found, (await healthy.LoadAsync(oldest)).Status);
+        var listed = (await healthy.GetUserSessionsAsync("ivy")).Select(s => s.Handle).ToHashSet();
+        Assert.Contains(SessionIds.Handle(oldest), listed);
+        Assert.Contains(SessionIds.Handle(second), listed);
+
+        // The next sign-in finishes the eviction: the limit holds again and every live device is listed.
+        var fourth = await SignInAsync(healthy);
+        Assert.Equal(LoadStatus.NotFound, (await healthy.LoadAsync(oldest)).Status);
+        Assert.Equal(LoadStatus.NotFound, (await healthy.LoadAsync(second)).Status);
+        // The failed sign-in's own session was created and indexed before the failure: listed, so revocable.
+        Assert.Equal(LoadStatus.Found, (await healthy.LoadAsync(third)).Status);
+        Assert.Equal(LoadStatus.Found, (await healthy.LoadAsync(fourth)).Status);
+        Assert.Equal(
+            new[] { third, fourth }.Select(SessionIds.Handle).Order(),
+            (await healthy.GetUserSessionsAsync("ivy")).Select(s => s.Handle).Order());
     }
 
     private static async Task RevokeDirectlyAsync(string endpoint, string user)
