@@ -6,28 +6,53 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Tessera.AspNetCore;
 
 /// <summary>
-/// Step-up: lets a request through only when its user authenticated within a time, else answers a
-/// challenge (with cookie authentication, a redirect to the login page with a return URL), as
-/// Laravel's <c>password.confirm</c> and Phoenix's <c>sudo_mode?</c>. The time is the session's
-/// <see cref="SessionMetadata.AuthenticatedAt"/>, else the login's (<see cref="TesseraTicketStore.AuthenticatedAtItem"/>),
-/// by Redis's clock, against the app's <see cref="TimeProvider"/> (from DI, else the system clock).
+/// Step-up for minimal APIs and route handlers: the endpoint filter behind
+/// <see cref="TesseraEndpointConventionBuilderExtensions.RequireRecentAuthentication{TBuilder}"/>.
 /// </summary>
 internal sealed class RecentAuthenticationFilter(TimeSpan maxAge) : IEndpointFilter
 {
-    /// <summary>The response header that tells a client why it was challenged.</summary>
-    public const string ReasonHeader = "Tessera-Step-Up";
-
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var http = context.HttpContext;
-        var at = await AuthenticatedAtAsync(http).ConfigureAwait(false);
-        var now = (http.RequestServices.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System).GetUtcNow();
-        if (at is { } when && now - when <= maxAge)
+        if (await RecentAuthentication.RefusalAsync(context.HttpContext, maxAge).ConfigureAwait(false) is not { } reason)
         {
             return await next(context).ConfigureAwait(false);
         }
 
-        http.Response.Headers[ReasonHeader] = at is null ? "not-authenticated" : "authentication-too-old";
+        await RecentAuthentication.ChallengeAsync(context.HttpContext, reason).ConfigureAwait(false);
+        return Results.Empty;
+    }
+}
+
+/// <summary>
+/// The step-up rule, one copy for the endpoint filter and <see cref="RequireRecentAuthenticationAttribute"/>:
+/// a request passes only when its user authenticated within a time, else it gets a challenge (with
+/// cookie authentication, a redirect to the login page with a return URL), as Laravel's
+/// <c>password.confirm</c> and Phoenix's <c>sudo_mode?</c>. The time is the session's
+/// <see cref="SessionMetadata.AuthenticatedAt"/>, else the login's (<see cref="TesseraTicketStore.AuthenticatedAtItem"/>),
+/// by Redis's clock, against the app's <see cref="TimeProvider"/> (from DI, else the system clock).
+/// </summary>
+internal static class RecentAuthentication
+{
+    /// <summary>The response header that tells a client why it was challenged.</summary>
+    public const string ReasonHeader = "Tessera-Step-Up";
+
+    /// <summary>Null when the request may pass, else why not (<c>not-authenticated</c> or <c>authentication-too-old</c>).</summary>
+    public static async Task<string?> RefusalAsync(HttpContext http, TimeSpan maxAge)
+    {
+        var at = await AuthenticatedAtAsync(http).ConfigureAwait(false);
+        var now = (http.RequestServices.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System).GetUtcNow();
+        return at switch
+        {
+            null => "not-authenticated",
+            { } authenticated when now - authenticated <= maxAge => null,
+            _ => "authentication-too-old",
+        };
+    }
+
+    /// <summary>Answers the challenge: the reason header, then the default scheme's challenge (a plain 401 without one).</summary>
+    public static async Task ChallengeAsync(HttpContext http, string reason)
+    {
+        http.Response.Headers[ReasonHeader] = reason;
         var properties = new AuthenticationProperties { RedirectUri = http.Request.PathBase + http.Request.Path + http.Request.QueryString };
         try
         {
@@ -38,8 +63,6 @@ internal sealed class RecentAuthenticationFilter(TimeSpan maxAge) : IEndpointFil
             // No authentication scheme to challenge with: a plain 401.
             http.Response.StatusCode = StatusCodes.Status401Unauthorized;
         }
-
-        return Results.Empty;
     }
 
     private static async Task<DateTimeOffset?> AuthenticatedAtAsync(HttpContext http)

@@ -25,31 +25,10 @@ public abstract class DevicesBehaviour(ServerFixture server)
         Server.Endpoint,
         Server.PrefixFor(caller),
         configure,
-        services: s =>
-        {
-            s.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
-            {
-                o.LoginPath = "/auth/login-page";
-                cookie?.Invoke(o);
-            });
-            s.AddTesseraTicketStore();
-        },
+        services: s => CookieLogins.Add(s, cookie),
         map: app =>
         {
-            app.MapPost("/auth/login", async (HttpContext ctx, string user, string? issuer) =>
-            {
-                var claims = new[] { new Claim(ClaimTypes.NameIdentifier, user, ClaimValueTypes.String, issuer ?? ClaimsIdentity.DefaultIssuer), new Claim(ClaimTypes.Name, user) };
-                try
-                {
-                    await ctx.SignInAsync(new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme)));
-                }
-                catch (SessionLimitException ex)
-                {
-                    return Results.Text(ex.Message, statusCode: StatusCodes.Status409Conflict);
-                }
-
-                return Results.Text("ok");
-            });
+            CookieLogins.MapLogin(app);
             app.MapGet("/auth/me", async (HttpContext ctx) =>
             {
                 var result = await ctx.AuthenticateAsync();
@@ -389,11 +368,7 @@ public abstract class DevicesBehaviour(ServerFixture server)
         Assert.Equal((HttpStatusCode.OK, "recovery codes"), await browser.GetTextAsync("/sensitive"));
 
         await Task.Delay(2_000);
-        var challenged = await browser.GetAsync("/sensitive");
-        Assert.Equal(HttpStatusCode.Redirect, challenged.StatusCode);
-        Assert.StartsWith("/auth/login-page", challenged.Headers.Location!.PathAndQuery);
-        Assert.Contains("ReturnUrl=%2Fsensitive", challenged.Headers.Location!.Query);
-        Assert.Equal("authentication-too-old", challenged.Headers.GetValues("Tessera-Step-Up").Single());
+        CookieLogins.AssertStepUpChallenge(await browser.GetAsync("/sensitive"), "/sensitive", "authentication-too-old");
 
         // Signing in again on the same browser is a re-authentication (the login is renewed, not a new device).
         Assert.Equal((HttpStatusCode.OK, "ok"), await browser.PostTextAsync("/auth/login?user=frances"));
@@ -401,8 +376,7 @@ public abstract class DevicesBehaviour(ServerFixture server)
         Assert.Single(await app.Store.GetUserSessionsAsync("frances"));
 
         using var anonymous = app.CreateClient();
-        var refused = await anonymous.GetAsync("/sensitive");
-        Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
+        CookieLogins.AssertStepUpChallenge(await anonymous.GetAsync("/sensitive"), "/sensitive", "not-authenticated");
     }
 
     [Fact]

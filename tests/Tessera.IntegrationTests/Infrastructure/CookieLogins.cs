@@ -1,0 +1,63 @@
+using System.Net;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Tessera.AspNetCore;
+
+namespace Tessera.IntegrationTests;
+
+/// <summary>
+/// Cookie authentication with Tessera's ticket store for test apps: the services, a <c>POST /auth/login</c>
+/// that signs a user in (409 past a DenyNew limit), and the check of a step-up challenge.
+/// </summary>
+public static class CookieLogins
+{
+    /// <summary>Where the cookie handler sends a challenged request.</summary>
+    public const string LoginPage = "/auth/login-page";
+
+    /// <summary>Cookie authentication (login page <see cref="LoginPage"/>) with tickets in Tessera.</summary>
+    /// <param name="services">The app's services.</param>
+    /// <param name="cookie">Further cookie options, if any.</param>
+    public static void Add(IServiceCollection services, Action<CookieAuthenticationOptions>? cookie = null)
+    {
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
+        {
+            o.LoginPath = LoginPage;
+            cookie?.Invoke(o);
+        });
+        services.AddTesseraTicketStore();
+    }
+
+    /// <summary><c>POST /auth/login?user=…[&amp;issuer=…]</c>: signs the user in with a name identifier of that issuer.</summary>
+    /// <param name="app">The app.</param>
+    public static void MapLogin(WebApplication app) =>
+        app.MapPost("/auth/login", async (HttpContext ctx, string user, string? issuer) =>
+        {
+            var claims = new[] { new Claim(ClaimTypes.NameIdentifier, user, ClaimValueTypes.String, issuer ?? ClaimsIdentity.DefaultIssuer), new Claim(ClaimTypes.Name, user) };
+            try
+            {
+                await ctx.SignInAsync(new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme)));
+            }
+            catch (SessionLimitException ex)
+            {
+                return Results.Text(ex.Message, statusCode: StatusCodes.Status409Conflict);
+            }
+
+            return Results.Text("ok");
+        });
+
+    /// <summary>Asserts a step-up challenge: a redirect to the login page returning to <paramref name="returnUrl"/>, with the reason header.</summary>
+    /// <param name="response">The response.</param>
+    /// <param name="returnUrl">The path and query the login should return to.</param>
+    /// <param name="reason">The expected <c>Tessera-Step-Up</c> header.</param>
+    public static void AssertStepUpChallenge(HttpResponseMessage response, string returnUrl, string reason)
+    {
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith(LoginPage, response.Headers.Location!.PathAndQuery);
+        Assert.Contains("ReturnUrl=" + Uri.EscapeDataString(returnUrl), response.Headers.Location!.Query);
+        Assert.Equal(reason, response.Headers.GetValues("Tessera-Step-Up").Single());
+    }
+}
