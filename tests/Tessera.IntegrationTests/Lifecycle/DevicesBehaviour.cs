@@ -1,10 +1,8 @@
 using System.Net;
-using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Tessera.AspNetCore;
 
 namespace Tessera.IntegrationTests;
