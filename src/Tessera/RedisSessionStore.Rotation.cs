@@ -65,10 +65,9 @@ public sealed partial class RedisSessionStore
             ClientIp = write?.ClientIp ?? meta.ClientIp,
             UserAgent = write?.UserAgent ?? meta.UserAgent,
         };
-        // The login and authentication time belong to the user signed in: a sign-in as someone else starts without them.
-        var sameUser = write?.UserId is null || write.UserId == meta.UserId;
-        newWrite.AuthenticatedAt = write?.AuthenticatedAt ?? (sameUser ? meta.AuthenticatedAt : null);
-        newWrite.LoginHandle = write?.LoginHandle ?? (sameUser ? meta.LoginHandle : null);
+        // A sign-in as someone else starts without the previous user's login and authentication time.
+        newWrite.AuthenticatedAt = SessionWrite.AuthenticatedAfter(write, meta);
+        newWrite.LoginHandle = SessionWrite.LoginAfter(write, meta);
         newWrite.Companion = write?.Companion ?? false;
         var newId = SessionIds.NewId();
         var newHandle = SessionIds.Handle(newId);

@@ -84,33 +84,45 @@ public sealed partial class RedisSessionStore
             return 0;
         }
 
-        // One Delete per session (each key is in its own cluster slot), pipelined; tombstones are followed.
-        (bool Deleted, string? UserId)[] deleted;
-        try
-        {
-            deleted = await Task.WhenAll(targets.Select(id => DeleteCoreAsync(id, userId, cancellationToken)))
-                .WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (IsUnavailable(ex))
-        {
-            throw Unavailable("revoke user sessions", ex);
-        }
-
+        var count = exceptId is null
+            ? await EndSessionsAsync(targets, userId, "all sessions of the user", "user", "revoke user sessions", cancellationToken).ConfigureAwait(false)
+            : await EndSessionsAsync(targets, userId, "other sessions of the user", "other-devices", "revoke user sessions", cancellationToken).ConfigureAwait(false);
         if (exceptId is not null)
         {
             await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), [.. targets.SelectMany(MemberForms)]), "user index prune", cancellationToken).ConfigureAwait(false);
         }
 
+        return count;
+    }
+
+    /// <summary>
+    /// Ends sessions by handle: one Delete each (every key is in its own cluster slot), pipelined, within
+    /// the operation timeout, following tombstones; counts, logs and reports each one that was ended.
+    /// </summary>
+    /// <returns>How many were ended.</returns>
+    private async Task<int> EndSessionsAsync(List<string> handles, string? userId, string reason, string detail, string operation, CancellationToken cancellationToken)
+    {
+        (bool Deleted, string? UserId)[] deleted;
+        try
+        {
+            deleted = await Task.WhenAll(handles.Select(handle => DeleteCoreAsync(handle, userId, cancellationToken)))
+                .WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(operation, ex);
+        }
+
         var count = 0;
-        for (var n = 0; n < targets.Count; n++)
+        for (var n = 0; n < handles.Count; n++)
         {
             if (deleted[n].Deleted)
             {
                 count++;
                 _metrics.Revoked.Add(1);
-                var tag = SessionIds.TagOfHandle(targets[n]);
-                LogRevoked(_logger, tag, exceptId is null ? "all sessions of the user" : "other sessions of the user");
-                Raise(new TesseraEvent(TesseraEventKind.Revoked, tag, userId, Detail: exceptId is null ? "user" : "other-devices"));
+                var tag = SessionIds.TagOfHandle(handles[n]);
+                LogRevoked(_logger, tag, reason);
+                Raise(new TesseraEvent(TesseraEventKind.Revoked, tag, deleted[n].UserId ?? userId, Detail: detail));
             }
         }
 
@@ -218,20 +230,7 @@ public sealed partial class RedisSessionStore
             }
         }
 
-        var count = 0;
-        foreach (var target in targets)
-        {
-            var (deleted, user) = await DeleteCoreAsync(target, userId, cancellationToken).ConfigureAwait(false);
-            if (deleted)
-            {
-                count++;
-                _metrics.Revoked.Add(1);
-                LogRevoked(_logger, SessionIds.TagOfHandle(target), detail == "limit" ? "oldest device past the per-user limit" : "single device");
-                Raise(new TesseraEvent(TesseraEventKind.Revoked, SessionIds.TagOfHandle(target), user ?? userId, Detail: detail));
-            }
-        }
-
-        return count;
+        return await EndSessionsAsync(targets, userId, detail == "limit" ? "oldest device past the per-user limit" : "single device", detail, "revoke", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Binds a live session to a user: writes the user into the session and adds it to the index.</summary>

@@ -39,4 +39,18 @@ public sealed class SessionWrite
 
     /// <summary>Whether the session is to be indexed as part of a login.</summary>
     internal bool IsCompanion => Companion || LoginHandle is not null;
+
+    // The rule for a write over a session's metadata, one copy for the store (rotation) and the request's
+    // snapshot: the login link and authentication time belong to the user signed in, so a sign-in as
+    // someone else carries neither of the previous user's.
+
+    /// <summary>The login handle a session has after <paramref name="write"/> (null: none).</summary>
+    internal static string? LoginAfter(SessionWrite? write, SessionMetadata meta) =>
+        write?.LoginHandle ?? (SameUser(write, meta) ? meta.LoginHandle : null);
+
+    /// <summary>The authentication time after <paramref name="write"/>; <see cref="DateTimeOffset.MinValue"/> is "now, by Redis's clock".</summary>
+    internal static DateTimeOffset? AuthenticatedAfter(SessionWrite? write, SessionMetadata meta) =>
+        write?.AuthenticatedAt ?? (SameUser(write, meta) ? meta.AuthenticatedAt : null);
+
+    private static bool SameUser(SessionWrite? write, SessionMetadata meta) => write?.UserId is null || write.UserId == meta.UserId;
 }

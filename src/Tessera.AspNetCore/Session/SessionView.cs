@@ -182,6 +182,7 @@ internal sealed class SessionView
 
         if (Write is { } write && Metadata is { } meta)
         {
+            var authenticated = SessionWrite.AuthenticatedAfter(write, meta);
             Metadata = meta with
             {
                 UserId = write.UserId ?? meta.UserId,
@@ -190,10 +191,8 @@ internal sealed class SessionView
                 IdleTimeout = write.IdleTimeout ?? meta.IdleTimeout,
                 AbsoluteDeadline = write.AbsoluteDeadline ?? meta.AbsoluteDeadline,
                 // A sign-in as someone else leaves the previous user's login and authentication behind.
-                LoginHandle = write.LoginHandle ?? (write.UserId is { } user && user != meta.UserId ? null : meta.LoginHandle),
-                AuthenticatedAt = write.AuthenticatedAt is { } at
-                    ? (at == DateTimeOffset.MinValue ? DateTimeOffset.UtcNow : at)
-                    : (write.UserId is { } other && other != meta.UserId ? null : meta.AuthenticatedAt),
+                LoginHandle = SessionWrite.LoginAfter(write, meta),
+                AuthenticatedAt = authenticated == DateTimeOffset.MinValue ? DateTimeOffset.UtcNow : authenticated,
             };
         }
 
