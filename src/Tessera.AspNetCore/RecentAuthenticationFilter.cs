@@ -2,6 +2,8 @@ using System.Globalization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Tessera.AspNetCore;
 
@@ -27,23 +29,28 @@ internal sealed class RecentAuthenticationFilter(TimeSpan maxAge) : IEndpointFil
 /// The step-up rule, one copy for the endpoint filter and <see cref="RequireRecentAuthenticationAttribute"/>:
 /// a request passes only when its user authenticated within a time, else it gets a challenge (with
 /// cookie authentication, a redirect to the login page with a return URL), as Laravel's
-/// <c>password.confirm</c> and Phoenix's <c>sudo_mode?</c>. The time is the session's
-/// <see cref="SessionMetadata.AuthenticatedAt"/>, else the login's (<see cref="TesseraTicketStore.AuthenticatedAtItem"/>),
-/// by Redis's clock, against the app's <see cref="TimeProvider"/> (from DI, else the system clock).
+/// <c>password.confirm</c> and Phoenix's <c>sudo_mode?</c>. The time is the login's
+/// (<see cref="TesseraTicketStore.AuthenticatedAtItem"/>) or the session's <see cref="SessionMetadata.AuthenticatedAt"/>
+/// when the session is the signed-in principal's (see <c>AuthenticatedAtAsync</c>), by Redis's clock,
+/// against the app's <see cref="TimeProvider"/> (from DI, else the system clock).
 /// </summary>
 internal static class RecentAuthentication
 {
     /// <summary>The response header that tells a client why it was challenged.</summary>
     public const string ReasonHeader = "Tessera-Step-Up";
 
-    /// <summary>Null when the request may pass, else why not (<c>not-authenticated</c> or <c>authentication-too-old</c>).</summary>
+    /// <summary>
+    /// Null when the request may pass, else why not: <c>not-authenticated</c>, <c>authentication-too-old</c>,
+    /// or <c>session-of-another-user</c> (a principal is signed in, and the only recent time is a session's
+    /// signed in as someone else).
+    /// </summary>
     public static async Task<string?> RefusalAsync(HttpContext http, TimeSpan maxAge)
     {
-        var at = await AuthenticatedAtAsync(http).ConfigureAwait(false);
+        var (at, foreign) = await AuthenticatedAtAsync(http).ConfigureAwait(false);
         var now = (http.RequestServices.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System).GetUtcNow();
         return at switch
         {
-            null => "not-authenticated",
+            null => foreign ? "session-of-another-user" : "not-authenticated",
             { } authenticated when now - authenticated <= maxAge => null,
             _ => "authentication-too-old",
         };
@@ -65,31 +72,53 @@ internal static class RecentAuthentication
         }
     }
 
-    private static async Task<DateTimeOffset?> AuthenticatedAtAsync(HttpContext http)
+    /// <summary>
+    /// When the request's user last authenticated. With a principal signed in by the default scheme, that is
+    /// its login's time, or the session's only when the session is signed in as that principal's user key
+    /// (<see cref="TesseraAuthenticationOptions.UserKeySelector"/>): the session cookie and the login cookie
+    /// are separate, and a fresh session of one account must not vouch for an old login of another. With
+    /// no principal, the session is the identity (a session sign-in) and its time counts.
+    /// </summary>
+    private static async Task<(DateTimeOffset? At, bool Foreign)> AuthenticatedAtAsync(HttpContext http)
     {
+        SessionMetadata? meta = null;
         if (http.Features.Get<ISessionFeature>()?.Session is ITesseraSession session)
         {
             await session.LoadAsync(http.RequestAborted).ConfigureAwait(false);
-            if (session.Metadata?.AuthenticatedAt is { } at)
-            {
-                return at;
-            }
+            meta = session.Metadata;
         }
 
-        AuthenticateResult result;
+        AuthenticateResult? result = null;
         try
         {
             result = await http.AuthenticateAsync().ConfigureAwait(false);
         }
         catch (InvalidOperationException)
         {
-            return null;
+            // No default authentication scheme: sessions are the only sign-in.
         }
 
-        return result.Succeeded
-            && result.Properties?.Items.TryGetValue(TesseraTicketStore.AuthenticatedAtItem, out var text) == true
+        if (result is not { Succeeded: true, Principal: { } principal })
+        {
+            return (meta?.AuthenticatedAt, false);
+        }
+
+        DateTimeOffset? login = result.Properties?.Items.TryGetValue(TesseraTicketStore.AuthenticatedAtItem, out var text) == true
             && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms)
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : null;
+        if (meta?.AuthenticatedAt is not { } sessionAt)
+        {
+            return (login, false);
+        }
+
+        var selector = http.RequestServices.GetService<IOptions<TesseraAuthenticationOptions>>()?.Value.UserKeySelector ?? TesseraUserKey.FromPrincipal;
+        var user = selector(principal);
+        if (!TesseraUserKey.IsUsable(user) || meta.UserId != user)
+        {
+            return (login, login is null);
+        }
+
+        return (login is { } l && l > sessionAt ? l : sessionAt, false);
     }
 }

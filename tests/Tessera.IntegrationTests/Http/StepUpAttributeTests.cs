@@ -49,19 +49,36 @@ public sealed class StepUpAttributeTests(RedisFixture redis)
         CookieLogins.AssertStepUpChallenge(await browser.GetAsync("/mvc/admin"), "/mvc/admin", "authentication-too-old");
     }
 
+    [Fact]
+    public async Task WithTheStockCookieTicket_TheSessionsTimeCountsOnlyForTheSignedInUser()
+    {
+        // No Tessera ticket store: the login carries no authentication time, the session signed in
+        // with ITesseraSession.SignInAsync does. It vouches only for the principal it was signed in as.
+        await using var app = await StartAsync(new ShiftedClock(), tesseraTickets: false);
+        using var browser = app.CreateClient();
+        Assert.Equal((HttpStatusCode.OK, "ok"), await browser.PostTextAsync("/auth/login?user=bob"));
+        CookieLogins.AssertStepUpChallenge(await browser.GetAsync("/mvc/sensitive"), "/mvc/sensitive", "not-authenticated");
+
+        Assert.Equal((HttpStatusCode.OK, "signed in"), await browser.PostTextAsync("/signin?user=mallory"));
+        CookieLogins.AssertStepUpChallenge(await browser.GetAsync("/mvc/sensitive"), "/mvc/sensitive", "session-of-another-user");
+
+        Assert.Equal((HttpStatusCode.OK, "signed in"), await browser.PostTextAsync("/signin?user=bob"));
+        Assert.Equal((HttpStatusCode.OK, "recovery codes"), await browser.GetTextAsync("/mvc/sensitive"));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-5)]
     public void AMaxAgeBelowOneSecond_IsRefusedWhereItIsWritten(int seconds) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new RequireRecentAuthenticationAttribute(seconds));
 
-    private Task<TestApp> StartAsync(TimeProvider clock, [System.Runtime.CompilerServices.CallerMemberName] string caller = "") => TestApp.StartAsync(
+    private Task<TestApp> StartAsync(TimeProvider clock, bool tesseraTickets = true, [System.Runtime.CompilerServices.CallerMemberName] string caller = "") => TestApp.StartAsync(
         redis.Endpoint,
         redis.PrefixFor(caller),
         services: s =>
         {
             s.AddSingleton(clock);
-            CookieLogins.Add(s);
+            CookieLogins.Add(s, tesseraTickets: tesseraTickets);
             s.AddControllers().AddApplicationPart(typeof(StepUpTestController).Assembly);
         },
         map: app =>

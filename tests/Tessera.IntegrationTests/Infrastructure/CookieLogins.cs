@@ -18,17 +18,21 @@ public static class CookieLogins
     /// <summary>Where the cookie handler sends a challenged request.</summary>
     public const string LoginPage = "/auth/login-page";
 
-    /// <summary>Cookie authentication (login page <see cref="LoginPage"/>) with tickets in Tessera.</summary>
+    /// <summary>Cookie authentication (login page <see cref="LoginPage"/>), with tickets in Tessera unless told otherwise.</summary>
     /// <param name="services">The app's services.</param>
     /// <param name="cookie">Further cookie options, if any.</param>
-    public static void Add(IServiceCollection services, Action<CookieAuthenticationOptions>? cookie = null)
+    /// <param name="tesseraTickets">False: the stock cookie ticket (the whole ticket in the cookie), sessions untouched by sign-in.</param>
+    public static void Add(IServiceCollection services, Action<CookieAuthenticationOptions>? cookie = null, bool tesseraTickets = true)
     {
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
         {
             o.LoginPath = LoginPage;
             cookie?.Invoke(o);
         });
-        services.AddTesseraTicketStore();
+        if (tesseraTickets)
+        {
+            services.AddTesseraTicketStore();
+        }
     }
 
     /// <summary><c>POST /auth/login?user=…[&amp;issuer=…]</c>: signs the user in with a name identifier of that issuer.</summary>

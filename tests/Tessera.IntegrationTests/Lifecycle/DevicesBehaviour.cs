@@ -47,7 +47,7 @@ public abstract class DevicesBehaviour(ServerFixture server)
                 ((ITesseraSession)ctx.Session).SetTimeouts(absoluteTimeout: TimeSpan.FromDays(30));
                 return Results.Text("remembered");
             });
-            app.MapGet("/sensitive", () => Results.Text("recovery codes")).RequireRecentAuthentication(stepUp ?? TimeSpan.FromMinutes(5));
+            app.MapGet("/sensitive", (HttpContext ctx) => Results.Text("recovery codes of " + ctx.User.Identity?.Name)).RequireRecentAuthentication(stepUp ?? TimeSpan.FromMinutes(5));
         });
 
     private static async Task<CookieClient> SignedInAsync(TestApp app, string user, string? cart = null, string? issuer = null)
@@ -363,18 +363,36 @@ public abstract class DevicesBehaviour(ServerFixture server)
     {
         await using var app = await StartAsync(stepUp: TimeSpan.FromSeconds(1.5));
         using var browser = await SignedInAsync(app, "frances");
-        Assert.Equal((HttpStatusCode.OK, "recovery codes"), await browser.GetTextAsync("/sensitive"));
+        Assert.Equal((HttpStatusCode.OK, "recovery codes of frances"), await browser.GetTextAsync("/sensitive"));
 
         await Task.Delay(2_000);
         CookieLogins.AssertStepUpChallenge(await browser.GetAsync("/sensitive"), "/sensitive", "authentication-too-old");
 
         // Signing in again on the same browser is a re-authentication (the login is renewed, not a new device).
         Assert.Equal((HttpStatusCode.OK, "ok"), await browser.PostTextAsync("/auth/login?user=frances"));
-        Assert.Equal((HttpStatusCode.OK, "recovery codes"), await browser.GetTextAsync("/sensitive"));
+        Assert.Equal((HttpStatusCode.OK, "recovery codes of frances"), await browser.GetTextAsync("/sensitive"));
         Assert.Single(await app.Store.GetUserSessionsAsync("frances"));
 
         using var anonymous = app.CreateClient();
         CookieLogins.AssertStepUpChallenge(await anonymous.GetAsync("/sensitive"), "/sensitive", "not-authenticated");
+    }
+
+    [Fact]
+    public async Task StepUp_AnOldLoginCookie_SentWithAnotherAccountsFreshSession_IsStillChallenged()
+    {
+        await using var app = await StartAsync(stepUp: TimeSpan.FromSeconds(1.5));
+        using var victim = await SignedInAsync(app, "bob");
+        await Task.Delay(2_000);
+        using var attacker = await SignedInAsync(app, "mallory");
+        Assert.Equal((HttpStatusCode.OK, "recovery codes of mallory"), await attacker.GetTextAsync("/sensitive"));
+
+        // bob's stolen login cookie, too old for the step-up, beside the session cookie of the
+        // attacker's own fresh login: the session's time is mallory's and must not vouch for bob.
+        using var mixed = app.CreateClient();
+        mixed.SetCookie(Auth, victim.Cookie(Auth)!);
+        mixed.SetCookie("__Host-Tessera", attacker.Cookie("__Host-Tessera")!);
+        Assert.Equal((HttpStatusCode.OK, "bob"), await mixed.GetTextAsync("/auth/me"));
+        CookieLogins.AssertStepUpChallenge(await mixed.GetAsync("/sensitive"), "/sensitive", "authentication-too-old");
     }
 
     [Fact]
