@@ -9,7 +9,7 @@ namespace Tessera.Dashboard.Tests;
 /// <summary>The dashboard in headless Chromium against a real redis-server, as an operator uses it.</summary>
 public sealed class DashboardBrowserTests(RedisFixture redis, BrowserFixture browser)
 {
-    private static readonly string ImageDirectory = FindImageDirectory();
+    private static readonly Lazy<string> ImageDirectory = new(FindImageDirectory);
 
     [Fact]
     public async Task Overview_SeededSessions_ShowsWhatTesseraStatsComputes()
@@ -64,7 +64,8 @@ public sealed class DashboardBrowserTests(RedisFixture redis, BrowserFixture bro
         await page.GetByLabel("User id").FillAsync("bob");
         await page.GetByRole(AriaRole.Button, new() { Name = "Find sessions" }).ClickAsync();
         var rows = page.Locator("table[data-table=devices] tbody tr");
-        Assert.Equal(2, await rows.CountAsync());
+        // The click submits a form: wait for the result page's rows rather than count the old page's.
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
         var html = await page.ContentAsync();
         foreach (var session in await app.Store.GetUserSessionsAsync("bob"))
         {
@@ -139,13 +140,18 @@ public sealed class DashboardBrowserTests(RedisFixture redis, BrowserFixture bro
         await Eventually.TrueAsync(async () =>
         {
             await page.GotoAsync(new Uri(app.Url, "/admin/sessions/analytics").ToString());
-            return await page.Locator($"tr[data-day='{today}'] td[data-counter=login]").InnerTextAsync() == "2";
+            // Counters and events reach Redis asynchronously (batched): wait for both counters.
+            return await page.Locator($"tr[data-day='{today}'] td[data-counter=login]").InnerTextAsync() == "2"
+                && await page.Locator($"tr[data-day='{today}'] td[data-counter=created]").InnerTextAsync() == "2";
         }, TimeSpan.FromSeconds(10));
-        Assert.Equal("2", await page.Locator($"tr[data-day='{today}'] td[data-counter=created]").InnerTextAsync());
         await ScreenshotAsync(page, "dashboard-analytics");
 
-        await page.GotoAsync(new Uri(app.Url, "/admin/sessions/live").ToString());
         var events = page.Locator("table[data-table=events] tbody tr");
+        await Eventually.TrueAsync(async () =>
+        {
+            await page.GotoAsync(new Uri(app.Url, "/admin/sessions/live").ToString());
+            return await events.CountAsync() >= 2;
+        }, TimeSpan.FromSeconds(10));
         Assert.Equal(2, await events.CountAsync());
         Assert.Contains("dave", await events.First.InnerTextAsync(), StringComparison.Ordinal);
         await ScreenshotAsync(page, "dashboard-live");
@@ -170,10 +176,17 @@ public sealed class DashboardBrowserTests(RedisFixture redis, BrowserFixture bro
     private static async Task<long> FigureAsync(IPage page, string name) =>
         long.Parse((await page.Locator($"dd[data-figure={name}]").GetAttributeAsync("data-value"))!, System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// A screenshot in the test output; also into docs/img (the images docs/dashboard.md shows) when
+    /// <c>TESSERA_DOCS_IMAGES=1</c>, so an ordinary test run leaves the tracked images alone.
+    /// </summary>
     private static async Task ScreenshotAsync(IPage page, string name)
     {
         await BrowserFixture.ScreenshotAsync(page, name);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ImageDirectory, name + ".png"), FullPage = true });
+        if (Environment.GetEnvironmentVariable("TESSERA_DOCS_IMAGES") == "1")
+        {
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ImageDirectory.Value, name + ".png"), FullPage = true });
+        }
     }
 
     private static string FindImageDirectory()
