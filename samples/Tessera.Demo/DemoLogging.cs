@@ -7,6 +7,11 @@ internal static class DemoLogging
     {
         var verbose = settings.Verbose;
         logging.ClearProviders();
+        if (settings.LogSink is { } sink)
+        {
+            logging.AddProvider(sink);
+        }
+
         if (settings.Quiet)
         {
             return;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 
 namespace Tessera.Demo;
 
@@ -44,8 +45,11 @@ public sealed record DemoSettings
     /// <summary>Whether each instance logs requests and warnings to the console.</summary>
     public bool Verbose { get; init; }
 
-    /// <summary>Whether the hosts log nothing at all (for tests that start the demo in their own process).</summary>
+    /// <summary>Whether the hosts log nothing at all to the console (for tests that start the demo in their own process).</summary>
     public bool Quiet { get; init; }
+
+    /// <summary>Where the hosts also send their warnings and errors, console or not (a test's capture), or null.</summary>
+    public ILoggerProvider? LogSink { get; init; }
 
     /// <summary>The usage text.</summary>
     public static string Usage { get; } = """

@@ -102,7 +102,7 @@ public sealed partial class DemoClient : IDisposable
     public async Task<string> LoginAsync(string user, string password = Password)
     {
         var (response, _) = await PostFormAsync("/login", ("username", user), ("password", password));
-        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+        Assert.True(response.StatusCode == HttpStatusCode.SeeOther, $"The login answered {(int)response.StatusCode}, not 303. The demo logged:\n{DemoFixture.Log.Recent()}");
         var (page, body) = await GetPageAsync(response.Headers.Location!.OriginalString);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         return body;

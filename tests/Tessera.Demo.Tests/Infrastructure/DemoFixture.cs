@@ -19,6 +19,9 @@ public sealed class DemoFixture : IAsyncLifetime
 
     private DemoHost? _host;
 
+    /// <summary>The demo's warnings and errors in this test run.</summary>
+    public static DemoLogSink Log { get; } = new();
+
     /// <summary>The running demo.</summary>
     public DemoHost Host => _host ?? throw new InvalidOperationException("The demo has not started.");
 
@@ -27,7 +30,7 @@ public sealed class DemoFixture : IAsyncLifetime
 
     /// <inheritdoc/>
     public async ValueTask InitializeAsync() =>
-        _host = await DemoHost.StartAsync(new DemoSettings { Port = 0, Quiet = true, StepUpMaxAge = StepUpMaxAge });
+        _host = await DemoHost.StartAsync(new DemoSettings { Port = 0, Quiet = true, LogSink = Log, StepUpMaxAge = StepUpMaxAge });
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
