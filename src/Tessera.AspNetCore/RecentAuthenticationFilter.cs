@@ -73,7 +73,8 @@ internal static class RecentAuthentication
     }
 
     /// <summary>
-    /// When the request's user last authenticated. With a principal signed in by the default scheme, that is
+    /// When the request's user last authenticated. With a principal signed in (by the default scheme, or by
+    /// the endpoint's own schemes through the authorization middleware), that is
     /// its login's time, or the session's only when the session is signed in as that principal's user key
     /// (<see cref="TesseraAuthenticationOptions.UserKeySelector"/>): the session cookie and the login cookie
     /// are separate, and a fresh session of one account must not vouch for an old login of another. With
@@ -98,12 +99,22 @@ internal static class RecentAuthentication
             // No default authentication scheme: sessions are the only sign-in.
         }
 
-        if (result is not { Succeeded: true, Principal: { } principal })
+        // The principal the endpoint runs as: the default scheme's, else the one the authorization
+        // middleware put on the request for the endpoint's own schemes (an app with no default scheme).
+        if (result is not { Succeeded: true } && http.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult is { Succeeded: true } policy)
+        {
+            result = policy;
+        }
+
+        var principal = result is { Succeeded: true, Principal: { } signedIn } ? signedIn
+            : http.User.Identity?.IsAuthenticated == true ? http.User
+            : null;
+        if (principal is null)
         {
             return (meta?.AuthenticatedAt, false);
         }
 
-        DateTimeOffset? login = result.Properties?.Items.TryGetValue(TesseraTicketStore.AuthenticatedAtItem, out var text) == true
+        DateTimeOffset? login = result is { Succeeded: true } && result.Properties?.Items.TryGetValue(TesseraTicketStore.AuthenticatedAtItem, out var text) == true
             && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms)
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : null;

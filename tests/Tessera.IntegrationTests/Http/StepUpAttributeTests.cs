@@ -1,5 +1,8 @@
 using System.Net;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 using Tessera.AspNetCore;
@@ -64,6 +67,44 @@ public sealed class StepUpAttributeTests(RedisFixture redis)
 
         Assert.Equal((HttpStatusCode.OK, "signed in"), await browser.PostTextAsync("/signin?user=bob"));
         Assert.Equal((HttpStatusCode.OK, "recovery codes"), await browser.GetTextAsync("/mvc/sensitive"));
+    }
+
+    [Fact]
+    public async Task WithNoDefaultScheme_ThePrincipalOfTheEndpointsSchemeIsTheOneChecked()
+    {
+        // Two cookie schemes and no default: the endpoint's policy names its scheme, so the principal
+        // comes from the authorization middleware, not from the default scheme (there is none).
+        await using var app = await TestApp.StartAsync(
+            redis.Endpoint,
+            redis.PrefixFor(),
+            services: s =>
+            {
+                s.AddAuthentication().AddCookie("staff").AddCookie("customers");
+                s.AddAuthorization();
+            },
+            map: app =>
+            {
+                app.MapPost("/staff/login", async (HttpContext ctx, string user) =>
+                {
+                    await ctx.SignInAsync("staff", new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, user), new Claim(ClaimTypes.Name, user)], "staff")));
+                    return Results.Text("ok");
+                });
+                app.MapGet("/staff/payroll", (HttpContext ctx) => Results.Text("payroll for " + ctx.User.Identity!.Name))
+                    .RequireAuthorization(p => p.AddAuthenticationSchemes("staff").RequireAuthenticatedUser())
+                    .RequireRecentAuthentication(TimeSpan.FromMinutes(5));
+            });
+        using var browser = app.CreateClient();
+        Assert.Equal((HttpStatusCode.OK, "ok"), await browser.PostTextAsync("/staff/login?user=bob"));
+
+        // A fresh session sign-in of another user beside bob's staff login does not vouch for bob.
+        Assert.Equal((HttpStatusCode.OK, "signed in"), await browser.PostTextAsync("/signin?user=mallory"));
+        var refused = await browser.GetAsync("/staff/payroll");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("session-of-another-user", refused.Headers.GetValues("Tessera-Step-Up").Single());
+
+        // The session signed in as bob does.
+        Assert.Equal((HttpStatusCode.OK, "signed in"), await browser.PostTextAsync("/signin?user=bob"));
+        Assert.Equal((HttpStatusCode.OK, "payroll for bob"), await browser.GetTextAsync("/staff/payroll"));
     }
 
     [Theory]
