@@ -7,7 +7,9 @@ namespace Tessera.AspNetCore;
 /// Step-up for MVC controllers, actions and Razor Pages page models: the action runs only when its
 /// user signed in (or re-authenticated) within <see cref="MaxAge"/>; otherwise the request gets a
 /// challenge (cookie authentication redirects to its login page, with this URL to return to) and a
-/// <c>Tessera-Step-Up</c> header (<c>not-authenticated</c> or <c>authentication-too-old</c>). The same
+/// <c>Tessera-Step-Up</c> header (<c>not-authenticated</c>, <c>authentication-too-old</c> or
+/// <c>session-of-another-user</c>). A session's authentication time counts only for the principal it
+/// was signed in as (see docs/security.md, "Step-up"). The same
 /// rule as <see cref="TesseraEndpointConventionBuilderExtensions.RequireRecentAuthentication{TBuilder}"/>,
 /// which is the one to use for minimal APIs (this attribute is an MVC filter: on a route handler it
 /// would be ignored).

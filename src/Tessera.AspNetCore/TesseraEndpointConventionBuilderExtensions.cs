@@ -28,7 +28,10 @@ public static class TesseraEndpointConventionBuilderExtensions
     /// <paramref name="maxAge"/>; otherwise the request gets a challenge (cookie authentication
     /// redirects to its login page, with this URL to return to) and a <c>Tessera-Step-Up</c> header.
     /// Signing in again (<c>HttpContext.SignInAsync</c> or <see cref="ITesseraSession.SignInAsync"/>)
-    /// records a new authentication time. An endpoint filter: for minimal APIs and route handlers.
+    /// records a new authentication time. With a signed-in principal, a session's time counts only when the
+    /// session is signed in as that principal's user key, so another account's fresh session does not vouch
+    /// for an old login. An endpoint filter: for minimal APIs and route handlers; MVC has
+    /// <see cref="RequireRecentAuthenticationAttribute"/>.
     /// </summary>
     /// <typeparam name="TBuilder">The builder type.</typeparam>
     /// <param name="builder">The endpoint builder.</param>
