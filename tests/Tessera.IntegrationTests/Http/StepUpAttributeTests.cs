@@ -124,7 +124,7 @@ public sealed class StepUpAttributeTests(RedisFixture redis)
         },
         map: app =>
         {
-            CookieLogins.MapLogin(app);
+            CookieLogins.Map(app);
             app.MapControllers();
         });
 

@@ -10,8 +10,8 @@ using Tessera.AspNetCore;
 namespace Tessera.IntegrationTests;
 
 /// <summary>
-/// Cookie authentication with Tessera's ticket store for test apps: the services, a <c>POST /auth/login</c>
-/// that signs a user in (409 past a DenyNew limit), and the check of a step-up challenge.
+/// Cookie authentication with Tessera's ticket store for test apps: the services, the login, logout and
+/// "who am I" endpoints, and the check of a step-up challenge.
 /// </summary>
 public static class CookieLogins
 {
@@ -35,9 +35,14 @@ public static class CookieLogins
         }
     }
 
-    /// <summary><c>POST /auth/login?user=…[&amp;issuer=…]</c>: signs the user in with a name identifier of that issuer.</summary>
+    /// <summary>
+    /// <c>POST /auth/login?user=…[&amp;issuer=…]</c> signs the user in with a name identifier of that issuer
+    /// (409 past a DenyNew limit); <c>POST /auth/logout</c> signs out; <c>GET /auth/me</c> names the
+    /// signed-in user, else answers 401 <c>anonymous</c>.
+    /// </summary>
     /// <param name="app">The app.</param>
-    public static void MapLogin(WebApplication app) =>
+    public static void Map(WebApplication app)
+    {
         app.MapPost("/auth/login", async (HttpContext ctx, string user, string? issuer) =>
         {
             var claims = new[] { new Claim(ClaimTypes.NameIdentifier, user, ClaimValueTypes.String, issuer ?? ClaimsIdentity.DefaultIssuer), new Claim(ClaimTypes.Name, user) };
@@ -52,6 +57,17 @@ public static class CookieLogins
 
             return Results.Text("ok");
         });
+        app.MapPost("/auth/logout", async (HttpContext ctx) =>
+        {
+            await ctx.SignOutAsync();
+            return Results.Text("ok");
+        });
+        app.MapGet("/auth/me", async (HttpContext ctx) =>
+        {
+            var result = await ctx.AuthenticateAsync();
+            return result.Succeeded ? Results.Text(result.Principal!.Identity!.Name!) : Results.Text("anonymous", statusCode: 401);
+        });
+    }
 
     /// <summary>Asserts a step-up challenge: a redirect to the login page returning to <paramref name="returnUrl"/>, with the reason header.</summary>
     /// <param name="response">The response.</param>

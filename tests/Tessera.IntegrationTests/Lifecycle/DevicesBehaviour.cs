@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -26,12 +25,7 @@ public abstract class DevicesBehaviour(ServerFixture server)
         services: s => CookieLogins.Add(s, cookie),
         map: app =>
         {
-            CookieLogins.MapLogin(app);
-            app.MapGet("/auth/me", async (HttpContext ctx) =>
-            {
-                var result = await ctx.AuthenticateAsync();
-                return result.Succeeded ? Results.Text(result.Principal!.Identity!.Name!) : Results.Text("anonymous", statusCode: 401);
-            });
+            CookieLogins.Map(app);
             app.MapGet("/my/devices", async (HttpContext ctx) =>
             {
                 var session = (ITesseraSession)ctx.Session;

@@ -1,10 +1,5 @@
 using System.Net;
-using System.Security.Claims;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Tessera.IntegrationTests;
 
@@ -16,30 +11,8 @@ public abstract class TicketStoreBehaviour(ServerFixture server)
     private Task<TestApp> StartAsync(Action<CookieAuthenticationOptions>? cookie = null) => TestApp.StartAsync(
         Server.Endpoint,
         Server.PrefixFor(),
-        services: s =>
-        {
-            s.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o => cookie?.Invoke(o));
-            s.AddTesseraTicketStore();
-        },
-        map: app =>
-        {
-            app.MapPost("/auth/login", async (HttpContext ctx, string user) =>
-            {
-                var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, user), new Claim(ClaimTypes.Name, user)], CookieAuthenticationDefaults.AuthenticationScheme);
-                await ctx.SignInAsync(new ClaimsPrincipal(identity));
-                return Results.Text("ok");
-            });
-            app.MapPost("/auth/logout", async (HttpContext ctx) =>
-            {
-                await ctx.SignOutAsync();
-                return Results.Text("ok");
-            });
-            app.MapGet("/auth/me", async (HttpContext ctx) =>
-            {
-                var result = await ctx.AuthenticateAsync();
-                return result.Succeeded ? Results.Text(result.Principal!.Identity!.Name!) : Results.Text("anonymous", statusCode: 401);
-            });
-        });
+        services: s => CookieLogins.Add(s, cookie),
+        map: CookieLogins.Map);
 
     [Fact]
     public async Task Login_IsStoredServerSide_AndRevokingTheUserEndsIt()
