@@ -214,23 +214,19 @@ public sealed partial class RedisSessionStore
 
     private static SessionMetadata ToMetadata(RedisValue[] f)
     {
-        var authenticated = Ms(f[(int)MetadataSlot.AuthenticatedAt]);
-        var login = (string?)f[(int)MetadataSlot.Login];
-        return new SessionMetadata
-        {
-            Created = DateTimeOffset.FromUnixTimeMilliseconds(Ms(f[(int)MetadataSlot.Created])),
-            LastAccess = DateTimeOffset.FromUnixTimeMilliseconds(Ms(f[(int)MetadataSlot.LastAccess])),
-            IdleTimeout = TimeSpan.FromMilliseconds(Ms(f[(int)MetadataSlot.IdleMs])),
-            AbsoluteDeadline = DateTimeOffset.FromUnixTimeMilliseconds(Ms(f[(int)MetadataSlot.Deadline])),
-            Size = Ms(f[(int)MetadataSlot.Size]),
-            UserId = f[(int)MetadataSlot.User],
-            ClientIp = f[(int)MetadataSlot.ClientIp],
-            UserAgent = f[(int)MetadataSlot.UserAgent],
-            AuthenticatedAt = authenticated > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(authenticated) : null,
-            LoginHandle = SessionIds.IsValid(login) ? login : null,
-            LastClientIp = f[(int)MetadataSlot.LastClientIp],
-            LastUserAgent = f[(int)MetadataSlot.LastUserAgent],
-        };
+        return SessionMetadata.FromStored(
+            created: Ms(f[(int)MetadataSlot.Created]),
+            lastAccess: Ms(f[(int)MetadataSlot.LastAccess]),
+            idleMs: Ms(f[(int)MetadataSlot.IdleMs]),
+            deadline: Ms(f[(int)MetadataSlot.Deadline]),
+            size: Ms(f[(int)MetadataSlot.Size]),
+            user: f[(int)MetadataSlot.User],
+            clientIp: f[(int)MetadataSlot.ClientIp],
+            userAgent: f[(int)MetadataSlot.UserAgent],
+            authenticatedMs: Ms(f[(int)MetadataSlot.AuthenticatedAt]),
+            login: f[(int)MetadataSlot.Login],
+            lastClientIp: f[(int)MetadataSlot.LastClientIp],
+            lastUserAgent: f[(int)MetadataSlot.LastUserAgent]);
 
         static long Ms(RedisValue value) => value.IsNull || !value.TryParse(out long n) ? 0 : n;
     }

@@ -281,21 +281,7 @@ public sealed partial class RedisSessionStore
             RefreshInBackground(key, client);
         }
 
-        var metadata = new SessionMetadata
-        {
-            Created = DateTimeOffset.FromUnixTimeMilliseconds(created),
-            LastAccess = DateTimeOffset.FromUnixTimeMilliseconds(last),
-            IdleTimeout = TimeSpan.FromMilliseconds(idle),
-            AbsoluteDeadline = DateTimeOffset.FromUnixTimeMilliseconds(deadline),
-            UserId = user,
-            ClientIp = ip,
-            UserAgent = agent,
-            Size = size,
-            AuthenticatedAt = authenticated > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(authenticated) : null,
-            LoginHandle = SessionIds.IsValid(login) ? login : null,
-            LastClientIp = lastIp,
-            LastUserAgent = lastAgent,
-        };
+        var metadata = SessionMetadata.FromStored(created, last, idle, deadline, size, user, ip, agent, authenticated, login, lastIp, lastAgent);
         return new LoadResult(LoadStatus.Found, new SessionRecord(id, metadata, values, now)
         {
             Counters = counters ?? (IReadOnlySet<string>)new HashSet<string>(),
