@@ -14,12 +14,12 @@ internal static partial class DemoEndpoints
 
     private static void MapDevices(WebApplication app, DemoSettings settings)
     {
-        app.MapGet("/devices", HtmlPage(DevicesPageAsync));
+        app.MapGet("/devices", HtmlPage(SignedInPage(DemoPage.Devices)));
         app.MapPost("/devices/revoke", HtmlPage(static ctx => PostAsync(ctx, "revoke", DemoPage.Devices, RevokeDeviceAsync)));
         app.MapPost("/logout-others", HtmlPage(static ctx => PostAsync(ctx, "logout-others", DemoPage.Devices, LogoutOthersAsync)));
 
         // Step-up: a sign-in older than the limit is sent to /confirm (the default challenge) and back.
-        app.MapGet(RecoveryCodesPath, HtmlPage(RecoveryCodesAsync)).RequireRecentAuthentication(settings.StepUpMaxAge);
+        app.MapGet(RecoveryCodesPath, HtmlPage(SignedInPage(DemoPage.RecoveryCodes))).RequireRecentAuthentication(settings.StepUpMaxAge);
     }
 
     /// <summary>A page for signed-in users only: anyone else is sent to log in (303). Whether it did.</summary>
@@ -35,7 +35,8 @@ internal static partial class DemoEndpoints
         return true;
     }
 
-    private static async Task DevicesPageAsync(HttpContext ctx)
+    /// <summary>A page only a signed-in visitor sees (anyone else goes to log in), with its flash notice.</summary>
+    private static RequestDelegate SignedInPage(DemoPage page) => async ctx =>
     {
         var s = ctx.GetTesseraSession();
         var notice = await TakeFlashAsync(ctx, s);
@@ -44,8 +45,8 @@ internal static partial class DemoEndpoints
             return;
         }
 
-        await WritePageAsync(ctx, DemoPage.Devices, StatusCodes.Status200OK, notice, error: null);
-    }
+        await WritePageAsync(ctx, page, StatusCodes.Status200OK, notice, error: null);
+    };
 
     private static async Task<PostResult> RevokeDeviceAsync(HttpContext ctx, IFormCollection form)
     {
@@ -94,17 +95,5 @@ internal static partial class DemoEndpoints
         var n = await s.RevokeOtherSessionsAsync(ctx.RequestAborted);
         SetFlash(s, new Notice("success", n == 1 ? "Logged out 1 other device." : $"Logged out {n} other devices.", Instance(ctx).Label));
         return PostResult.Redirect("/devices");
-    }
-
-    private static async Task RecoveryCodesAsync(HttpContext ctx)
-    {
-        var s = ctx.GetTesseraSession();
-        var notice = await TakeFlashAsync(ctx, s);
-        if (SentToLogin(ctx, s))
-        {
-            return;
-        }
-
-        await WritePageAsync(ctx, DemoPage.RecoveryCodes, StatusCodes.Status200OK, notice, error: null);
     }
 }

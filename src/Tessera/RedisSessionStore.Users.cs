@@ -10,7 +10,7 @@ public sealed partial class RedisSessionStore
     internal const int MaxUserIdLength = 512;
 
     /// <summary>How long a "log out everywhere" mark is kept: longer than any request holds a loaded session.</summary>
-    private static readonly TimeSpan RevocationMarkLifetime = TimeSpan.FromMinutes(10);
+    internal static readonly TimeSpan RevocationMarkLifetime = TimeSpan.FromMinutes(10);
 
     /// <summary>The Redis key of a user's index: a sorted set of session handles scored by absolute deadline.</summary>
     /// <param name="userId">The user.</param>

@@ -2,7 +2,6 @@ using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Tessera.Cli.Infrastructure;
-using Tessera.Internal;
 
 namespace Tessera.Cli.Commands;
 
@@ -50,9 +49,9 @@ internal sealed class UserEraseCommand(CliEnvironment environment) : ConnectedCo
             return ExitCodes.Ok;
         }
 
-        var mark = Markup.Escape((string)SessionLayout.RevokedKey(settings.Prefix, TerminalText.Strip(settings.User))!);
+        var mark = Markup.Escape((string)store.RevokedKeyFor(TerminalText.Strip(settings.User))!);
         Env.Out.MarkupLine($"Erased {erased} session(s) of [bold]{user}[/]: every device is signed out and the user index is gone.");
-        Env.Out.MarkupLine($"A revocation mark ({mark}: the user id and a time) stays 10 minutes, so a sign-in under way cannot survive the erasure.");
+        Env.Out.MarkupLine($"A revocation mark ({mark}: the user id and a time) stays {RedisSessionStore.RevocationMarkLifetime.TotalMinutes:0} minutes, so a sign-in under way cannot survive the erasure.");
         return ExitCodes.Ok;
     }
 }
