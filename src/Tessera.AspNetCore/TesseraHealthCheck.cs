@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Polly.CircuitBreaker;
+using Tessera.Redis;
 
 namespace Tessera.AspNetCore;
 
@@ -12,19 +12,19 @@ internal sealed class TesseraHealthCheck(RedisSessionStore store, TimeSpan? degr
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var breaker = store.BreakerState;
+        var breaker = store.Redis.BreakerState;
         try
         {
             var db = await store.Connection.GetDatabaseAsync().ConfigureAwait(false);
             var latency = await db.PingAsync().WaitAsync(store.Options.OperationTimeout, cancellationToken).ConfigureAwait(false);
-            breaker = store.BreakerState;
+            breaker = store.Redis.BreakerState;
             var data = new Dictionary<string, object>
             {
                 ["latency_ms"] = Math.Round(latency.TotalMilliseconds, 1),
                 ["circuit"] = breaker.ToString(),
             };
             var slow = degradedLatency ?? store.Options.OperationTimeout / 4;
-            if (breaker != CircuitState.Closed)
+            if (breaker != BreakerState.Closed)
             {
                 return HealthCheckResult.Degraded($"Redis answered in {latency.TotalMilliseconds:0.0} ms; the circuit breaker is {breaker} (recovering).", data: data);
             }
@@ -33,7 +33,7 @@ internal sealed class TesseraHealthCheck(RedisSessionStore store, TimeSpan? degr
                 ? HealthCheckResult.Degraded($"Redis answered in {latency.TotalMilliseconds:0.0} ms, slower than {slow.TotalMilliseconds:0} ms.", data: data)
                 : HealthCheckResult.Healthy($"Redis answered in {latency.TotalMilliseconds:0.0} ms.", data);
         }
-        catch (Exception ex) when (RedisSessionStore.IsUnavailable(ex))
+        catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
         {
             return new HealthCheckResult(
                 context.Registration.FailureStatus,

@@ -6,6 +6,8 @@ using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Tessera.Internal;
 
+using Tessera.Redis;
+
 namespace Tessera;
 
 /// <summary>Atomic operations on one field: increment, set-if-absent, compare-and-set (on plaintexts), remove.</summary>
@@ -27,10 +29,10 @@ public sealed partial class RedisSessionStore
         var handle = SessionIds.Handle(id);
         for (var hop = 0; ; hop++)
         {
-            var reply = await EvalAsync(
+            var reply = await _redis.EvalAsync(
                 LuaScripts.Increment,
                 KeyForHandle(handle),
-                [field, delta, _maxBytes, _granularityMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _maxFields],
+                [field, delta, _maxBytes, _granularityMs, _redis.Time.GetUtcNow().ToUnixTimeMilliseconds(), _maxFields],
                 "incr",
                 cancellationToken).ConfigureAwait(false);
             if (Interpret(hop == 0 ? id : handle, key, reply, followRotation && hop < MaxRotationHops, out var next) is { } result)
@@ -96,7 +98,7 @@ public sealed partial class RedisSessionStore
                 encodedA = await ExpectedStoredAsync(handle, field, a, cancellationToken).ConfigureAwait(false);
             }
 
-            var reply = await EvalAsync(
+            var reply = await _redis.EvalAsync(
                 LuaScripts.Atomic,
                 KeyForHandle(handle),
                 [op, field, encodedA.IsNull ? RedisValue.EmptyString : encodedA, encodedB, _maxBytes, _granularityMs, _maxFields],
@@ -141,7 +143,7 @@ public sealed partial class RedisSessionStore
     /// </summary>
     private async Task<RedisValue> ExpectedStoredAsync(string handle, string field, RedisValue expected, CancellationToken cancellationToken)
     {
-        var stored = await GuardedRunAsync(db => db.HashGetAsync(KeyForHandle(handle), field), "cas", cancellationToken).ConfigureAwait(false);
+        var stored = await _redis.RunAsync("cas", db => db.HashGetAsync(KeyForHandle(handle), field), cancellationToken, idempotent: true, "HGET").ConfigureAwait(false);
         if (stored.IsNull)
         {
             return expected.IsNull ? RedisValue.EmptyString : NeverStored;

@@ -1,6 +1,8 @@
 using StackExchange.Redis;
 using Tessera.Internal;
 
+using Tessera.Redis;
+
 namespace Tessera;
 
 /// <summary>
@@ -89,7 +91,7 @@ public sealed partial class RedisSessionStore
             sessions.Add(new ExportedSession(row.Handle, record.Metadata, record.Values.ToDictionary(static p => p.Key, static p => p.Value, StringComparer.Ordinal)));
         }
 
-        return new UserExport(userId, DateTimeOffset.UtcNow, Merge(rows, null), sessions);
+        return new UserExport(userId, _redis.Time.GetUtcNow(), Merge(rows, null), sessions);
     }
 
     /// <summary>One index member and its session's metadata (<see cref="SessionLayout.MetadataFields"/>).</summary>
@@ -107,17 +109,13 @@ public sealed partial class RedisSessionStore
             return [];
         }
 
-        var db = await _connection.GetDatabaseAsync().ConfigureAwait(false);
-        RedisValue[][] replies;
-        try
-        {
-            replies = await Task.WhenAll(members.Select(m => db.HashGetAsync(KeyForHandle(m.Handle), SessionLayout.MetadataFields)))
-                .WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (IsUnavailable(ex))
-        {
-            throw Unavailable("user sessions", ex);
-        }
+        // One HMGET per member (each in its own cluster slot), pipelined, on the one call path.
+        var replies = await _redis.RunAsync(
+            "user sessions",
+            db => Task.WhenAll(members.Select(m => db.HashGetAsync(KeyForHandle(m.Handle), SessionLayout.MetadataFields))),
+            cancellationToken,
+            idempotent: true,
+            "HMGET").ConfigureAwait(false);
 
         var rows = new List<IndexRow>(members.Count);
         var gone = new List<RedisValue>();

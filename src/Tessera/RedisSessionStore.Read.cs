@@ -3,6 +3,8 @@ using System.Globalization;
 using StackExchange.Redis;
 using Tessera.Internal;
 
+using Tessera.Redis;
+
 namespace Tessera;
 
 /// <summary>Reading a session: a plain HGETALL, the reply parsed into a record, and the sliding refresh sent when due.</summary>
@@ -26,15 +28,11 @@ public sealed partial class RedisSessionStore
         HashEntry[] entries;
         try
         {
-            entries = Read(key);
+            entries = _redis.ReadHash(key, "load");
         }
-        catch (RedisServerException ex) when (ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+        catch (RedisServerException ex) when (RedisFailures.Classify(ex) == RedisFailureKind.Corrupt)
         {
             entries = WrongType;
-        }
-        catch (Exception ex) when (IsUnavailable(ex))
-        {
-            throw Unavailable("load", ex);
         }
 
         _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
@@ -44,93 +42,6 @@ public sealed partial class RedisSessionStore
     /// <summary>Stands for a key of another type: never a session.</summary>
     private static readonly HashEntry[] WrongType = [new HashEntry("#wrongtype", 1)];
 
-    /// <summary>The plain read, through the circuit breaker and within the bound, with its one replay.</summary>
-    private Task<HashEntry[]> ReadCoreAsync(RedisKey key, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return GuardAsync(static (s, ct) => s.Store.ReadBoundedAsync(s.Key, ct), (Store: this, Key: key), "load", cancellationToken);
-    }
-
-    /// <summary>
-    /// The synchronous read, through the same breaker and bound whatever multiplexer the app supplied
-    /// (its own <c>SyncTimeout</c> may be longer): the thread waits for the reply at most
-    /// <see cref="TesseraOptions.OperationTimeout"/>, connecting included.
-    /// </summary>
-    private HashEntry[] ReadCore(RedisKey key) => Guard(static s => s.Store.ReadBoundedSync(s.Key), (Store: this, Key: key), "load");
-
-    private HashEntry[] ReadBoundedSync(RedisKey key)
-    {
-        var started = Stopwatch.GetTimestamp();
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                var connecting = _connection.GetDatabaseAsync();
-                var db = connecting.IsCompletedSuccessfully ? connecting.Result : WaitBounded(connecting.AsTask(), started);
-                // A multiplexer whose own SyncTimeout is within the bound (every one Tessera builds) waits
-                // in StackExchange.Redis, which wakes this thread without the thread pool. A longer one
-                // (an app's, say 5 s) gets the async call and a wait bounded here instead.
-                return db.Multiplexer.TimeoutMilliseconds <= _syncTimeoutMs
-                    ? db.HashGetAll(key)
-                    : WaitBounded(db.HashGetAllAsync(key), started);
-            }
-            catch (RedisConnectionException) when (attempt == 1 && Stopwatch.GetElapsedTime(started) < _options.OperationTimeout)
-            {
-                LogReplayed(_logger, "load");
-            }
-        }
-    }
-
-    /// <summary>Blocks for a task at most what is left of the bound; never longer, whatever the task's own timeout.</summary>
-    private T WaitBounded<T>(Task<T> task, long started)
-    {
-        var left = _options.OperationTimeout - Stopwatch.GetElapsedTime(started);
-        bool done;
-        try
-        {
-            done = task.Wait(left > TimeSpan.Zero ? left : TimeSpan.Zero);
-        }
-        catch (AggregateException ex) when (ex.InnerException is { } inner)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(inner).Throw();
-            throw;
-        }
-
-        if (!done)
-        {
-            // Observed later, so an abandoned reply never becomes an unobserved task exception.
-            _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            throw new TimeoutException($"No reply within {_options.OperationTimeout.TotalSeconds:0.###} s.");
-        }
-
-        return task.Result;
-    }
-
-    private async Task<HashEntry[]> ReadBoundedAsync(RedisKey key, CancellationToken cancellationToken)
-    {
-        var started = Stopwatch.GetTimestamp();
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                var left = _options.OperationTimeout - Stopwatch.GetElapsedTime(started);
-                var db = await _connection.GetDatabaseAsync().ConfigureAwait(false);
-                return await db.HashGetAllAsync(key)
-                    .WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken)
-                    .ConfigureAwait(false);
-            }
-            catch (RedisConnectionException) when (attempt == 1 && Stopwatch.GetElapsedTime(started) < _options.OperationTimeout)
-            {
-                // A read is always safe to send again.
-                LogReplayed(_logger, "load");
-            }
-            catch (Exception ex) when (IsUnavailable(ex))
-            {
-                throw Unavailable("load", ex);
-            }
-        }
-    }
-
     /// <summary>
     /// Slides a session's expiry when due, without waiting: fire and forget, so a read stays one
     /// round trip. Sent at most once per granularity per session by the caller.
@@ -139,24 +50,11 @@ public sealed partial class RedisSessionStore
     /// <param name="client">The client to record as last seen, or null.</param>
     private void RefreshInBackground(RedisKey key, IClientSource? client = null)
     {
-        if (BreakerRefusing)
-        {
-            // Redis is not answering: the refresh would only queue; the next read after recovery sends it.
-            return;
-        }
-
-        try
-        {
-            var seen = client?.Describe();
-            RedisValue[] args = seen is null
-                ? [_granularityMs]
-                : [_granularityMs, seen.Ip ?? string.Empty, seen.UserAgent ?? string.Empty];
-            _connection.GetDatabase().ScriptEvaluate(LuaScripts.Refresh, [key], args, CommandFlags.FireAndForget);
-        }
-        catch (Exception ex) when (IsUnavailable(ex))
-        {
-            // The next read tries again.
-        }
+        var seen = client?.Describe();
+        RedisValue[] args = seen is null
+            ? [_granularityMs]
+            : [_granularityMs, seen.Ip ?? string.Empty, seen.UserAgent ?? string.Empty];
+        _redis.Send("refresh", static (db, s) => db.ScriptEvaluateAsync(LuaScripts.Refresh, [s.key], s.args), (key, args));
     }
 
     /// <summary>
@@ -184,7 +82,7 @@ public sealed partial class RedisSessionStore
             return new LoadResult(LoadStatus.NotFound);
         }
 
-        var now = DateTimeOffset.UtcNow;
+        var now = _redis.Time.GetUtcNow();
         var values = new Dictionary<string, byte[]>(entries.Length, StringComparer.Ordinal);
         HashSet<string>? counters = null, stale = null;
         Dictionary<string, byte[]>? staleStored = null;

@@ -1,6 +1,8 @@
 using StackExchange.Redis;
 using Tessera.Internal;
 
+using Tessera.Redis;
+
 namespace Tessera;
 
 /// <summary>
@@ -95,7 +97,7 @@ public sealed partial class RedisSessionStore
         }
 
         // 2. Seal the old key: from here on it refuses loads and points commits to the new one.
-        var sealedReply = (RedisResult[])(await EvalAsync(
+        var sealedReply = (RedisResult[])(await _redis.EvalAsync(
             LuaScripts.Seal,
             KeyForHandle(oldHandle),
             [newHandle, (long)_options.RotationGracePeriod.TotalMilliseconds],
@@ -144,7 +146,7 @@ public sealed partial class RedisSessionStore
 
     private async Task<bool> ConfirmIndexedAsync(string userId, string newMember, string oldHandle, DateTimeOffset loadedAt, CancellationToken cancellationToken)
     {
-        var confirmed = (int)(await EvalAsync(LuaScripts.IndexConfirm, UserKeyFor(userId), [newMember, oldHandle], "user index", cancellationToken, idempotent: true).ConfigureAwait(false)) == 1;
+        var confirmed = (int)(await _redis.EvalAsync(LuaScripts.IndexConfirm, UserKeyFor(userId), [newMember, oldHandle], "user index", cancellationToken, idempotent: true).ConfigureAwait(false)) == 1;
         if (!confirmed)
         {
             return false;

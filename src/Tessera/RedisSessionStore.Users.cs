@@ -1,6 +1,8 @@
 using StackExchange.Redis;
 using Tessera.Internal;
 
+using Tessera.Redis;
+
 namespace Tessera;
 
 /// <summary>The user index: which sessions a user has, listing them, and revoking them.</summary>
@@ -54,8 +56,8 @@ public sealed partial class RedisSessionStore
         {
             // The mark first, then the index: a sign-in that loaded its session before the mark and
             // indexes its new id after the take sees the mark when it confirms.
-            await EvalAsync(LuaScripts.MarkRevoked, RevokedKeyFor(userId), [(long)RevocationMarkLifetime.TotalMilliseconds], "revoke user sessions", cancellationToken, idempotent: true).ConfigureAwait(false);
-            var taken = (RedisResult[])(await EvalAsync(LuaScripts.IndexTake, UserKeyFor(userId), [], "revoke user sessions", cancellationToken).ConfigureAwait(false))!;
+            await _redis.EvalAsync(LuaScripts.MarkRevoked, RevokedKeyFor(userId), [(long)RevocationMarkLifetime.TotalMilliseconds], "revoke user sessions", cancellationToken, idempotent: true).ConfigureAwait(false);
+            var taken = (RedisResult[])(await _redis.EvalAsync(LuaScripts.IndexTake, UserKeyFor(userId), [], "revoke user sessions", cancellationToken).ConfigureAwait(false))!;
             targets = [];
             foreach (var taken1 in (RedisResult[])taken[1]!)
             {
@@ -108,9 +110,9 @@ public sealed partial class RedisSessionStore
             deleted = await Task.WhenAll(handles.Select(handle => DeleteCoreAsync(handle, userId, cancellationToken)))
                 .WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsUnavailable(ex))
+        catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
         {
-            throw Unavailable(operation, ex);
+            throw _redis.Translate(operation, ex);
         }
 
         var count = 0;
@@ -264,7 +266,7 @@ public sealed partial class RedisSessionStore
     {
         ThrowIfBadUser(userId);
         var handle = SessionIds.Handle(id);
-        var reply = await EvalAsync(
+        var reply = await _redis.EvalAsync(
             LuaScripts.IndexAdd,
             UserKeyFor(userId),
             [
@@ -320,7 +322,7 @@ public sealed partial class RedisSessionStore
         var deletedAny = false;
         for (var hop = 0; hop <= MaxRotationHops; hop++)
         {
-            var reply = (RedisResult[])(await EvalAsync(LuaScripts.Delete, KeyForHandle(id), [], "delete", cancellationToken, idempotent: true).ConfigureAwait(false))!;
+            var reply = (RedisResult[])(await _redis.EvalAsync(LuaScripts.Delete, KeyForHandle(id), [], "delete", cancellationToken, idempotent: true).ConfigureAwait(false))!;
             var deleted = (int)reply[0] == 1;
             var user = reply[1].IsNull ? null : (string?)reply[1];
             if (deleted)
@@ -349,7 +351,7 @@ public sealed partial class RedisSessionStore
     /// <summary>The members of a user's index, as (member as stored, handle, companion), dropping malformed ones.</summary>
     private async Task<List<(string Member, string Handle, bool Companion)>> IndexMembersAsync(string userId, CancellationToken cancellationToken)
     {
-        var reply = (RedisResult[])(await EvalAsync(LuaScripts.IndexList, UserKeyFor(userId), [], "user index", cancellationToken, idempotent: true).ConfigureAwait(false))!;
+        var reply = (RedisResult[])(await _redis.EvalAsync(LuaScripts.IndexList, UserKeyFor(userId), [], "user index", cancellationToken, idempotent: true).ConfigureAwait(false))!;
         var pairs = (RedisResult[])reply[1]!;
         var members = new List<(string, string, bool)>(pairs.Length / 2);
         for (var n = 0; n + 1 < pairs.Length; n += 2)
@@ -364,22 +366,9 @@ public sealed partial class RedisSessionStore
         return members;
     }
 
-    /// <summary>A direct command (not a script) within the bound and through the circuit breaker.</summary>
+    /// <summary>A direct command (not a script) on the one call path; index upkeep is harmless to send again.</summary>
     private Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, string name, CancellationToken cancellationToken) =>
-        GuardedRunAsync(operation, name, cancellationToken);
-
-    private async Task<T> RunUnguardedAsync<T>(Func<IDatabase, Task<T>> operation, string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var db = await _connection.GetDatabaseAsync().ConfigureAwait(false);
-            return await operation(db).WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (IsUnavailable(ex))
-        {
-            throw Unavailable(name, ex);
-        }
-    }
+        _redis.RunAsync(name, operation, cancellationToken, idempotent: true);
 
     /// <summary>The user-id rule: 1 to <see cref="MaxUserIdLength"/> characters, no control characters.</summary>
     internal static bool IsValidUser(string? userId) => userId is { Length: > 0 and <= MaxUserIdLength } && !userId.Any(char.IsControl);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Tessera.Internal;
+using Tessera.Redis;
 
 namespace Tessera;
 
@@ -26,6 +27,7 @@ public sealed partial class RedisSessionStore
     private readonly RedisValue _maxBytes;
     private readonly RedisValue _maxFields;
     private readonly ITesseraObserver[] _observers;
+    private readonly RedisGateway _redis;
 
     /// <summary>Creates the store.</summary>
     /// <param name="connection">The shared Redis connection.</param>
@@ -34,13 +36,15 @@ public sealed partial class RedisSessionStore
     /// <param name="metrics">The metrics instruments.</param>
     /// <param name="logger">The logger.</param>
     /// <param name="observers">The event observers.</param>
+    /// <param name="timeProvider">The clock (the app server's: deadlines themselves use Redis's <c>TIME</c>).</param>
     public RedisSessionStore(
         TesseraConnection connection,
         IOptions<TesseraOptions> options,
         ValueCodec? codec = null,
         TesseraMetrics? metrics = null,
         ILogger<RedisSessionStore>? logger = null,
-        IEnumerable<ITesseraObserver>? observers = null)
+        IEnumerable<ITesseraObserver>? observers = null,
+        TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
@@ -53,8 +57,7 @@ public sealed partial class RedisSessionStore
         _maxBytes = _options.MaxSessionBytes;
         _maxFields = _options.MaxSessionFields;
         _observers = observers?.ToArray() ?? [];
-        _breaker = BuildBreaker(out _breakerState);
-        _syncTimeoutMs = (int)Math.Ceiling(_options.OperationTimeout.TotalMilliseconds);
+        _redis = new RedisGateway(connection, _options, _metrics, _logger, timeProvider ?? TimeProvider.System);
     }
 
     /// <summary>The value codec.</summary>
@@ -68,6 +71,12 @@ public sealed partial class RedisSessionStore
 
     /// <summary>The shared connection.</summary>
     public TesseraConnection Connection => _connection;
+
+    /// <summary>The one path of every Redis call (bound, breaker, telemetry, failure meaning).</summary>
+    internal RedisGateway Redis => _redis;
+
+    /// <summary>The clock.</summary>
+    internal TimeProvider Time => _redis.Time;
 
     /// <summary>The Redis key of a session: named by its handle, never by the identifier.</summary>
     /// <param name="id">The session identifier.</param>
@@ -125,9 +134,9 @@ public sealed partial class RedisSessionStore
         HashEntry[] entries;
         try
         {
-            entries = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
+            entries = await _redis.ReadHashAsync(key, "load", cancellationToken).ConfigureAwait(false);
         }
-        catch (RedisServerException ex) when (ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+        catch (RedisServerException ex) when (RedisFailures.Classify(ex) == RedisFailureKind.Corrupt)
         {
             entries = WrongType;
         }
@@ -208,7 +217,7 @@ public sealed partial class RedisSessionStore
             }
         }
 
-        var reply = await EvalAsync(LuaScripts.Create, KeyForHandle(handle), [.. args], "create", cancellationToken).ConfigureAwait(false);
+        var reply = await _redis.EvalAsync(LuaScripts.Create, KeyForHandle(handle), [.. args], "create", cancellationToken).ConfigureAwait(false);
         var status = ParseWriteStatus(id, reply, out _, out var size, out var exceeded);
         var now = status == CommitStatus.Committed ? (long)((RedisResult[])reply!)[1] : 0;
         return (status, now, size, exceeded);
@@ -241,7 +250,7 @@ public sealed partial class RedisSessionStore
         for (var hop = 0; ; hop++)
         {
             var args = BuildCommitArgs(handle, changes, write);
-            var reply = await EvalAsync(LuaScripts.Commit, KeyForHandle(handle), args, "commit", cancellationToken, idempotent: true).ConfigureAwait(false);
+            var reply = await _redis.EvalAsync(LuaScripts.Commit, KeyForHandle(handle), args, "commit", cancellationToken, idempotent: true).ConfigureAwait(false);
             var status = ParseWriteStatus(id, reply, out var rotatedTo, out var size, out var exceeded);
             if (status == CommitStatus.Rotated && followRotation && hop < MaxRotationHops && SessionIds.IsValid(rotatedTo))
             {
@@ -286,7 +295,7 @@ public sealed partial class RedisSessionStore
             args.Add(_codec.Encode(handle, field, record.Values[key]));
         }
 
-        return (int)await EvalAsync(LuaScripts.Rewrite, KeyForHandle(handle), [.. args], "rewrite", cancellationToken, idempotent: true).ConfigureAwait(false);
+        return (int)await _redis.EvalAsync(LuaScripts.Rewrite, KeyForHandle(handle), [.. args], "rewrite", cancellationToken, idempotent: true).ConfigureAwait(false);
     }
 
     /// <summary>Deletes a session (logout) and removes it from its user's index.</summary>

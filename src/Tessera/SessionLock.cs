@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using StackExchange.Redis;
 
+using Tessera.Redis;
+
 namespace Tessera;
 
 /// <summary>
@@ -52,20 +54,20 @@ internal sealed class SessionLock : IAsyncDisposable
         var token = (RedisValue)Guid.NewGuid().ToString("N");
         var clock = Stopwatch.StartNew();
         var delay = TimeSpan.FromMilliseconds(2);
-        var db = await store.Connection.GetDatabaseAsync().ConfigureAwait(false);
         while (true)
         {
             bool taken;
             try
             {
-                // Through the store's circuit breaker: while Redis is known not to answer, refused at once.
-                taken = await store.GuardAsync(
-                    static (s, ct) => s.Db.StringSetAsync(s.Key, s.Token, s.LockTimeout, When.NotExists).WaitAsync(s.Timeout, ct),
-                    (Db: db, Key: key, Token: token, LockTimeout: lockTimeout, Timeout: store.Options.OperationTimeout),
+                // On the one call path: while Redis is known not to answer, refused at once.
+                taken = await store.Redis.RunAsync(
                     "lock",
-                    cancellationToken).ConfigureAwait(false);
+                    static (db, s) => db.StringSetAsync(s.Key, s.Token, s.LockTimeout, When.NotExists),
+                    (Key: key, Token: token, LockTimeout: lockTimeout),
+                    cancellationToken,
+                    command: "SET").ConfigureAwait(false);
             }
-            catch (Exception ex) when (RedisSessionStore.IsUnavailable(ex))
+            catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
             {
                 // The SET may still run when Redis answers again (it was written to a stalled socket):
                 // release it by its token then, so an outage never leaves the session locked.
@@ -111,7 +113,7 @@ internal sealed class SessionLock : IAsyncDisposable
                 answered++;
                 await Task.Delay(TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
             }
-            catch (Exception ex) when (RedisSessionStore.IsUnavailable(ex))
+            catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(250)).ConfigureAwait(false);
             }
@@ -132,7 +134,7 @@ internal sealed class SessionLock : IAsyncDisposable
             var db = await _store.Connection.GetDatabaseAsync().ConfigureAwait(false);
             await db.ScriptEvaluateAsync(ReleaseScript, [_key], [_token]).WaitAsync(_store.Options.OperationTimeout).ConfigureAwait(false);
         }
-        catch (Exception ex) when (RedisSessionStore.IsUnavailable(ex))
+        catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
         {
             // The lock expires by itself.
         }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using Tessera.Redis;
 
 namespace Tessera;
 
@@ -8,6 +9,8 @@ namespace Tessera;
 /// <see cref="TesseraOptions.Configuration"/> or <see cref="TesseraOptions.ConnectionMultiplexerFactory"/>,
 /// or one the app registered. Connects on first use and never fails start-up when Redis is down:
 /// StackExchange.Redis reconnects in the background and operations fail fast until it is back.
+/// It knows what the server can do (<see cref="Capabilities"/>): probed once per connection, and
+/// again after a reconnect or a failover.
 /// </summary>
 public sealed class TesseraConnection : IAsyncDisposable, IDisposable
 {
@@ -15,6 +18,10 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
     private readonly bool _owned;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private volatile IConnectionMultiplexer? _multiplexer;
+    private volatile ServerCapabilities _capabilities = ServerCapabilities.Unknown;
+    private Task<ServerCapabilities>? _probing;
+    private int _probeGeneration;
+    private readonly Lock _probeLock = new();
 
     /// <summary>Creates a connection that builds its own multiplexer from the options.</summary>
     /// <param name="options">The store options.</param>
@@ -35,6 +42,90 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
         _options = options.Value;
         _multiplexer = multiplexer;
         _owned = false;
+        Attach(multiplexer);
+    }
+
+    /// <summary>
+    /// What the server can do: <see cref="ServerCapabilities.Unknown"/> until the first probe answers,
+    /// and again from a reconnect or a failover until the server is probed anew. A feature that needs
+    /// an optional command asks here before every use.
+    /// </summary>
+    public ServerCapabilities Capabilities => _capabilities;
+
+    /// <summary>Raised when a probe has answered (the capabilities may have changed).</summary>
+    public event EventHandler<ServerCapabilities>? CapabilitiesChanged;
+
+    /// <summary>
+    /// Probes the server now (connecting first if needed) and returns what it can do. A probe already
+    /// running is shared.
+    /// </summary>
+    /// <returns>The capabilities.</returns>
+    public async Task<ServerCapabilities> ProbeAsync()
+    {
+        await GetMultiplexerAsync().ConfigureAwait(false);
+        return await StartProbe(reprobe: false).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether replies are checked against the command that waits for them (StackExchange.Redis's high-integrity mode).</summary>
+    public bool ChecksReplies => _multiplexer is { } m && ConfigurationOptions.Parse(m.Configuration).HighIntegrity;
+
+    private void Attach(IConnectionMultiplexer multiplexer)
+    {
+        // A reconnect may reach another server (a failover, a restart with another build): until it is
+        // probed again, no optional command is sent.
+        multiplexer.ConnectionRestored += (_, _) => Reprobe();
+        multiplexer.ConfigurationChanged += (_, _) => Reprobe();
+        _ = StartProbe(reprobe: false);
+    }
+
+    private void Reprobe()
+    {
+        _capabilities = ServerCapabilities.Unknown;
+        _ = StartProbe(reprobe: true);
+    }
+
+    private Task<ServerCapabilities> StartProbe(bool reprobe)
+    {
+        lock (_probeLock)
+        {
+            if (!reprobe && _probing is { IsCompleted: false } running)
+            {
+                return running;
+            }
+
+            var generation = ++_probeGeneration;
+            return _probing = RunProbeAsync(generation);
+        }
+    }
+
+    private async Task<ServerCapabilities> RunProbeAsync(int generation)
+    {
+        if (_multiplexer is not { } multiplexer)
+        {
+            return ServerCapabilities.Unknown;
+        }
+
+        ServerCapabilities found;
+        try
+        {
+            found = await CapabilityProbe.ProbeAsync(multiplexer, _options.OperationTimeout).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisFailures.IsUnavailable(ex) || ex is RedisReplyException)
+        {
+            // Not connected or out of step: the reconnect probes again.
+            found = ServerCapabilities.Unknown;
+        }
+
+        if (Volatile.Read(ref _probeGeneration) == generation)
+        {
+            _capabilities = found;
+            if (found.IsKnown || found.Error is not null)
+            {
+                CapabilitiesChanged?.Invoke(this, found);
+            }
+        }
+
+        return found;
     }
 
     /// <summary>The multiplexer, once connected.</summary>
@@ -70,9 +161,15 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
         _connectLock.Wait();
         try
         {
-            _multiplexer ??= _options.ConnectionMultiplexerFactory is { } factory
-                ? factory().GetAwaiter().GetResult()
-                : ConnectionMultiplexer.Connect(BuildConfiguration(_options));
+            if (_multiplexer is null)
+            {
+                var made = _options.ConnectionMultiplexerFactory is { } factory
+                    ? factory().GetAwaiter().GetResult()
+                    : ConnectionMultiplexer.Connect(BuildConfiguration(_options));
+                _multiplexer = made;
+                Attach(made);
+            }
+
             return _multiplexer.GetDatabase();
         }
         finally
@@ -104,6 +201,13 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
         config.SyncTimeout = timeoutMs;
         config.ConnectTimeout = Math.Max(timeoutMs, 1000);
         config.ClientName ??= "tessera";
+        // Every command is followed by a token the server must echo back before its reply is given to
+        // the caller: a duplicated, dropped or shifted reply fails the command and drops the connection
+        // instead of handing one request another's data. An explicit highIntegrity=false wins.
+        if (!options.Configuration.Contains("highIntegrity", StringComparison.OrdinalIgnoreCase))
+        {
+            config.HighIntegrity = true;
+        }
         // StackExchange.Redis would put the command's key (a session key) into exception messages.
         config.IncludeDetailInExceptions = false;
         // Tessera needs neither the tie-breaker key nor CONFIG: without them a least-privilege ACL
@@ -128,9 +232,15 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
         await _connectLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            _multiplexer ??= _options.ConnectionMultiplexerFactory is { } factory
-                ? await factory().ConfigureAwait(false)
-                : await ConnectionMultiplexer.ConnectAsync(BuildConfiguration(_options)).ConfigureAwait(false);
+            if (_multiplexer is null)
+            {
+                var made = _options.ConnectionMultiplexerFactory is { } factory
+                    ? await factory().ConfigureAwait(false)
+                    : await ConnectionMultiplexer.ConnectAsync(BuildConfiguration(_options)).ConfigureAwait(false);
+                _multiplexer = made;
+                Attach(made);
+            }
+
             return _multiplexer.GetDatabase();
         }
         finally
@@ -139,9 +249,13 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Whether the connection was disposed.</summary>
+    internal bool IsDisposed { get; private set; }
+
     /// <inheritdoc/>
     public void Dispose()
     {
+        IsDisposed = true;
         if (_owned)
         {
             _multiplexer?.Dispose();
@@ -153,6 +267,7 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        IsDisposed = true;
         if (_owned && _multiplexer is { } m)
         {
             await m.DisposeAsync().ConfigureAwait(false);

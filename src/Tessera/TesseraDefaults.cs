@@ -27,14 +27,10 @@ public static class TesseraDefaults
     /// <summary>The longest refresh granularity used when none is set: one minute.</summary>
     public static readonly TimeSpan MaxRefreshGranularity = TimeSpan.FromMinutes(1);
 
-    /// <summary>The circuit breaker's failure ratio: 0.5.</summary>
-    public const double CircuitFailureRatio = 0.5;
 
-    /// <summary>The calls the circuit breaker's window must hold before it judges: 4.</summary>
-    public const int CircuitMinimumThroughput = 4;
 
-    /// <summary>How long the circuit breaker stays open before a probe: 500 milliseconds.</summary>
-    public static readonly TimeSpan CircuitBreakDuration = TimeSpan.FromMilliseconds(500);
+    /// <summary>How often the breaker's background probe PINGs Redis while it is open: 250 ms.</summary>
+    public static readonly TimeSpan CircuitProbeInterval = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The most devices one user may have at once: 100.</summary>
     public const int MaxSessionsPerUser = 100;

@@ -90,7 +90,7 @@ public sealed class TesseraMetrics : IDisposable
         };
         if (failure is not null)
         {
-            tags.Add("error.type", TesseraTelemetry.ErrorType(failure));
+            tags.Add("error.type", Redis.RedisFailures.ErrorType(failure));
         }
 
         OperationDuration.Record(elapsed.TotalSeconds, tags);

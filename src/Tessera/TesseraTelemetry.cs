@@ -55,19 +55,9 @@ public static class TesseraTelemetry
         }
 
         activity.SetStatus(ActivityStatusCode.Error, exception.Message);
-        activity.SetTag("error.type", ErrorType(exception));
+        activity.SetTag("error.type", Redis.RedisFailures.ErrorType(exception));
         activity.SetTag(OutcomeTag, "error");
     }
-
-    /// <summary>A low-cardinality name for a failure: <c>timeout</c>, or the exception's type.</summary>
-    internal static string ErrorType(Exception exception) => exception switch
-    {
-        TesseraUnavailableException { InnerException: { } inner } => ErrorType(inner),
-        RedisTimeoutException or TimeoutException => "timeout",
-        RedisConnectionException => "connection",
-        RedisServerException server when server.Message.IndexOf(' ', StringComparison.Ordinal) is > 0 and var space => server.Message[..space],
-        _ => exception.GetType().FullName ?? "error",
-    };
 
     private static string SpanName(string operation) => "tessera." + operation.Replace(' ', '_');
 }

@@ -181,9 +181,7 @@ public sealed class ConfigurationBindingTests(RedisFixture redis)
     [InlineData("\"Cookie\": { \"Name\": \"bad name\" }", "Tessera:Cookie:Name")]
     [InlineData("\"Compression\": { \"ThresholdBytes\": 1 }", "Tessera:Compression:ThresholdBytes")]
     [InlineData("\"Lock\": { \"FailureStatusCode\": 418 }", "Tessera:Lock:FailureStatusCode")]
-    [InlineData("\"CircuitBreaker\": { \"BreakDuration\": \"00:00:00.100\" }", "Tessera:CircuitBreaker:BreakDuration")]
-    [InlineData("\"CircuitBreaker\": { \"FailureRatio\": 0 }", "Tessera:CircuitBreaker:FailureRatio")]
-    [InlineData("\"CircuitBreaker\": { \"MinimumThroughput\": 1 }", "Tessera:CircuitBreaker:MinimumThroughput")]
+    [InlineData("\"CircuitBreaker\": { \"ProbeInterval\": \"00:00:00.010\" }", "Tessera:CircuitBreaker:ProbeInterval")]
     [InlineData("\"Encryption\": { \"ActiveKeyId\": 1, \"Keys\": [ { \"Id\": 1, \"Key\": \"short\" } ] }", "Tessera:Encryption")]
     public async Task BadValueInSection_StopsStartup_NamingTheSetting(string json, string setting)
     {
