@@ -82,6 +82,9 @@ public sealed partial class RedisDoctor
             Add("version", FindingSeverity.Info, "The server does not report redis_version in INFO.");
         }
 
+        // Capabilities: what Tessera's optional features need, asked with COMMAND INFO (never by sending them).
+        await CheckCapabilitiesAsync(server, Add, ct).ConfigureAwait(false);
+
         // Latency.
         await CheckLatencyAsync(server, options, Add, ct).ConfigureAwait(false);
 
@@ -235,6 +238,30 @@ public sealed partial class RedisDoctor
             {
                 Add("cluster", FindingSeverity.Warning, $"Cannot read CLUSTER INFO ({OneLine(ex)}).");
             }
+        }
+    }
+
+    private static async Task CheckCapabilitiesAsync(IServer server, Action<string, FindingSeverity, string, string?> add, CancellationToken ct)
+    {
+        HashSet<string> present;
+        try
+        {
+            present = await Tessera.Redis.CapabilityProbe.ProbeServerAsync(server, TimeSpan.FromSeconds(5)).WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex)
+        {
+            add("capabilities", FindingSeverity.Warning, $"Cannot ask which commands the server has ({OneLine(ex)}); Tessera's optional features (the event stream) stay off.", "Allow +command|info to the app's and the admin's users (deploy/redis-sessions.conf).");
+            return;
+        }
+
+        var missing = ServerCapabilities.ProbedCommands.Where(c => !present.Contains(c)).Select(c => c.ToUpperInvariant()).ToList();
+        if (!present.Contains("xadd"))
+        {
+            add("capabilities", FindingSeverity.Info, $"No streams (lacks {string.Join(", ", missing)}): the analytics event stream, the dashboard's live events and tessera watch --events are off; the day counters work.", null);
+        }
+        else
+        {
+            add("capabilities", FindingSeverity.Ok, missing.Count == 0 ? "Every command Tessera's optional features use." : $"Streams present; lacks {string.Join(", ", missing)} (features that need them stay off).", null);
         }
     }
 }

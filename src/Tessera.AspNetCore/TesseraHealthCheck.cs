@@ -18,10 +18,14 @@ internal sealed class TesseraHealthCheck(RedisSessionStore store, TimeSpan? degr
             var db = await store.Connection.GetDatabaseAsync().ConfigureAwait(false);
             var latency = await db.PingAsync().WaitAsync(store.Options.OperationTimeout, cancellationToken).ConfigureAwait(false);
             breaker = store.Redis.BreakerState;
+            var capabilities = store.Connection.Capabilities;
             var data = new Dictionary<string, object>
             {
                 ["latency_ms"] = Math.Round(latency.TotalMilliseconds, 1),
                 ["circuit"] = breaker.ToString(),
+                // What the server lacks of the optional commands: the features that need them are off.
+                ["capabilities"] = capabilities.ToString(),
+                ["replies_checked"] = store.Connection.ChecksReplies,
             };
             var slow = degradedLatency ?? store.Options.OperationTimeout / 4;
             if (breaker != BreakerState.Closed)
@@ -31,7 +35,7 @@ internal sealed class TesseraHealthCheck(RedisSessionStore store, TimeSpan? degr
 
             return latency > slow
                 ? HealthCheckResult.Degraded($"Redis answered in {latency.TotalMilliseconds:0.0} ms, slower than {slow.TotalMilliseconds:0} ms.", data: data)
-                : HealthCheckResult.Healthy($"Redis answered in {latency.TotalMilliseconds:0.0} ms.", data);
+                : HealthCheckResult.Healthy($"Redis answered in {latency.TotalMilliseconds:0.0} ms; server capabilities: {capabilities}.", data);
         }
         catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
         {

@@ -68,6 +68,7 @@ internal sealed class DashboardState : IAsyncDisposable
                         ? TesseraConnection.BuildConfiguration(_store.Options)
                         : ConfigurationOptions.Parse(_options.AdminConfiguration);
                     config.AllowAdmin = true;
+                    TesseraConnection.CheckReplies(config, source);
 
                     // The sessions' configuration leaves CONFIG out of the command map (a least-privilege
                     // app user may not run it); the audit needs CONFIG GET, so the admin connection has it.

@@ -201,13 +201,7 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
         config.SyncTimeout = timeoutMs;
         config.ConnectTimeout = Math.Max(timeoutMs, 1000);
         config.ClientName ??= "tessera";
-        // Every command is followed by a token the server must echo back before its reply is given to
-        // the caller: a duplicated, dropped or shifted reply fails the command and drops the connection
-        // instead of handing one request another's data. An explicit highIntegrity=false wins.
-        if (!options.Configuration.Contains("highIntegrity", StringComparison.OrdinalIgnoreCase))
-        {
-            config.HighIntegrity = true;
-        }
+        CheckReplies(config, options.Configuration);
         // StackExchange.Redis would put the command's key (a session key) into exception messages.
         config.IncludeDetailInExceptions = false;
         // Tessera needs neither the tie-breaker key nor CONFIG: without them a least-privilege ACL
@@ -223,6 +217,23 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
         }
 
         return config;
+    }
+
+    /// <summary>
+    /// Turns on StackExchange.Redis's high-integrity mode unless the configuration text says otherwise:
+    /// every command is followed by a token the server must echo back before the command's reply is
+    /// given to its caller, so a duplicated, dropped or shifted reply fails the command and drops the
+    /// connection instead of handing one request another's data. Used for every connection Tessera,
+    /// its CLI and its dashboard build.
+    /// </summary>
+    /// <param name="config">The configuration to change.</param>
+    /// <param name="text">The configuration text it was parsed from.</param>
+    internal static void CheckReplies(ConfigurationOptions config, string? text)
+    {
+        if (text is null || !text.Contains("highIntegrity", StringComparison.OrdinalIgnoreCase))
+        {
+            config.HighIntegrity = true;
+        }
     }
 
     private static readonly string DefaultTieBreaker = new ConfigurationOptions().TieBreaker;

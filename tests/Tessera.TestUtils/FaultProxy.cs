@@ -9,7 +9,9 @@ namespace Tessera.TestUtils;
 /// A fault-injection TCP proxy on a free loopback port, between the app under test and a real
 /// server: pass with added latency each way (and more on replies only), blackhole (accept, hold every
 /// byte, as a partition does: TCP delivers it when it heals), reset every connection (once, or every N
-/// ms). Chunks keep their order; latency delays each one from the moment it was read.
+/// ms). Chunks keep their order; latency delays each one from the moment it was read. Built with
+/// <c>inspectReplies</c>, it cuts the server's bytes into whole RESP replies and can answer every Nth
+/// command twice or not at all (<see cref="ReplyFault"/>): what a buggy server, proxy or middlebox does.
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
@@ -19,13 +21,18 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly ConcurrentDictionary<int, (TcpClient Client, TcpClient Server)> _links = new();
     private readonly Task _accepting;
     private CancellationTokenSource? _resetting;
+    private readonly bool _inspectReplies;
     private int _next;
     private int _resets;
+    private int _replies;
+    private int _faulted;
 
     /// <summary>Starts a proxy to <paramref name="upstream"/> (host:port on loopback).</summary>
     /// <param name="upstream">The real server.</param>
-    public FaultProxy(string upstream)
+    /// <param name="inspectReplies">Whether to cut replies into whole RESP frames (needed for <see cref="ReplyFault"/>).</param>
+    public FaultProxy(string upstream, bool inspectReplies = false)
     {
+        _inspectReplies = inspectReplies;
         var parts = upstream.Split(':');
         _upstream = new IPEndPoint(IPAddress.Parse(parts[0]), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
         _listener = new TcpListener(IPAddress.Loopback, 0);
@@ -51,6 +58,18 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>The fault in force.</summary>
     public FaultMode Mode { get; private set; }
+
+    /// <summary>What to do to every <see cref="ReplyFaultEvery"/>th reply (counted across connections); needs <c>inspectReplies</c>.</summary>
+    public ReplyFault ReplyFault { get; set; }
+
+    /// <summary>Which replies <see cref="ReplyFault"/> hits: every Nth; 0 or less hits none.</summary>
+    public int ReplyFaultEvery { get; set; }
+
+    /// <summary>How many replies were duplicated or dropped.</summary>
+    public int RepliesFaulted => Volatile.Read(ref _faulted);
+
+    /// <summary>How many whole replies passed (when inspecting).</summary>
+    public int Replies => Volatile.Read(ref _replies);
 
     /// <summary>How many connections the proxy has accepted.</summary>
     public int Accepted => _next;
@@ -169,6 +188,7 @@ public sealed class FaultProxy : IAsyncDisposable
         var chunks = Channel.CreateUnbounded<(long Due, byte[] Data)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var writer = WriteAsync(chunks.Reader, to.GetStream());
         var buffer = new byte[16 * 1024];
+        var pending = new MemoryStream();
         try
         {
             var input = from.GetStream();
@@ -181,6 +201,17 @@ public sealed class FaultProxy : IAsyncDisposable
                 }
 
                 var due = Environment.TickCount64 + (long)(Latency + (reply ? ReplyDelay : TimeSpan.Zero)).TotalMilliseconds;
+                if (reply && _inspectReplies)
+                {
+                    pending.Write(buffer, 0, n);
+                    if (WholeReplies(pending) is { Length: > 0 } whole)
+                    {
+                        chunks.Writer.TryWrite((due, whole));
+                    }
+
+                    continue;
+                }
+
                 chunks.Writer.TryWrite((due, buffer.AsSpan(0, n).ToArray()));
             }
         }
@@ -201,6 +232,48 @@ public sealed class FaultProxy : IAsyncDisposable
         {
             Close(key, link, reset: false);
         }
+    }
+
+    /// <summary>Takes the whole replies out of <paramref name="pending"/>, applying the reply fault; keeps a partial one for later.</summary>
+    private byte[] WholeReplies(MemoryStream pending)
+    {
+        var bytes = pending.GetBuffer().AsSpan(0, (int)pending.Length);
+        var output = new MemoryStream();
+        var at = 0;
+        while (true)
+        {
+            var end = RespFrame.End(bytes, at);
+            if (end < 0)
+            {
+                break;
+            }
+
+            var frame = bytes[at..end];
+            var count = Interlocked.Increment(ref _replies);
+            var every = ReplyFaultEvery;
+            var fault = every > 0 && count % every == 0 ? ReplyFault : ReplyFault.None;
+            if (fault != ReplyFault.None)
+            {
+                Interlocked.Increment(ref _faulted);
+            }
+
+            if (fault != ReplyFault.Drop)
+            {
+                output.Write(frame);
+            }
+
+            if (fault == ReplyFault.Duplicate)
+            {
+                output.Write(frame);
+            }
+
+            at = end;
+        }
+
+        var rest = bytes[at..].ToArray();
+        pending.SetLength(0);
+        pending.Write(rest);
+        return output.ToArray();
     }
 
     private async Task WriteAsync(ChannelReader<(long Due, byte[] Data)> chunks, NetworkStream output)

@@ -23,6 +23,7 @@ internal static class RedisConnector
         try
         {
             options = ConfigurationOptions.Parse(text);
+            TesseraConnection.CheckReplies(options, text);
         }
         catch (ArgumentException ex)
         {

@@ -77,18 +77,20 @@ public sealed class AnalyticsReader
         return result;
     }
 
-    /// <summary>Whether the server has streams (Garnet, for one, has not).</summary>
+    /// <summary>
+    /// Whether the server has streams (Garnet, for one, has not), asked with <c>COMMAND INFO</c>: a
+    /// stream command is never sent to find out (a server that lacks one may answer it twice).
+    /// </summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns><see langword="true"/> when <c>XLEN</c> is understood.</returns>
+    /// <returns><see langword="true"/> when every connected primary has <c>XADD</c> and <c>XRANGE</c>.</returns>
     public async Task<bool> StreamsSupportedAsync(CancellationToken cancellationToken = default)
     {
         try
         {
-            await _db.StreamLengthAsync(AnalyticsLayout.StreamKey(_keyPrefix)).WaitAsync(cancellationToken).ConfigureAwait(false);
-            return true;
+            var capabilities = await Redis.CapabilityProbe.ProbeAsync(_db.Multiplexer, TimeSpan.FromSeconds(5)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return capabilities.Streams && capabilities.Supports("xrange");
         }
-        catch (RedisServerException ex) when (ex.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase)
-            || ex.Message.Contains("not supported", StringComparison.OrdinalIgnoreCase))
+        catch (Redis.RedisReplyException)
         {
             return false;
         }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -10,7 +12,7 @@ namespace Tessera.Analytics;
 /// Plain reads raise no event, so they cost nothing here. Optionally appends each event to a capped
 /// stream. Register with <c>services.AddTesseraAnalytics()</c>; read with <see cref="AnalyticsReader"/>.
 /// </summary>
-public sealed class TesseraAnalytics : ITesseraObserver
+public sealed partial class TesseraAnalytics : ITesseraObserver
 {
     // One round trip, one key: both counters and the expiry. ARGV[1] is the expiry in ms.
     internal const string CountScript = """
@@ -28,13 +30,16 @@ public sealed class TesseraAnalytics : ITesseraObserver
     private readonly TesseraAnalyticsOptions _options;
     private readonly TimeProvider _time;
     private readonly RedisKey _stream;
+    private readonly ILogger _logger;
+    private int _warned;
 
     /// <summary>Creates the observer.</summary>
     /// <param name="connection">The sessions' connection.</param>
     /// <param name="storeOptions">The store options (for the key prefix).</param>
     /// <param name="options">What to record.</param>
     /// <param name="timeProvider">The clock that decides the day and minute.</param>
-    public TesseraAnalytics(TesseraConnection connection, IOptions<TesseraOptions> storeOptions, IOptions<TesseraAnalyticsOptions> options, TimeProvider? timeProvider = null)
+    /// <param name="logger">Says once when the event stream is off because the server has no streams.</param>
+    public TesseraAnalytics(TesseraConnection connection, IOptions<TesseraOptions> storeOptions, IOptions<TesseraAnalyticsOptions> options, TimeProvider? timeProvider = null, ILogger<TesseraAnalytics>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(storeOptions);
@@ -44,7 +49,19 @@ public sealed class TesseraAnalytics : ITesseraObserver
         _options = options.Value;
         _time = timeProvider ?? TimeProvider.System;
         _stream = AnalyticsLayout.StreamKey(_keyPrefix);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        if (_options.EventStream)
+        {
+            connection.CapabilitiesChanged += (_, capabilities) => WarnIfNoStreams(capabilities);
+            WarnIfNoStreams(connection.Capabilities);
+        }
     }
+
+    /// <summary>
+    /// Whether events go to the stream now: asked for, and the server is known to have streams. While
+    /// the server is not probed yet (or again, after a reconnect) events are counted but not streamed.
+    /// </summary>
+    public bool StreamingEvents => _options.EventStream && _connection.Capabilities.Streams;
 
     /// <summary>The options in force.</summary>
     public TesseraAnalyticsOptions Options => _options;
@@ -79,7 +96,9 @@ public sealed class TesseraAnalytics : ITesseraObserver
             db.ScriptEvaluate(CountScript, [AnalyticsLayout.DayKey(_keyPrefix, DateOnly.FromDateTime(now.UtcDateTime))], args, CommandFlags.FireAndForget);
         }
 
-        if (_options.EventStream)
+        // Never a command the server lacks: Garnet, for one, answers an unknown XADD twice, and every later
+        // reply on the connection would go to the wrong command.
+        if (StreamingEvents)
         {
             db.StreamAdd(
                 _stream,
@@ -95,4 +114,15 @@ public sealed class TesseraAnalytics : ITesseraObserver
                 flags: CommandFlags.FireAndForget);
         }
     }
+
+    private void WarnIfNoStreams(ServerCapabilities capabilities)
+    {
+        if ((capabilities.IsKnown || capabilities.Error is not null) && !capabilities.Streams && Interlocked.Exchange(ref _warned, 1) == 0)
+        {
+            LogNoStreams(_logger, capabilities.ToString());
+        }
+    }
+
+    [LoggerMessage(40, LogLevel.Warning, "The analytics event stream is off: the server has no streams ({Capabilities}). The day counters go on; the dashboard's live events and tessera watch --events stay empty.")]
+    private static partial void LogNoStreams(ILogger logger, string capabilities);
 }

@@ -30,7 +30,8 @@ public static class TesseraAnalyticsServiceCollectionExtensions
             sp.GetRequiredService<TesseraConnection>(),
             sp.GetRequiredService<IOptions<TesseraOptions>>(),
             sp.GetRequiredService<IOptions<TesseraAnalyticsOptions>>(),
-            sp.GetService<TimeProvider>()));
+            sp.GetService<TimeProvider>(),
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<TesseraAnalytics>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITesseraObserver, TesseraAnalytics>(static sp => sp.GetRequiredService<TesseraAnalytics>()));
         return services;
     }

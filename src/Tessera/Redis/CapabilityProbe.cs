@@ -17,27 +17,19 @@ internal static class CapabilityProbe
             return ServerCapabilities.Unknown;
         }
 
-        var args = new object[1 + ServerCapabilities.ProbedCommands.Count];
-        args[0] = "INFO";
-        for (var i = 0; i < ServerCapabilities.ProbedCommands.Count; i++)
-        {
-            args[i + 1] = ServerCapabilities.ProbedCommands[i];
-        }
-
         HashSet<string>? common = null;
         foreach (var server in servers)
         {
-            RedisResult reply;
+            HashSet<string> present;
             try
             {
-                reply = await server.ExecuteAsync("COMMAND", args).WaitAsync(timeout).ConfigureAwait(false);
+                present = await ProbeServerAsync(server, timeout).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is RedisServerException)
             {
                 return ServerCapabilities.Failed($"COMMAND INFO refused: {RedisFailures.Describe(ex)}");
             }
 
-            var present = Parse(reply);
             if (common is null)
             {
                 common = present;
@@ -49,6 +41,22 @@ internal static class CapabilityProbe
         }
 
         return ServerCapabilities.Of(common ?? []);
+    }
+
+    /// <summary>Asks one server which of <see cref="ServerCapabilities.ProbedCommands"/> it has.</summary>
+    /// <param name="server">The server.</param>
+    /// <param name="timeout">The bound.</param>
+    /// <returns>The commands present.</returns>
+    public static async Task<HashSet<string>> ProbeServerAsync(IServer server, TimeSpan timeout)
+    {
+        var args = new object[1 + ServerCapabilities.ProbedCommands.Count];
+        args[0] = "INFO";
+        for (var i = 0; i < ServerCapabilities.ProbedCommands.Count; i++)
+        {
+            args[i + 1] = ServerCapabilities.ProbedCommands[i];
+        }
+
+        return Parse(await server.ExecuteAsync("COMMAND", args).WaitAsync(timeout).ConfigureAwait(false));
     }
 
     /// <summary>Reads a <c>COMMAND INFO</c> reply: one entry per asked command, nil when the server lacks it.</summary>

@@ -7,7 +7,14 @@ public static class Eventually
     /// <param name="condition">The condition.</param>
     /// <param name="timeout">The bound.</param>
     /// <returns>Whether it held in time.</returns>
-    public static async Task<bool> WaitAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    public static Task<bool> WaitAsync(Func<Task<bool>> condition, TimeSpan timeout) => WaitAsync(condition, timeout, TimeSpan.FromMilliseconds(50));
+
+    /// <summary>Polls <paramref name="condition"/> every <paramref name="every"/> until it holds or <paramref name="timeout"/> passes.</summary>
+    /// <param name="condition">The condition.</param>
+    /// <param name="timeout">The bound.</param>
+    /// <param name="every">The pause between polls.</param>
+    /// <returns>Whether it held in time.</returns>
+    public static async Task<bool> WaitAsync(Func<Task<bool>> condition, TimeSpan timeout, TimeSpan every)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
@@ -17,7 +24,7 @@ public static class Eventually
                 return true;
             }
 
-            await Task.Delay(50);
+            await Task.Delay(every);
         }
 
         return await condition();
