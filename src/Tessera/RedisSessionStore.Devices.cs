@@ -133,7 +133,7 @@ public sealed partial class RedisSessionStore
 
         if (gone.Count > 0)
         {
-            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), [.. gone]), "user index prune", cancellationToken).ConfigureAwait(false);
+            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), [.. gone]), "user index prune", "ZREM", cancellationToken).ConfigureAwait(false);
         }
 
         return rows;

@@ -135,7 +135,7 @@ public sealed partial class RedisSessionStore
 
         if (meta.UserId is { } oldUser && oldUser != newWrite.UserId)
         {
-            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(oldUser), MemberForms(oldHandle)), "user index prune", cancellationToken).ConfigureAwait(false);
+            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(oldUser), MemberForms(oldHandle)), "user index prune", "ZREM", cancellationToken).ConfigureAwait(false);
         }
 
         _metrics.Rotated.Add(1);
@@ -158,7 +158,7 @@ public sealed partial class RedisSessionStore
     /// <summary>Whether a "log out everywhere" of the user began at or after a time (Redis's clock).</summary>
     private async Task<bool> RevokedSinceAsync(string userId, DateTimeOffset since, CancellationToken cancellationToken)
     {
-        var mark = await RunAsync(db => db.StringGetAsync(RevokedKeyFor(userId)), "user index", cancellationToken).ConfigureAwait(false);
+        var mark = await RunAsync(db => db.StringGetAsync(RevokedKeyFor(userId)), "user index", "GET", cancellationToken).ConfigureAwait(false);
         return mark.TryParse(out long revokedAt) && since != default && revokedAt >= since.ToUnixTimeMilliseconds();
     }
 

@@ -91,7 +91,7 @@ public sealed partial class RedisSessionStore
             : await EndSessionsAsync(targets, userId, "other sessions of the user", "other-devices", "revoke user sessions", cancellationToken).ConfigureAwait(false);
         if (exceptId is not null)
         {
-            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), [.. targets.SelectMany(MemberForms)]), "user index prune", cancellationToken).ConfigureAwait(false);
+            await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), [.. targets.SelectMany(MemberForms)]), "user index prune", "ZREM", cancellationToken).ConfigureAwait(false);
         }
 
         return count;
@@ -203,13 +203,14 @@ public sealed partial class RedisSessionStore
                     {
                         return await db.HashGetAsync(KeyForHandle(handle), [SessionLayout.User, SessionLayout.Login]).ConfigureAwait(false);
                     }
-                    catch (RedisServerException ex) when (ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+                    catch (RedisServerException ex) when (RedisFailures.Classify(ex) == RedisFailureKind.Corrupt)
                     {
                         // Not a session hash: nothing links from it (the delete below leaves such a key alone).
                         return [RedisValue.Null, RedisValue.Null];
                     }
                 },
                 "revoke",
+                "HMGET",
                 cancellationToken).ConfigureAwait(false);
             userId ??= meta[0].IsNull ? null : (string?)meta[0];
             login = (string?)meta[1];
@@ -297,7 +298,7 @@ public sealed partial class RedisSessionStore
                 if (SessionIds.IsValid((string?)evicted))
                 {
                     await RevokeDeviceCoreAsync((string)evicted!, userId, "limit", cancellationToken).ConfigureAwait(false);
-                    await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), MemberForms((string)evicted!)), "user index prune", cancellationToken).ConfigureAwait(false);
+                    await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), MemberForms((string)evicted!)), "user index prune", "ZREM", cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -309,7 +310,7 @@ public sealed partial class RedisSessionStore
 
     /// <summary>Removes a session from a user's index (it was bound to another user since).</summary>
     internal Task UnindexAsync(string userId, string id, CancellationToken cancellationToken) =>
-        RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), MemberForms(SessionIds.Handle(id))), "user index prune", cancellationToken);
+        RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(userId), MemberForms(SessionIds.Handle(id))), "user index prune", "ZREM", cancellationToken);
 
     /// <summary>Both forms a handle may have in an index (plain and companion), for removal.</summary>
     private static RedisValue[] MemberForms(string handle) => [handle, SessionLayout.IndexMember(handle, companion: true)];
@@ -331,7 +332,7 @@ public sealed partial class RedisSessionStore
                 userId ??= user;
                 if ((user ?? userId) is { } owner)
                 {
-                    await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(owner), MemberForms(id)), "user index prune", cancellationToken).ConfigureAwait(false);
+                    await RunAsync(db => db.SortedSetRemoveAsync(UserKeyFor(owner), MemberForms(id)), "user index prune", "ZREM", cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -367,8 +368,8 @@ public sealed partial class RedisSessionStore
     }
 
     /// <summary>A direct command (not a script) on the one call path; index upkeep is harmless to send again.</summary>
-    private Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, string name, CancellationToken cancellationToken) =>
-        _redis.RunAsync(name, operation, cancellationToken, idempotent: true);
+    private Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, string name, string command, CancellationToken cancellationToken) =>
+        _redis.RunAsync(name, operation, cancellationToken, idempotent: true, command);
 
     /// <summary>The user-id rule: 1 to <see cref="MaxUserIdLength"/> characters, no control characters.</summary>
     internal static bool IsValidUser(string? userId) => userId is { Length: > 0 and <= MaxUserIdLength } && !userId.Any(char.IsControl);

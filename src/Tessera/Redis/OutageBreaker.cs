@@ -60,24 +60,38 @@ internal sealed partial class OutageBreaker
         _ = WatchAsync();
     }
 
+    /// <summary>
+    /// Sends a PING every interval until one answers, without waiting for the previous one: a PING
+    /// stuck on a hung connection answers as soon as Redis does, and one sent after a reconnect answers
+    /// at once, so service resumes within about an interval of Redis answering. At most
+    /// timeout / interval probes are in flight.
+    /// </summary>
     private async Task WatchAsync()
     {
-        while (!_stopped())
+        var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        while (!_stopped() && !answered.Task.IsCompleted)
         {
-            try
-            {
-                await Task.Delay(_interval, _time).ConfigureAwait(false);
-                await _probe(CancellationToken.None).WaitAsync(_probeTimeout, _time).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // Still not answering: probe again after the interval.
-                continue;
-            }
+            _ = ProbeOnceAsync(answered);
+            await Task.WhenAny(answered.Task, Task.Delay(_interval, _time)).ConfigureAwait(false);
+        }
 
+        if (answered.Task.IsCompleted)
+        {
             Volatile.Write(ref _state, (int)BreakerState.Closed);
             LogClosed(_logger);
-            return;
+        }
+    }
+
+    private async Task ProbeOnceAsync(TaskCompletionSource answered)
+    {
+        try
+        {
+            await _probe(CancellationToken.None).WaitAsync(_probeTimeout, _time).ConfigureAwait(false);
+            answered.TrySetResult();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Still not answering: a later probe tries again.
         }
     }
 
