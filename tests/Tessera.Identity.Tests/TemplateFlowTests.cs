@@ -9,7 +9,7 @@ namespace Tessera.Identity.Tests;
 /// </summary>
 public sealed class TemplateFlowTests(RedisServer redis)
 {
-    public static TheoryData<Wiring> Wirings => [Wiring.TicketStore];
+    public static TheoryData<Wiring> Wirings => [Wiring.TicketStore, Wiring.Identity];
 
     [Theory]
     [MemberData(nameof(Wirings))]

@@ -109,7 +109,7 @@ public sealed class TemplateApp : IAsyncDisposable
         });
         if (wiring == Wiring.Identity)
         {
-            throw new NotSupportedException("AddTesseraIdentity() does not exist yet.");
+            identity.AddTesseraIdentity();
         }
         else
         {
