@@ -11,7 +11,7 @@ namespace Tessera.AspNetCore;
 /// The <see cref="UserManager{TUser}"/> that <c>AddTesseraIdentity()</c> registers: Identity's own
 /// changes to an account end the user's sessions and logins at once. A changed security stamp (a
 /// password changed, set, removed or reset, an authenticator reset, two-factor turned on or off, an
-/// external login added or removed, a new e-mail, phone number or user name, or
+/// external login removed, a new e-mail, phone number or user name, or
 /// <see cref="UserManager{TUser}.UpdateSecurityStampAsync"/>) ends every other session and login of the
 /// user, keeping the device of the request that made the change when that is the user's own; a lockout
 /// set with <see cref="SetLockoutEndDateAsync"/> (how Identity disables an account) or a deleted account
@@ -31,6 +31,7 @@ public class TesseraUserManager<TUser> : UserManager<TUser>
     private readonly IServiceProvider _services;
     private readonly ConditionalWeakTable<TUser, string> _stamps = [];
     private IdentitySessionEnder? _ender;
+    private bool _checkingPassword;
 
     /// <summary>Creates the manager (the arguments of <see cref="UserManager{TUser}"/>).</summary>
     /// <param name="store">The user store.</param>
@@ -73,6 +74,22 @@ public class TesseraUserManager<TUser> : UserManager<TUser>
     /// <inheritdoc/>
     public override async Task<TUser?> FindByLoginAsync(string loginProvider, string providerKey) =>
         await RememberAsync(await base.FindByLoginAsync(loginProvider, providerKey).ConfigureAwait(false)).ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public override async Task<bool> CheckPasswordAsync(TUser user, string password)
+    {
+        // A login whose password hash is upgraded (SuccessRehashNeeded) gets a new stamp as a side
+        // effect: the same password is no security change, and the login under way must keep its session.
+        _checkingPassword = true;
+        try
+        {
+            return await base.CheckPasswordAsync(user, password).ConfigureAwait(false);
+        }
+        finally
+        {
+            _checkingPassword = false;
+        }
+    }
 
     /// <inheritdoc/>
     public override async Task<IdentityResult> UpdateSecurityStampAsync(TUser user)
@@ -125,7 +142,7 @@ public class TesseraUserManager<TUser> : UserManager<TUser>
         var stamp = await GetSecurityStampAsync(user).ConfigureAwait(false);
         var before = _stamps.TryGetValue(user, out var known) ? known : await SignedInStampAsync(user).ConfigureAwait(false);
         _stamps.AddOrUpdate(user, stamp ?? string.Empty);
-        if (before is not null && !string.Equals(before, stamp, StringComparison.Ordinal) && await UserKeyAsync(user).ConfigureAwait(false) is { } key)
+        if (!_checkingPassword && before is not null && !string.Equals(before, stamp, StringComparison.Ordinal) && await UserKeyAsync(user).ConfigureAwait(false) is { } key)
         {
             await Ender.EndOthersAsync(key, CancellationToken).ConfigureAwait(false);
         }

@@ -196,4 +196,30 @@ public sealed class IdentityEventsTests(RedisServer redis)
         Assert.True(await Flows.IsSignedInAsync(b));
         Assert.Equal(2, (await app.Store.GetUserSessionsAsync(TemplateApp.UserKey(userId))).Count);
     }
+
+    [Fact]
+    public async Task LoginThatUpgradesThePasswordHash_KeepsTheGuestsCart()
+    {
+        // An old hash (fewer PBKDF2 iterations) is rehashed at login, which gives a new stamp as a side
+        // effect: the same password, no security change, and the login under way keeps its session.
+        await using var app = await TemplateApp.StartAsync(redis.Endpoint, redis.PrefixFor(), Wiring.Identity);
+        var userId = await app.CreateUserAsync(Email);
+        await app.WithUsersAsync(async users =>
+        {
+            var user = (await users.FindByIdAsync(userId))!;
+            user.PasswordHash = new Microsoft.AspNetCore.Identity.PasswordHasher<Microsoft.AspNetCore.Identity.IdentityUser>(
+                Microsoft.Extensions.Options.Options.Create(new Microsoft.AspNetCore.Identity.PasswordHasherOptions { IterationCount = 1000 })).HashPassword(user, TemplateApp.Password);
+            Assert.True((await users.UpdateAsync(user)).Succeeded);
+        });
+        string? hashBefore = null;
+        await app.WithUsersAsync(async users => hashBefore = (await users.FindByIdAsync(userId))!.PasswordHash);
+        using var guest = app.CreateBrowser();
+        await guest.PostAsync("/cart/add?item=book");
+
+        await Flows.LoginAsync(guest, Email);
+
+        await app.WithUsersAsync(async users => Assert.NotEqual(hashBefore, (await users.FindByIdAsync(userId))!.PasswordHash));
+        Assert.Equal("book", (await guest.PageAsync("/cart")).Body);
+        Assert.Single(await app.Store.GetUserSessionsAsync(TemplateApp.UserKey(userId)));
+    }
 }

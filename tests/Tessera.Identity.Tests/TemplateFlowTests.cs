@@ -102,11 +102,12 @@ public sealed class TemplateFlowTests(RedisServer redis)
     [MemberData(nameof(Wirings))]
     public async Task VisitorWithSession_ReadingEmptyTempData_WritesNothing(Wiring wiring)
     {
-        await using var app = await TemplateApp.StartAsync(redis.Endpoint, redis.PrefixFor(), wiring);
+        var prefix = redis.PrefixFor();
+        await using var app = await TemplateApp.StartAsync(redis.Endpoint, prefix, wiring);
         using var guest = app.CreateBrowser();
         await guest.PostAsync("/cart/add?item=book");
 
-        var commands = await new Tessera.IntegrationTests.CommandCounter(redis.Port).MeasureAsync(async () =>
+        var commands = await new CommandCounter(redis.Port, prefix).MeasureAsync(async () =>
             Assert.Equal("welcome", (await guest.PageAsync("/home")).Body));
 
         // One read; no script that writes (a no-op Remove of the absent TempData key is no change).
