@@ -16,38 +16,6 @@ using Tessera.AspNetCore;
 
 namespace Tessera.Identity.Tests;
 
-/// <summary>How the app is tied to Tessera.</summary>
-public enum Wiring
-{
-    /// <summary><c>AddTessera()</c> and <c>AddTesseraTicketStore()</c>, as the README said before Identity had a page.</summary>
-    TicketStore,
-
-    /// <summary><c>AddTessera()</c> and <c>.AddTesseraIdentity()</c> on the Identity builder (docs/identity.md).</summary>
-    Identity,
-}
-
-/// <summary>The template's <c>ApplicationDbContext</c>.</summary>
-/// <param name="options">The options.</param>
-public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext(options);
-
-/// <summary>The mvc template's home controller, with a flash message in TempData (session TempData provider).</summary>
-public sealed class HomeController : Controller
-{
-    /// <summary>The home page: shows and consumes the flash message, if any.</summary>
-    /// <returns>The page.</returns>
-    [HttpGet("/home")]
-    public IActionResult Index() => Content(TempData["Message"] as string ?? "welcome");
-
-    /// <summary>Sets a flash message and redirects home (post-redirect-get).</summary>
-    /// <returns>The redirect.</returns>
-    [HttpPost("/home/flash")]
-    public IActionResult Flash()
-    {
-        TempData["Message"] = "saved";
-        return Redirect("/home");
-    }
-}
-
 /// <summary>
 /// An app shaped like <c>dotnet new webapp --auth Individual</c> (Identity on EF Core + SQLite, the
 /// default Identity UI Razor Pages, antiforgery) with an MVC controller on the session TempData
