@@ -18,6 +18,9 @@ internal static class DemoInstance
     /// <summary>The application name every instance shares, so their data-protection keys (antiforgery) match.</summary>
     public const string ApplicationName = "Tessera.Demo";
 
+    /// <summary>The Redis list that holds the data-protection key ring every instance shares.</summary>
+    public const string DataProtectionKeysKey = "tessera-demo:data-protection-keys";
+
     /// <summary>Builds and starts an instance.</summary>
     /// <param name="info">Its name and number; its port is set once it listens.</param>
     /// <param name="all">Every instance (shown on the page).</param>
@@ -78,10 +81,14 @@ internal static class DemoInstance
             .AddAuthenticationSchemes(DemoOperatorAuthentication.SchemeName)
             .RequireRole(DemoOperatorAuthentication.OperatorRole)));
         DemoTelemetry.Configure(builder.Services, settings, info.Name);
+        // The data-protection key ring (antiforgery tokens, auth cookies) in Redis, shared by every
+        // instance: the official Microsoft.AspNetCore.DataProtection.StackExchangeRedis repository (what
+        // PersistKeysToStackExchangeRedis registers), over the instance's own Tessera connection.
         builder.Services.AddDataProtection().SetApplicationName(ApplicationName);
         builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(static sp =>
             new ConfigureOptions<KeyManagementOptions>(o =>
-                o.XmlRepository = new RedisXmlRepository(sp.GetRequiredService<TesseraConnection>(), RedisXmlRepository.DefaultKey)));
+                o.XmlRepository = new Microsoft.AspNetCore.DataProtection.StackExchangeRedis.RedisXmlRepository(
+                    () => sp.GetRequiredService<TesseraConnection>().GetDatabase(), DataProtectionKeysKey)));
         builder.Services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "tessera-demo-antiforgery";

@@ -37,28 +37,28 @@ public static class TesseraAuthenticationExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        var options = new TesseraAuthenticationOptions();
-        configure(options);
         services.Configure(configure);
         services.TryAddSingleton<TesseraTicketStore>();
-        services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, TesseraTicketStoreSetup>();
-        if (options.RotateSessionOnSignIn)
-        {
-            services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, RotateOnSignInSetup>();
-        }
 
-        if (options.EndSessionOnSignOut)
-        {
-            services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, EndOnSignOutSetup>();
-        }
-
+        // Once each, however often this is called (AddTesseraIdentity calls it too): a hook registered
+        // twice would rotate twice. Each one decides per scheme, from the options, whether it applies.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<CookieAuthenticationOptions>, TesseraTicketStoreSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<CookieAuthenticationOptions>, RotateOnSignInSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<CookieAuthenticationOptions>, EndOnSignOutSetup>());
         return services;
     }
 
-    private sealed class EndOnSignOutSetup : IPostConfigureOptions<CookieAuthenticationOptions>
+    private sealed class EndOnSignOutSetup(IOptions<TesseraAuthenticationOptions> settings) : IPostConfigureOptions<CookieAuthenticationOptions>
     {
         public void PostConfigure(string? name, CookieAuthenticationOptions options)
         {
+            // Only a login's sign-out ends the session: Identity's login page signs its external scheme
+            // out on every visit, and a guest's cart must survive that.
+            if (!settings.Value.EndSessionOnSignOut || !settings.Value.IsLoginScheme(name))
+            {
+                return;
+            }
+
             options.Events ??= new CookieAuthenticationEvents();
             var previous = options.Events.OnSigningOut;
             options.Events.OnSigningOut = async context =>
@@ -72,10 +72,17 @@ public static class TesseraAuthenticationExtensions
         }
     }
 
-    private sealed class RotateOnSignInSetup(TesseraTicketStore tickets) : IPostConfigureOptions<CookieAuthenticationOptions>
+    private sealed class RotateOnSignInSetup(TesseraTicketStore tickets, IOptions<TesseraAuthenticationOptions> settings) : IPostConfigureOptions<CookieAuthenticationOptions>
     {
         public void PostConfigure(string? name, CookieAuthenticationOptions options)
         {
+            // Only a completed sign-in binds the session to the user and counts as an authentication:
+            // not the password step of a two-factor login, nor an external provider's answer.
+            if (!settings.Value.RotateSessionOnSignIn || !settings.Value.IsLoginScheme(name))
+            {
+                return;
+            }
+
             options.Events ??= new CookieAuthenticationEvents();
             var previous = options.Events.OnSigningIn;
             options.Events.OnSigningIn = async context =>

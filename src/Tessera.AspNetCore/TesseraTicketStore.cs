@@ -23,6 +23,9 @@ public sealed class TesseraTicketStore : ITicketStore
     /// <summary>The request item set while a cookie sign-in is under way (a renewal then is a re-authentication).</summary>
     internal const string SigningInItem = "Tessera.SigningIn";
 
+    /// <summary>The request item that names the login (ticket id) this request authenticated with or signed in as.</summary>
+    internal const string LoginIdItem = "Tessera.LoginId";
+
     private const string TicketField = "ticket";
     private readonly RedisSessionStore _store;
     private readonly Func<System.Security.Claims.ClaimsPrincipal, string?> _userKey;
@@ -95,6 +98,7 @@ public sealed class TesseraTicketStore : ITicketStore
 
             if (result.Status == CommitStatus.Committed)
             {
+                httpContext?.Items[LoginIdItem] = id;
                 await LinkAsync(httpContext, user, id, cancellationToken).ConfigureAwait(false);
                 return id;
             }
@@ -207,6 +211,11 @@ public sealed class TesseraTicketStore : ITicketStore
             return null;
         }
 
+        if (ticket is not null)
+        {
+            httpContext?.Items[LoginIdItem] = key;
+        }
+
         if (ticket is not null && record.Metadata.AuthenticatedAt is { } at)
         {
             ticket.Properties.Items[AuthenticatedAtItem] = at.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -261,8 +270,14 @@ public sealed class TesseraTicketStore : ITicketStore
             : null;
 }
 
-/// <summary>Points cookie authentication at <see cref="TesseraTicketStore"/>.</summary>
-internal sealed class TesseraTicketStoreSetup(TesseraTicketStore store) : IPostConfigureOptions<CookieAuthenticationOptions>
+/// <summary>Points the login schemes' cookie authentication at <see cref="TesseraTicketStore"/> (<see cref="TesseraAuthenticationOptions.LoginSchemes"/>).</summary>
+internal sealed class TesseraTicketStoreSetup(TesseraTicketStore store, IOptions<TesseraAuthenticationOptions> settings) : IPostConfigureOptions<CookieAuthenticationOptions>
 {
-    public void PostConfigure(string? name, CookieAuthenticationOptions options) => options.SessionStore ??= store;
+    public void PostConfigure(string? name, CookieAuthenticationOptions options)
+    {
+        if (settings.Value.IsLoginScheme(name))
+        {
+            options.SessionStore ??= store;
+        }
+    }
 }

@@ -44,6 +44,13 @@ internal sealed class RequestSessionState
     /// <summary>Whether the session was ended by this request (logout).</summary>
     public bool Destroyed { get; private set; }
 
+    /// <summary>
+    /// Whether the request knows what the session holds: a new visitor (nothing) or a session it read.
+    /// Then a change that changes nothing (removing an absent key) can be dropped; an unread session's
+    /// cannot, since the key may be there.
+    /// </summary>
+    public bool KnowsContents => Phase == SessionPhase.New || (Phase == SessionPhase.Live && Loaded);
+
     /// <summary>Whether the request still has to read the session before it can answer a read.</summary>
     public bool NeedsLoad => Phase == SessionPhase.Unread || (Phase == SessionPhase.Live && !Loaded);
 

@@ -65,6 +65,27 @@ internal sealed class SessionView
         }
     }
 
+    /// <summary>
+    /// Whether the session holds <paramref name="key"/> as this request knows it (a pending value first,
+    /// then the snapshot), counters included: what a remove would remove. Meaningful only when the
+    /// contents are known (<see cref="RequestSessionState.KnowsContents"/>).
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <returns><see langword="true"/> when there is a value (or counter) under it.</returns>
+    public bool Holds(string key) =>
+        Pending.TryGet(key, out var pending) ? pending is not null : !Pending.Cleared && _values.ContainsKey(key);
+
+    /// <summary>Whether setting <paramref name="value"/> under <paramref name="key"/> would change nothing: the snapshot holds the same bytes as a value, and nothing is pending for it.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <returns><see langword="true"/> for a no-op.</returns>
+    public bool HoldsSame(string key, ReadOnlySpan<byte> value) =>
+        !Pending.TryGet(key, out _) && !Pending.Cleared && _values.TryGetValue(key, out var held)
+        && !_counters.Contains(key) && value.SequenceEqual(held);
+
+    /// <summary>Whether the session holds nothing as this request knows it (a clear would change nothing).</summary>
+    public bool HoldsNothing => !Pending.Entries.Any(e => e.Value is not null) && (Pending.Cleared || _values.Count == 0);
+
     /// <summary>A value as the request sees it: its own pending change first, then the snapshot.</summary>
     /// <param name="key">The key.</param>
     /// <param name="value">The value.</param>

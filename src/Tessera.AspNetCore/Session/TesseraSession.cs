@@ -130,8 +130,9 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
-        if (DropWhileDegraded(key))
+        if (DropWhileDegraded(key) || (_state.KnowsContents && _view.HoldsSame(key, value)))
         {
+            // Setting what is already there changes nothing: no write.
             return;
         }
 
@@ -143,8 +144,10 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
     public void Remove(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (DropWhileDegraded(key))
+        if (DropWhileDegraded(key) || (_state.KnowsContents && !_view.Holds(key)))
         {
+            // Removing a key that is not there (the session TempData provider does it on every request
+            // with empty TempData) changes nothing: no write, and a new visitor gets no session or cookie.
             return;
         }
 
@@ -155,12 +158,19 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
     /// <inheritdoc/>
     public void Clear()
     {
-        if (DropWhileDegraded("*"))
+        if (DropWhileDegraded("*") || (_state.KnowsContents && _view.HoldsNothing))
         {
             return;
         }
 
         PrepareWrite();
+        if (_state.Phase == SessionPhase.New)
+        {
+            // Nothing is stored yet: clearing drops this request's own values, and creates nothing.
+            _view.Pending.Reset();
+            return;
+        }
+
         _view.Pending.Clear();
     }
 

@@ -131,4 +131,18 @@ public sealed class RequestSessionStateTests
     [InlineData(0, null, "a", false, 0)]
     public void CookieDecision_FollowsTheState(int phase, string? id, string? cookie, bool destroyed, int expected) =>
         Assert.Equal((CookieAction)expected, CookieDecision.Decide((SessionPhase)phase, id, cookie, destroyed));
+
+    [Fact]
+    public void KnowsContents_ForANewVisitorOrALoadedSession_NotAnUnreadOrWriteOnlyOne()
+    {
+        Assert.True(new RequestSessionState(null).KnowsContents);
+        var unread = new RequestSessionState(SessionIds.NewId());
+        Assert.False(unread.KnowsContents);
+        var writeOnly = new RequestSessionState(SessionIds.NewId());
+        writeOnly.OnWritten(writeOnly.CookieId!);
+        Assert.False(writeOnly.KnowsContents);
+        var loaded = new RequestSessionState(SessionIds.NewId());
+        loaded.OnLoaded(loaded.CookieId!);
+        Assert.True(loaded.KnowsContents);
+    }
 }

@@ -75,4 +75,33 @@ public sealed class SessionViewTests
         view.Attach(record);
         Assert.Null(view.StaleRecord);
     }
+
+    [Fact]
+    public void Holds_SeesPendingValuesAndCounters_NotRemovalsOrAClear()
+    {
+        var view = new SessionView { CountersOnlyAsCounters = true };
+        view.Attach(Record(("a", "1")) with { Counters = new HashSet<string> { "a" } });
+        Assert.True(view.Holds("a"));
+        Assert.False(view.Holds("absent"));
+        view.Pending.Remove("a");
+        Assert.False(view.Holds("a"));
+        view.Pending.Set("b", "2"u8.ToArray());
+        Assert.True(view.Holds("b"));
+        view.Pending.Clear();
+        Assert.False(view.Holds("b"));
+        Assert.True(view.HoldsNothing);
+    }
+
+    [Fact]
+    public void HoldsSame_OnlyForTheSameBytesAsAValue_WithNothingPending()
+    {
+        var view = new SessionView();
+        view.Attach(Record(("a", "1"), ("n", "5")) with { Counters = new HashSet<string> { "n" } });
+        Assert.True(view.HoldsSame("a", "1"u8));
+        Assert.False(view.HoldsSame("a", "2"u8));
+        Assert.False(view.HoldsSame("n", "5"u8));
+        Assert.False(view.HoldsSame("absent", "1"u8));
+        view.Pending.Remove("a");
+        Assert.False(view.HoldsSame("a", "1"u8));
+    }
 }

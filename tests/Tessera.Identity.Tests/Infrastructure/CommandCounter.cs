@@ -1,0 +1,68 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace Tessera.Identity.Tests;
+
+/// <summary>
+/// Counts the commands clients sent a Redis server on keys under one prefix (tests run in parallel on one server), with MONITOR on a raw connection. Commands a
+/// script ran inside the server (MONITOR marks them "lua") are not round trips and are not counted,
+/// nor is connection upkeep (PING, ECHO, INFO, CLIENT, SUBSCRIBE, ...).
+/// </summary>
+public sealed class CommandCounter(int port, string keyPrefix)
+{
+    private static readonly HashSet<string> Upkeep = ["info", "ping", "echo", "client", "subscribe", "config", "cluster", "hello", "role", "command", "sentinel", "auth", "select"];
+    private static int _marker;
+
+    /// <summary>Runs <paramref name="action"/> and returns the commands clients sent meanwhile, by name.</summary>
+    /// <param name="action">The work to measure.</param>
+    /// <returns>Command name to count.</returns>
+    public async Task<Dictionary<string, long>> MeasureAsync(Func<Task> action)
+    {
+        using var monitor = new TcpClient();
+        await monitor.ConnectAsync("127.0.0.1", port);
+        var stream = monitor.GetStream();
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        await stream.WriteAsync("MONITOR\r\n"u8.ToArray());
+        var ok = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("+OK", ok);
+
+        await action();
+
+        // A marker from another connection ends the window: MONITOR shows commands in order.
+        var marker = $"tessera-marker-{Interlocked.Increment(ref _marker)}";
+        using (var other = new TcpClient())
+        {
+            await other.ConnectAsync("127.0.0.1", port);
+            var otherStream = other.GetStream();
+            await otherStream.WriteAsync(Encoding.ASCII.GetBytes($"ECHO {marker}\r\n"));
+            _ = await otherStream.ReadAsync(new byte[64]);
+        }
+
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (await reader.ReadLineAsync(cts.Token) is { } line)
+        {
+            if (line.Contains(marker, StringComparison.Ordinal))
+            {
+                return counts;
+            }
+
+            // 1700000000.123456 [0 127.0.0.1:5555] "evalsha" "..."   or   [0 lua] "hset" ...
+            var close = line.IndexOf("] \"", StringComparison.Ordinal);
+            if (close < 0 || line.AsSpan(0, close).EndsWith(" lua", StringComparison.Ordinal) || !line.Contains(keyPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var start = close + 3;
+            var end = line.IndexOf('"', start);
+            var name = line[start..end].ToLowerInvariant();
+            if (!Upkeep.Contains(name))
+            {
+                counts[name] = counts.GetValueOrDefault(name) + 1;
+            }
+        }
+
+        throw new InvalidOperationException("MONITOR ended before the marker.");
+    }
+}
