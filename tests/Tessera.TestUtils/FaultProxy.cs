@@ -252,12 +252,20 @@ public sealed class FaultProxy : IAsyncDisposable
             var count = Interlocked.Increment(ref _replies);
             var every = ReplyFaultEvery;
             var fault = every > 0 && count % every == 0 ? ReplyFault : ReplyFault.None;
+            if (fault == ReplyFault.ArrayError && frame[0] != (byte)'*')
+            {
+                fault = ReplyFault.None;
+            }
             if (fault != ReplyFault.None)
             {
                 Interlocked.Increment(ref _faulted);
             }
 
-            if (fault != ReplyFault.Drop)
+            if (fault == ReplyFault.ArrayError)
+            {
+                output.Write("-ERR injected fault\r\n"u8);
+            }
+            else if (fault != ReplyFault.Drop)
             {
                 output.Write(frame);
             }

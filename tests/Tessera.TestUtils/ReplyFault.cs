@@ -11,4 +11,7 @@ public enum ReplyFault
 
     /// <summary>The reply is never written: every later reply on the connection answers the command before it.</summary>
     Drop = 2,
+
+    /// <summary>An array reply (a script's, a hash's) is replaced by <c>-ERR injected fault</c>: the server refused the command with an error Tessera does not know.</summary>
+    ArrayError = 3,
 }

@@ -199,6 +199,9 @@ internal sealed partial class TesseraSession
     [LoggerMessage(28, LogLevel.Information, "Accessing expired session {SessionTag}: the cookie names no live session; a new one starts if this request stores anything.")]
     private static partial void LogAccessingExpired(ILogger logger, string sessionTag);
 
+    [LoggerMessage(29, LogLevel.Warning, "A session commit failed ({Failure}): this request's changes were dropped and are not sent again.")]
+    private static partial void LogCommitAbandoned(ILogger logger, string failure);
+
     [LoggerMessage(22, LogLevel.Error, "The session could not be committed as the response started.")]
     private static partial void LogCommitFailedAtStart(ILogger logger, Exception exception);
 }

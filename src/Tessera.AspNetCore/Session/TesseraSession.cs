@@ -190,6 +190,31 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
             return;
         }
 
+        try
+        {
+            await CommitOnceAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || ex is TesseraUnavailableException)
+        {
+            // One attempt per request: a commit that failed is never sent again by this request (the
+            // error page's response start, or the end of the pipeline, would send it a second time).
+            // The changes are dropped and the failure answered once.
+            if (ex is TesseraUnavailableException unavailable && _options.OutagePolicy == OutagePolicy.DegradeFully)
+            {
+                DropIfDegradingFully(unavailable);
+            }
+            else
+            {
+                _view.DropPending();
+                LogCommitAbandoned(_logger, ex.GetType().Name);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task CommitOnceAsync(CancellationToken cancellationToken)
+    {
         await CheckBindingAsync(cancellationToken).ConfigureAwait(false);
         if (_state.TargetFor(SessionOperation.Commit) is not { } target)
         {
