@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs what the tests start (redis-server, redis-sentinel,
-# redis-cli; Chromium for the browser tests; curl for the adoption check) when it is missing, runs
+# redis-cli; Chromium for the browser tests; curl and unzip for the adoption check) when it is missing, runs
 # `dotnet test`, then tests/adoption/run.sh (the packages in a fresh app and the CLI as a dotnet tool).
 # Usage: ./test.sh [extra dotnet test arguments]
 set -euo pipefail
@@ -14,6 +14,7 @@ command -v redis-cli >/dev/null || need+=(redis-tools)
 command -v chromium >/dev/null || need+=(chromium)
 command -v curl >/dev/null || need+=(curl)
 command -v openssl >/dev/null || need+=(openssl)
+command -v unzip >/dev/null || need+=(unzip)
 if ((${#need[@]})); then
   echo "Installing ${need[*]} with apt-get ..." >&2
   sudo_cmd=()
