@@ -10,6 +10,7 @@ namespace Tessera;
 /// the first that succeeds closes the breaker. Only Redis not answering counts: a server that answers
 /// but refuses writes (<c>OOM</c>, <c>NOREPLICAS</c>, <c>READONLY</c>) never opens it, so reads go on.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode", Justification = TrimmingJustifications.SourceGeneratedRange)]
 public class CircuitBreakerOptions
 {
     /// <summary>Whether the breaker is on.</summary>
