@@ -66,6 +66,11 @@ public sealed partial class RedisDoctor
         {
             Add("version", FindingSeverity.Info, $"Garnet {garnet} (speaks Redis {versionText ?? "?"}); some checks below need Redis-only commands.");
         }
+        else if (info["valkey_version"] is { } valkey)
+        {
+            // Valkey keeps redis_version at the Redis release it forked from (7.2.4), whatever its own version.
+            Add("version", FindingSeverity.Ok, $"Valkey {valkey} (speaks Redis {versionText ?? "?"}).");
+        }
         else if (Version.TryParse(versionText, out var version))
         {
             if (version < Minimum)

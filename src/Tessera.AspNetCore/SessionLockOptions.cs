@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace Tessera.AspNetCore;
 
 /// <summary>The optional per-session lock for read-modify-write endpoints.</summary>
+[System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode", Justification = TrimmingJustifications.SourceGeneratedRange)]
 public sealed class SessionLockOptions
 {
     /// <summary>Whether every request that carries a session cookie takes the lock (else only endpoints marked with <c>RequireSessionLock()</c> or <see cref="RequireSessionLockAttribute"/>).</summary>

@@ -11,6 +11,7 @@ namespace Tessera;
 /// that answers but refuses writes (<c>OOM</c>, <c>NOREPLICAS</c>, <c>READONLY</c>) never opens it, so
 /// reads go on.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode", Justification = TrimmingJustifications.SourceGeneratedRange)]
 public class CircuitBreakerOptions
 {
     /// <summary>Whether the breaker is on.</summary>

@@ -4,6 +4,7 @@ using StackExchange.Redis;
 namespace Tessera;
 
 /// <summary>Options of the session store.</summary>
+[System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode", Justification = TrimmingJustifications.SourceGeneratedRange)]
 public class TesseraOptions
 {
     /// <summary>

@@ -59,6 +59,22 @@ public sealed class DoctorCommandTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task Doctor_Valkey_NamesValkeyAndItsVersion()
+    {
+        // Valkey reports redis_version 7.2.4 (the release it forked from): the operator must see Valkey's own version.
+        using var server = RedisServerProcess.StartValkey(["--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory", "256mb", "--maxmemory-policy", "volatile-lru"]);
+
+        var result = await CliRun.RunAsync(["doctor", "--json", "--redis", server.Endpoint, "--pings", "2"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var findings = Findings(result);
+        Assert.Equal("ok", findings["version"]);
+        Assert.Matches(@"Valkey 8\.\d+\.\d+ \(speaks Redis 7\.2\.4\)", result.Out);
+        Assert.Equal("ok", findings["persistence"]);
+        Assert.Equal("ok", findings["maxmemory-policy"]);
+    }
+
+    [Fact]
     public async Task Doctor_ConfigRefusedByAcl_IsAFindingNotACrash()
     {
         var user = "doctor-" + Guid.NewGuid().ToString("N")[..8];

@@ -5,7 +5,7 @@ using System.Text;
 namespace Tessera.TestUtils;
 
 /// <summary>
-/// A redis-server (or redis-sentinel) process this test run started on a loopback port; it is
+/// A redis-server (or redis-sentinel, or valkey-server) process this test run started on a loopback port; it is
 /// stopped by its process id, never by name. No binary means a loud failure that says what to install.
 /// </summary>
 public sealed class RedisServerProcess : IDisposable
@@ -59,6 +59,15 @@ public sealed class RedisServerProcess : IDisposable
         StartBinary("redis-server", port, extraArgs, directory, configFile: null);
 
     /// <summary>
+    /// Starts valkey-server (built from the Valkey source tarball by <c>tests/servers/valkey.sh</c>, see
+    /// <see cref="ValkeyBuild"/>) on a free loopback port with the same arguments as <see cref="Start"/>.
+    /// </summary>
+    /// <param name="extraArgs">More valkey-server arguments.</param>
+    /// <returns>The running server.</returns>
+    public static RedisServerProcess StartValkey(IEnumerable<string>? extraArgs = null) =>
+        StartBinary(ValkeyBuild.FindServer(), 0, extraArgs, null, configFile: null);
+
+    /// <summary>
     /// Starts redis-server with a configuration file (such as deploy/redis-sessions.conf), overriding
     /// port, directory, daemonize and logfile on the command line so it runs here on a free loopback port.
     /// </summary>
@@ -95,7 +104,7 @@ public sealed class RedisServerProcess : IDisposable
 
     private static RedisServerProcess StartBinary(string binary, int port, IEnumerable<string>? extraArgs, string? directory, string? configFile, bool ownsDirectory = false)
     {
-        var path = FindBinary(binary);
+        var path = Path.IsPathRooted(binary) ? binary : FindBinary(binary);
         ownsDirectory |= directory is null;
         port = port == 0 ? FreePort.Get(10000) : port;
         directory ??= NewDirectory(binary);

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Adoption check: does what a team does on day one, from packages only.
-#   1. packs Tessera, Tessera.AspNetCore and Tessera.Cli into a temporary folder (a version of its own,
+#   1. packs all five packages (Tessera, Tessera.AspNetCore, Tessera.Admin, Tessera.Dashboard, Tessera.Cli),
+#      as the README's `dotnet pack` does, into a temporary folder (a version of its own,
 #      0.1.0-adoption.<time>, so no cached package can stand in for the fresh one);
-#   2. creates a fresh `dotnet new web` app outside the repository, adds Tessera.AspNetCore from that
-#      folder, configures it from appsettings.json (ConnectionStringName) and runs it against a
-#      redis-server started here on a free loopback port;
+#   2. creates a fresh `dotnet new web` app outside the repository, adds Tessera.AspNetCore and
+#      Tessera.Dashboard from that folder, configures it from appsettings.json (ConnectionStringName),
+#      maps the dashboard behind an authorization policy (cookie authentication, role "operator") and
+#      runs it against a redis-server started here on a free loopback port;
 #   3. stores a value over HTTP and reads it back with the session cookie;
-#   4. installs the CLI from the same folder with `dotnet tool install --tool-path` and runs
+#   4. asks for the dashboard: refused without a login (401) and with a login that lacks the role (403),
+#      served to an operator (200, the overview counting the session stored in step 3);
+#   5. installs the CLI from the same folder with `dotnet tool install --tool-path` and runs
 #      `tessera doctor` and `tessera stats` against that server.
-# Needs: the .NET 10 SDK, redis-server, redis-cli, curl, and the NuGet feed (no other network).
+# Needs: the .NET 10 SDK, redis-server, redis-cli, curl, unzip, openssl, and the NuGet feed (no other network).
 # Cleans up after itself (processes by PID, temp folder, the adoption versions in the NuGet cache).
 # Usage: tests/adoption/run.sh        exit 0 when every step worked; the failing step's output otherwise.
 set -euo pipefail
@@ -16,8 +20,8 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 start=$SECONDS
 
-for tool in dotnet redis-server redis-cli curl; do
-  command -v "$tool" >/dev/null || { echo "adoption: $tool is required (./test.sh installs redis-server, redis-tools and curl with apt)." >&2; exit 1; }
+for tool in dotnet redis-server redis-cli curl unzip openssl; do
+  command -v "$tool" >/dev/null || { echo "adoption: $tool is required (./test.sh installs redis-server, redis-tools, curl, unzip and openssl with apt)." >&2; exit 1; }
 done
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/tessera-adoption.XXXXXX")"
@@ -29,7 +33,7 @@ cleanup() {
   local code=$?
   [[ -n "$app_pid" ]] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null || true
   [[ -n "$redis_pid" ]] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null || true
-  for id in tessera tessera.aspnetcore tessera.cli; do
+  for id in tessera tessera.aspnetcore tessera.admin tessera.dashboard tessera.cli; do
     rm -rf "${cache%/}/$id/$version"
     rmdir "${cache%/}/$id" 2>/dev/null || true   # only when no other version is cached
   done
@@ -55,10 +59,19 @@ free_port() {
 }
 
 step "packing $version"
-for project in src/Tessera src/Tessera.AspNetCore src/Tessera.Cli; do
-  quiet dotnet pack "$repo/$project" -c Release -o "$work/feed" -p:VersionSuffix="${version#*-}" --nologo
+# The README's command: the solution packs every package (and skips tests, samples and benchmarks).
+quiet dotnet pack "$repo/Tessera.slnx" -c Release -o "$work/feed" -p:VersionSuffix="${version#*-}" --nologo
+for id in Tessera Tessera.AspNetCore Tessera.Admin Tessera.Dashboard Tessera.Cli; do
+  for ext in nupkg snupkg; do
+    [[ -f "$work/feed/$id.$version.$ext" ]] || { ls "$work/feed" >&2; echo "adoption: the pack made no $id.$version.$ext" >&2; exit 1; }
+  done
+  # What nuget.org shows and needs: the readme, the licence, the repository.
+  nuspec="$(unzip -p "$work/feed/$id.$version.nupkg" "$id.nuspec")"
+  for want in '<readme>README.md</readme>' '<license type="expression">MIT</license>' '<repository type="git" url="https://'; do
+    grep -qF "$want" <<<"$nuspec" || { echo "$nuspec" >&2; echo "adoption: $id's nuspec lacks $want" >&2; exit 1; }
+  done
+  unzip -l "$work/feed/$id.$version.nupkg" | grep -q ' README.md$' || { echo "adoption: $id's package holds no README.md" >&2; exit 1; }
 done
-ls "$work/feed"/Tessera.AspNetCore."$version".nupkg "$work/feed"/Tessera.Cli."$version".nupkg "$work/feed"/Tessera."$version".snupkg >/dev/null
 
 redis_port="$(free_port)"
 step "redis-server on 127.0.0.1:$redis_port"
@@ -80,16 +93,42 @@ XML
 quiet dotnet new web -o "$work/app" -n AdoptionApp --no-restore
 cd "$work/app"
 quiet dotnet add package Tessera.AspNetCore --version "$version"
+quiet dotnet add package Tessera.Dashboard --version "$version"
 cat >Program.cs <<'CS'
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Tessera;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddTessera(builder.Configuration.GetSection("Tessera"));
 builder.Services.AddHealthChecks().AddTessera();
+builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
+{
+    o.Events.OnRedirectToLogin = c => { c.Response.StatusCode = 401; return Task.CompletedTask; };
+    o.Events.OnRedirectToAccessDenied = c => { c.Response.StatusCode = 403; return Task.CompletedTask; };
+});
+builder.Services.AddAuthorization(o => o.AddPolicy("operators", p => p.RequireRole("operator")));
+builder.Services.AddTesseraDashboard(o => o.AuthorizationPolicy = "operators");
 
 var app = builder.Build();
 app.UseTessera();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapHealthChecks("/healthz");
+app.MapTesseraDashboard("/admin/sessions");
+// Stands in for the app's real login page: signs in with the given role.
+app.MapPost("/login", async (HttpContext ctx, string user, string? role) =>
+{
+    var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, user), new(ClaimTypes.Name, user) };
+    if (role is not null)
+    {
+        claims.Add(new Claim(ClaimTypes.Role, role));
+    }
+
+    await ctx.SignInAsync(new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme)));
+    return "signed in";
+});
 app.MapPost("/set", (HttpContext ctx, string v) =>
 {
     ctx.Session.SetString("value", v);
@@ -136,6 +175,24 @@ handle="$(printf %s "$id" | openssl dgst -sha256 -binary | base64 | tr '+/' '-_'
 [[ "$(redis-cli -p "$redis_port" exists "session:$id")" == 0 ]] || { echo "adoption: a key is named by the raw session id" >&2; exit 1; }
 ttl="$(redis-cli -p "$redis_port" pttl "session:$handle")"
 ((ttl > 0 && ttl <= 300000)) || { echo "adoption: the session's PTTL is $ttl ms, expected the configured 5 min at most" >&2; exit 1; }
+
+step "the dashboard behind its policy"
+dashboard="http://127.0.0.1:$app_port/admin/sessions/"
+status="$(curl -s -o /dev/null -w '%{http_code}' "$dashboard")"
+[[ "$status" == 401 ]] || { echo "adoption: the dashboard without a login answered $status, expected 401" >&2; exit 1; }
+login() {   # prints the authentication cookie (name=value) of a login with the given role, or none
+  curl -s -D - -o /dev/null -X POST "http://127.0.0.1:$app_port/login?user=$1${2:+&role=$2}" | tr -d '\r' |
+    sed -n 's/^[Ss]et-[Cc]ookie: \(\.AspNetCore\.Cookies=[^;]*\).*/\1/p'
+}
+visitor="$(login visitor)"
+[[ -n "$visitor" ]] || { echo "adoption: /login sent no authentication cookie" >&2; exit 1; }
+status="$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $visitor" "$dashboard")"
+[[ "$status" == 403 ]] || { echo "adoption: the dashboard for a user without the operator role answered $status, expected 403" >&2; exit 1; }
+operator="$(login ops operator)"
+status="$(curl -s -o "$work/dashboard.html" -w '%{http_code}' -H "Cookie: $operator" "$dashboard")"
+[[ "$status" == 200 ]] || { cat "$work/dashboard.html" "$work/app.log" >&2; echo "adoption: the dashboard for an operator answered $status, expected 200" >&2; exit 1; }
+grep -q "Tessera sessions</title>" "$work/dashboard.html" || { head -c 2000 "$work/dashboard.html" >&2; echo "adoption: the operator got no dashboard page" >&2; exit 1; }
+grep -q 'data-figure="sessions" data-value="1"' "$work/dashboard.html" || { grep -o 'data-figure="sessions"[^>]*>' "$work/dashboard.html" >&2; echo "adoption: the dashboard's overview did not count the one session" >&2; exit 1; }
 
 step "the tessera tool from the same folder"
 quiet dotnet tool install Tessera.Cli --version "$version" --tool-path "$work/tools" --add-source "$work/feed" --configfile "$work/nuget.config"
