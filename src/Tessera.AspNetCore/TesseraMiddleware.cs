@@ -30,9 +30,8 @@ internal sealed partial class TesseraMiddleware
         _cookieName = _options.Cookie.Name!;
         if (_options.SlideUntouchedSessions && !_options.ClientBinding.IsEnabled)
         {
-            var idle = _options.IdleTimeout;
-            var granularity = _options.RefreshGranularity is { } g && g * 2 <= idle ? g : TimeSpan.FromMilliseconds(Math.Min(idle.TotalMilliseconds / 20, 60_000));
-            _touches = new RecentTouches(granularity);
+            // The one refresh rule: a cookie-carrying request that never uses its session slides it at most once per granularity.
+            _touches = new RecentTouches(Tessera.Internal.RefreshRule.Granularity(_options.IdleTimeout, _options.RefreshGranularity));
         }
         _migrator = _options.StockSessionMigration.Enabled ? services.GetRequiredService<StockSessionMigrator>() : null;
     }

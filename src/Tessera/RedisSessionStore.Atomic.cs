@@ -32,7 +32,7 @@ public sealed partial class RedisSessionStore
             var reply = await _redis.EvalAsync(
                 LuaScripts.Increment,
                 KeyForHandle(handle),
-                [field, delta, _maxBytes, _granularityMs, _redis.Time.GetUtcNow().ToUnixTimeMilliseconds(), _maxFields],
+                [field, delta, _maxBytes, _granularityMs, _maxFields],
                 "incr",
                 cancellationToken).ConfigureAwait(false);
             if (Interpret(hop == 0 ? id : handle, key, reply, followRotation && hop < MaxRotationHops, out var next) is { } result)
@@ -121,19 +121,19 @@ public sealed partial class RedisSessionStore
     private AtomicResult? Interpret(string target, string key, RedisResult reply, bool follow, out string? next)
     {
         var parts = (RedisResult[])reply!;
-        var code = (int)parts[0];
+        var code = (ScriptStatus)(int)parts[0];
         next = null;
         switch (code)
         {
-            case 1:
+            case ScriptStatus.Ok:
                 return new AtomicResult(CommitStatus.Committed, (long)parts[2], target);
-            case 2 when follow && SessionIds.IsValid((string?)parts[1]):
+            case ScriptStatus.Rotated when follow && SessionIds.IsValid((string?)parts[1]):
                 next = (string)parts[1]!;
                 return null;
-            case -2:
+            case ScriptStatus.NotInteger:
                 throw new SessionValueTypeException($"The session value '{key}' is not an integer, so it cannot be incremented.");
             default:
-                return new AtomicResult(StatusOf(target, code), 0, target) { ExceededLimit = LimitOf((ScriptStatus)code) };
+                return new AtomicResult(StatusOf(target, (int)code), 0, target) { ExceededLimit = LimitOf(code) };
         }
     }
 

@@ -174,7 +174,7 @@ public sealed partial class RedisSessionStore
             return new LoadResult(LoadStatus.Expired);
         }
 
-        if (refresh && nowMs - last >= GranularityFor(idle))
+        if (refresh && RefreshRule.IsDue(nowMs, last, idle, (long)_granularityMs))
         {
             RefreshInBackground(key, client);
         }
@@ -186,18 +186,6 @@ public sealed partial class RedisSessionStore
             Stale = stale ?? (IReadOnlySet<string>)new HashSet<string>(),
             StaleStored = staleStored ?? (IReadOnlyDictionary<string, byte[]>)new Dictionary<string, byte[]>(),
         });
-    }
-
-    /// <summary>The refresh granularity for an idle timeout, as the scripts compute it (<c>gran_for</c>).</summary>
-    private long GranularityFor(long idleMs)
-    {
-        var fixedMs = (long)_granularityMs;
-        if (fixedMs > 0 && fixedMs * 2 <= idleMs)
-        {
-            return fixedMs;
-        }
-
-        return Math.Min(idleMs / 20, 60_000);
     }
 
     private static long ParseLong(string? text) =>

@@ -15,14 +15,7 @@ internal static partial class LuaScripts
           local b = string.byte(f, 1)
           return b ~= 35 or string.byte(f, 2) == 35
         end
-        local function gran_for(idle, fixed)
-          -- A fixed granularity is honoured only up to half the idle timeout (a per-session
-          -- SetTimeouts may be shorter than the configured one): else the session would die while read.
-          if fixed > 0 and fixed * 2 <= idle then return fixed end
-          local g = math.floor(idle / 20)
-          if g > 60000 then g = 60000 end
-          return g
-        end
+        {{{RefreshRule.LuaFunction}}}
         local function expire_at(key, now, idle, deadline)
           local e = now + idle
           if deadline < e then e = deadline end

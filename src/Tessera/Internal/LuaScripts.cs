@@ -16,24 +16,24 @@ internal static partial class LuaScripts
     /// fixed refresh granularity in ms (0: a twentieth of the idle timeout, at most a minute); ARGV[2],
     /// ARGV[3] optional: the client address and user agent seen ('#lip', '#lua'). Writes
     /// only a live session's '#a' (and those) and TTL, and only when due: never creates a key, never lengthens a
-    /// tombstone, deletes a session past its absolute deadline. Reply: 1 refreshed, 0 not due, else the
-    /// session's status.
+    /// tombstone, deletes a session past its absolute deadline. Reply: <see cref="ScriptStatus.Ok"/> (refreshed
+    /// or not due), else the session's status.
     /// </summary>
     public static readonly string Refresh = Prelude + $$$"""
         local key = KEYS[1]
         local st, a, i, d = meta(key)
-        if st ~= 1 then return st end
+        if st ~= {{{(int)ScriptStatus.Ok}}} then return st end
         local now = now_ms()
         if now >= d then
           redis.call('DEL', key)
-          return 3
+          return {{{(int)ScriptStatus.Expired}}}
         end
-        if now - a < gran_for(i, tonumber(ARGV[1])) then return 0 end
+        if now - a < gran_for(i, tonumber(ARGV[1])) then return {{{(int)ScriptStatus.Ok}}} end
         redis.call('HSET', key, '{{{SessionLayout.LastAccess}}}', now)
         if ARGV[2] and ARGV[2] ~= '' then redis.call('HSET', key, '{{{SessionLayout.LastClientIp}}}', ARGV[2]) end
         if ARGV[3] and ARGV[3] ~= '' then redis.call('HSET', key, '{{{SessionLayout.LastUserAgent}}}', ARGV[3]) end
         expire_at(key, now, i, d)
-        return 1
+        return {{{(int)ScriptStatus.Ok}}}
         """;
 
     /// <summary>
@@ -48,7 +48,7 @@ internal static partial class LuaScripts
     public static readonly string Commit = Prelude + $$$"""
         local key = KEYS[1]
         local st, a, i, d, s = meta(key)
-        if st ~= 1 then return {st, a} end
+        if st ~= {{{(int)ScriptStatus.Ok}}} then return {st, a} end
         local now = now_ms()
         if now >= d then
           redis.call('DEL', key)
@@ -162,19 +162,18 @@ internal static partial class LuaScripts
 
     /// <summary>
     /// One atomic operation on one field of a live session, with the existence check and the
-    /// sliding refresh, in one round trip. KEYS[1] session key; ARGV[1] op ('incr', 'setnx', 'cas',
-    /// 'del'); ARGV[2] field; ARGV[3], ARGV[4] operands; ARGV[5] max bytes (0: no limit); ARGV[6]
+    /// sliding refresh, in one round trip (a counter bump is <see cref="Increment"/>). KEYS[1] session key;
+    /// ARGV[1] op ('setnx', 'cas', 'del'); ARGV[2] field; ARGV[3], ARGV[4] operands; ARGV[5] max bytes (0: no limit); ARGV[6]
     /// refresh granularity as for Load; ARGV[7] max caller fields (0: no limit), counted only when the
     /// op would add the field. The size ('#s') is written only when it changed, and the sliding refresh
     /// only when due, so a counter bump writes as little as it can. Over a limit: {4, size} or {6, fields}.
-    /// incr: ARGV[3] delta, reply {1, now, new value}. setnx: ARGV[3] value, reply {1, now, 1|0}.
-    /// cas: ARGV[3] expected (empty: absent), ARGV[4] new value, reply {1, now, 1|0}.
-    /// del: reply {1, now, 1|0}. A value that is not an integer for incr: {-2}.
+    /// setnx: ARGV[3] value, reply {1, now, 1|0}. cas: ARGV[3] expected (empty: absent), ARGV[4] new
+    /// value, reply {1, now, 1|0}. del: reply {1, now, 1|0}.
     /// </summary>
     public static readonly string Atomic = Prelude + $$$"""
         local key = KEYS[1]
         local st, a, i, d, s = meta(key)
-        if st ~= 1 then return {st, a} end
+        if st ~= {{{(int)ScriptStatus.Ok}}} then return {st, a} end
         local now = now_ms()
         if now >= d then
           redis.call('DEL', key)
@@ -191,25 +190,7 @@ internal static partial class LuaScripts
           if count > maxf then return count end
           return nil
         end
-        if op == 'incr' then
-          if old == 0 and max > 0 and s + entry_size(f, string.len(ARGV[3])) > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
-          local count = full()
-          if count then return {{{{(int)ScriptStatus.TooManyFields}}}, count} end
-          local ok, v = pcall(redis.call, 'HINCRBY', key, f, ARGV[3])
-          if not ok then
-            -- Only a value that is not an integer (or would overflow) is the caller's error; READONLY
-            -- (a replica during a failover), OOM and the like go back to the client as errors.
-            local e = type(v) == 'table' and v.err or tostring(v)
-            if string.find(e, 'integer', 1, true) or string.find(e, 'overflow', 1, true) then return {{{{(int)ScriptStatus.NotInteger}}}} end
-            return redis.error_reply(e)
-          end
-          result = v
-          if v > -1e13 and v < 1e14 then
-            new = entry_size(f, string.len(string.format('%d', v)))
-          else
-            new = field_size(key, f)
-          end
-        elseif op == 'setnx' then
+        if op == 'setnx' then
           if old > 0 then
             result = 0
           else
@@ -237,7 +218,7 @@ internal static partial class LuaScripts
           result = redis.call('HDEL', key, f)
           new = 0
         else
-          return {{{{(int)ScriptStatus.NotInteger}}}}
+          return redis.error_reply('ERR Tessera: unknown atomic operation')
         end
         local s2 = s - old + new
         if s2 < 0 then s2 = 0 end
@@ -257,7 +238,7 @@ internal static partial class LuaScripts
     public static readonly string Rewrite = Prelude + $$$"""
         local key = KEYS[1]
         local st, a, i, d, s = meta(key)
-        if st ~= 1 then return 0 end
+        if st ~= {{{(int)ScriptStatus.Ok}}} then return 0 end
         local n = 0
         for k = 1, #ARGV, 3 do
           local f = ARGV[k]
@@ -273,14 +254,13 @@ internal static partial class LuaScripts
 
     /// <summary>
     /// The counter bump, lean: one HMGET (metadata and the field), the HINCRBY, and only what else is
-    /// needed (the size when it changed, the refresh when due). No TIME: the caller's clock decides the
-    /// refresh, as on a read; the key's TTL still bounds the session by its deadline. KEYS[1] session
-    /// key; ARGV[1] field; ARGV[2] delta; ARGV[3] max bytes (0: no limit); ARGV[4] refresh granularity
-    /// as for Refresh; ARGV[5] the caller's time, unix ms; ARGV[6] max caller fields (0: no limit). The
-    /// limits are read only when the counter is new: bumping one that exists costs nothing more.
-    /// Reply as Atomic's incr.
+    /// needed (the size when it changed, the refresh when due). Redis's clock (TIME), as every other
+    /// script, so app servers agree however their clocks drift. KEYS[1] session key; ARGV[1] field;
+    /// ARGV[2] delta; ARGV[3] max bytes (0: no limit); ARGV[4] refresh granularity as for Refresh;
+    /// ARGV[5] max caller fields (0: no limit). The limits are read only when the counter is new: bumping
+    /// one that exists costs nothing more. Reply {1, now, new value}; {-2} when the value is not an integer.
     /// </summary>
-    public static readonly string Increment = UserFieldsFunction + $$$"""
+    public static readonly string Increment = Prelude + $$$"""
         local key, f = KEYS[1], ARGV[1]
         local ok, m = pcall(redis.call, 'HMGET', key, '{{{SessionLayout.LastAccess}}}', '{{{SessionLayout.IdleMs}}}', '{{{SessionLayout.Deadline}}}', '{{{SessionLayout.RotatedTo}}}', f)
         if not ok then return {{{{(int)ScriptStatus.Corrupt}}}} end
@@ -290,12 +270,15 @@ internal static partial class LuaScripts
           if redis.call('EXISTS', key) == 0 then return {{{{(int)ScriptStatus.NotFound}}}} end
           return {{{{(int)ScriptStatus.Corrupt}}}}
         end
-        local now = tonumber(ARGV[5])
-        if now >= d then return {{{{(int)ScriptStatus.Expired}}}} end
-        local old, max, maxf = m[5], tonumber(ARGV[3]), tonumber(ARGV[6])
+        local now = now_ms()
+        if now >= d then
+          redis.call('DEL', key)
+          return {{{{(int)ScriptStatus.Expired}}}}
+        end
+        local old, max, maxf = m[5], tonumber(ARGV[3]), tonumber(ARGV[5])
         if not old and max > 0 then
           local s = tonumber(redis.call('HGET', key, '{{{SessionLayout.Size}}}')) or 0
-          if s + string.len(f) + string.len(ARGV[2]) + {{{SessionLayout.FieldOverhead}}} > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
+          if s + entry_size(f, string.len(ARGV[2])) > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
         end
         if not old and maxf > 0 then
           local count = user_fields(key) + 1
@@ -309,16 +292,11 @@ internal static partial class LuaScripts
         end
         local len
         if v > -1e13 and v < 1e14 then len = string.len(string.format('%d', v)) else len = redis.call('HSTRLEN', key, f) end
-        local grown = old and (len - string.len(old)) or (string.len(f) + len + {{{SessionLayout.FieldOverhead}}})
+        local grown = old and (len - string.len(old)) or entry_size(f, len)
         if grown ~= 0 then redis.call('HINCRBY', key, '{{{SessionLayout.Size}}}', grown) end
-        local fixed, g = tonumber(ARGV[4]), math.floor(i / 20)
-        if g > 60000 then g = 60000 end
-        if fixed > 0 and fixed * 2 <= i then g = fixed end
-        if now - a >= g then
+        if now - a >= gran_for(i, tonumber(ARGV[4])) then
           redis.call('HSET', key, '{{{SessionLayout.LastAccess}}}', now)
-          local e = now + i
-          if d < e then e = d end
-          redis.call('PEXPIREAT', key, e)
+          expire_at(key, now, i, d)
         end
         return {{{{(int)ScriptStatus.Ok}}}, now, v}
         """;
@@ -331,7 +309,7 @@ internal static partial class LuaScripts
     public static readonly string Seal = Prelude + $$$"""
         local key = KEYS[1]
         local st, a = meta(key)
-        if st ~= 1 then return {st, a} end
+        if st ~= {{{(int)ScriptStatus.Ok}}} then return {st, a} end
         local all = redis.call('HGETALL', key)
         redis.call('DEL', key)
         redis.call('HSET', key, '{{{SessionLayout.RotatedTo}}}', ARGV[1])
