@@ -15,6 +15,9 @@ internal sealed partial class IdentitySessionEnder(RedisSessionStore store, Tess
     /// <summary>The user key a principal's logins are indexed under, or null.</summary>
     public string? UserKeyOf(ClaimsPrincipal principal) => tickets.UserKeyOf(principal);
 
+    /// <summary>The store's clock.</summary>
+    public TimeProvider Time => store.Time;
+
     /// <summary>
     /// The security stamp changed (password, authenticator, external login, e-mail, ...): every other
     /// session and login of the user ends. The device of the request that made the change (the user's

@@ -9,6 +9,9 @@ namespace Tessera.AspNetCore;
 /// <summary>Writes RFC 9457 problem details, through the app's <see cref="IProblemDetailsService"/> when it has one.</summary>
 internal static class ProblemResponses
 {
+    public static Task WriteAsync(HttpContext context, SessionProblem problem) =>
+        WriteAsync(context, problem.Status, problem.Title, problem.Detail, problem.RetryAfterSeconds);
+
     public static async Task WriteAsync(HttpContext context, int status, string title, string detail, int? retryAfterSeconds)
     {
         var response = context.Response;
@@ -25,14 +28,7 @@ internal static class ProblemResponses
             Status = status,
             Title = title,
             Detail = detail,
-            Type = status switch
-            {
-                503 => "https://tools.ietf.org/html/rfc9110#section-15.6.4",
-                409 => "https://tools.ietf.org/html/rfc9110#section-15.5.10",
-                403 => "https://tools.ietf.org/html/rfc9110#section-15.5.4",
-                413 => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
-                _ => "about:blank",
-            },
+            Type = SessionProblem.TypeOf(status),
         };
 
         if (context.RequestServices.GetService<IProblemDetailsService>() is { } service

@@ -86,12 +86,7 @@ internal sealed partial class TesseraMiddleware
                 if (held is null && lockId is not null)
                 {
                     LogLockTimedOut(_logger, SessionIds.LogTag(lockId), lockOptions.WaitTimeout);
-                    await ProblemResponses.WriteAsync(
-                        context,
-                        lockOptions.FailureStatusCode,
-                        "Session busy",
-                        $"Another request of this session held its lock for more than {lockOptions.WaitTimeout.TotalSeconds:0.###} s. Try again.",
-                        _options.RetryAfterSeconds).ConfigureAwait(false);
+                    await ProblemResponses.WriteAsync(context, SessionProblem.LockBusy(_options)).ConfigureAwait(false);
                     return;
                 }
             }
@@ -107,33 +102,14 @@ internal sealed partial class TesseraMiddleware
                 _store.Touch(untouched, session);
             }
         }
-        catch (TesseraUnavailableException ex) when (!context.Response.HasStarted)
+        catch (Exception ex) when (!context.Response.HasStarted && SessionProblem.For(ex, _options) is { } problem)
         {
-            await ProblemResponses.WriteAsync(
-                context,
-                _options.UnavailableStatusCode,
-                "Session store unavailable",
-                "The session store did not answer in time. Try again shortly.",
-                _options.RetryAfterSeconds).ConfigureAwait(false);
-            LogUnavailableResponse(_logger, ex.Message);
-        }
-        catch (SessionTooLargeException ex) when (!context.Response.HasStarted)
-        {
-            await ProblemResponses.WriteAsync(
-                context,
-                StatusCodes.Status413PayloadTooLarge,
-                "Session too large",
-                ex.Message,
-                retryAfterSeconds: null).ConfigureAwait(false);
-        }
-        catch (SessionLimitException ex) when (!context.Response.HasStarted)
-        {
-            // A sign-in past MaxSessionsPerUser with DenyNew that the app did not catch: a clear refusal, not a 500.
-            await ProblemResponses.WriteAsync(context, StatusCodes.Status409Conflict, "Too many devices", ex.Message, retryAfterSeconds: null).ConfigureAwait(false);
-        }
-        catch (SessionBindingException ex) when (!context.Response.HasStarted)
-        {
-            await ProblemResponses.WriteAsync(context, StatusCodes.Status403Forbidden, "Session not valid for this client", ex.Message, retryAfterSeconds: null).ConfigureAwait(false);
+            // The one map from a session failure to its answer (SessionProblem), as the commit at response start uses.
+            await ProblemResponses.WriteAsync(context, problem).ConfigureAwait(false);
+            if (ex is TesseraUnavailableException)
+            {
+                LogUnavailableResponse(_logger, ex.Message);
+            }
         }
         catch (Exception ex) when (ex is TesseraUnavailableException or SessionTooLargeException)
         {

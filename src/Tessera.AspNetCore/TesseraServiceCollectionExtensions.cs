@@ -126,7 +126,8 @@ public static class TesseraServiceCollectionExtensions
             sp.GetRequiredService<ValueCodec>(),
             sp.GetRequiredService<TesseraMetrics>(),
             sp.GetService<ILogger<RedisSessionStore>>(),
-            sp.GetServices<ITesseraObserver>()));
+            sp.GetServices<ITesseraObserver>(),
+            sp.GetService<TimeProvider>()));
         return services;
     }
 

@@ -75,7 +75,7 @@ public sealed class TesseraTicketStore : ITicketStore
         var write = new SessionWrite
         {
             UserId = user,
-            AbsoluteDeadline = Deadline(ticket),
+            AbsoluteDeadline = Deadline(ticket, _store.Time),
             IdleTimeout = Lifetime(ticket),
             AuthenticatedAt = DateTimeOffset.MinValue,
             ClientIp = httpContext is null ? null : ClientBinding.AddressOf(httpContext),
@@ -137,7 +137,7 @@ public sealed class TesseraTicketStore : ITicketStore
         var before = (await _store.LoadAsync(key, cancellationToken).ConfigureAwait(false)).Record;
         var user = UserKeyOf(ticket.Principal);
         var signingIn = httpContext?.Items.ContainsKey(SigningInItem) == true;
-        var write = new SessionWrite { AbsoluteDeadline = Deadline(ticket), IdleTimeout = Lifetime(ticket), UserId = user };
+        var write = new SessionWrite { AbsoluteDeadline = Deadline(ticket, _store.Time), IdleTimeout = Lifetime(ticket), UserId = user };
         if (signingIn)
         {
             // A sign-in on a browser that has a login renews it: that is a re-authentication.
@@ -261,8 +261,8 @@ public sealed class TesseraTicketStore : ITicketStore
     /// would tie logins of one second in the index (and make "evict the oldest" pick at random).
     /// Never before the ticket's expiry; the cookie handler enforces that one itself.
     /// </summary>
-    private static DateTimeOffset? Deadline(AuthenticationTicket ticket) =>
-        Lifetime(ticket) is { } lifetime ? DateTimeOffset.UtcNow + lifetime : ticket.Properties.ExpiresUtc;
+    private static DateTimeOffset? Deadline(AuthenticationTicket ticket, TimeProvider time) =>
+        Lifetime(ticket) is { } lifetime ? time.GetUtcNow() + lifetime : ticket.Properties.ExpiresUtc;
 
     private static TimeSpan? Lifetime(AuthenticationTicket ticket) =>
         ticket.Properties.ExpiresUtc is { } expires && ticket.Properties.IssuedUtc is { } issued && expires > issued

@@ -108,7 +108,7 @@ public class TesseraUserManager<TUser> : UserManager<TUser>
     public override async Task<IdentityResult> SetLockoutEndDateAsync(TUser user, DateTimeOffset? lockoutEnd)
     {
         var result = await base.SetLockoutEndDateAsync(user, lockoutEnd).ConfigureAwait(false);
-        if (result.Succeeded && lockoutEnd is { } end && end > DateTimeOffset.UtcNow && await UserKeyAsync(user).ConfigureAwait(false) is { } key)
+        if (result.Succeeded && lockoutEnd is { } end && end > Ender.Time.GetUtcNow() && await UserKeyAsync(user).ConfigureAwait(false) is { } key)
         {
             await Ender.EndAllAsync(key, "locked", CancellationToken).ConfigureAwait(false);
         }

@@ -76,7 +76,8 @@ internal sealed class DashboardState : IAsyncDisposable
                     config.AbortOnConnectFail = false;
                     config.ClientName = "tessera-dashboard";
                     config.TieBreaker = string.Empty; // no read of a key outside the prefix (an ACL user would be refused)
-                    _own = await ConnectionMultiplexer.ConnectAsync(config).WaitAsync(cancellationToken).ConfigureAwait(false);
+                    // Under Sentinel the sentinels' connection lives as long as the app, as the dashboard's own does.
+                    _own = (await TesseraConnection.ConnectAsync(config).WaitAsync(cancellationToken).ConfigureAwait(false)).Primary;
                     multiplexer = _own;
                 }
                 else

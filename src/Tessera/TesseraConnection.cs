@@ -18,6 +18,7 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
     private readonly bool _owned;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private volatile IConnectionMultiplexer? _multiplexer;
+    private IDisposable? _sentinels;
     private volatile ServerCapabilities _capabilities = ServerCapabilities.Unknown;
     private Task<ServerCapabilities>? _probing;
     private int _probeGeneration;
@@ -165,7 +166,7 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
             {
                 var made = _options.ConnectionMultiplexerFactory is { } factory
                     ? factory().GetAwaiter().GetResult()
-                    : ConnectionMultiplexer.Connect(BuildConfiguration(_options));
+                    : Connect(BuildConfiguration(_options), out _sentinels);
                 _multiplexer = made;
                 Attach(made);
             }
@@ -245,6 +246,61 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Connects as StackExchange.Redis would, except under Sentinel with reply checks on: sentinels have
+    /// no <c>ECHO</c>, the token the high-integrity mode sends after every command, so the sentinels are
+    /// connected without it and only the primary's connection (the one sessions use) checks replies.
+    /// </summary>
+    /// <param name="config">The configuration.</param>
+    /// <returns>The connection, and the sentinels' connection to dispose with it (or null).</returns>
+    internal static async Task<(ConnectionMultiplexer Primary, IDisposable? Sentinels)> ConnectAsync(ConfigurationOptions config)
+    {
+        if (string.IsNullOrEmpty(config.ServiceName) || !config.HighIntegrity)
+        {
+            return (await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false), null);
+        }
+
+        var sentinels = await ConnectionMultiplexer.SentinelConnectAsync(ForSentinels(config)).ConfigureAwait(false);
+        try
+        {
+            return (sentinels.GetSentinelMasterConnection(config), sentinels);
+        }
+        catch
+        {
+            await sentinels.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static ConnectionMultiplexer Connect(ConfigurationOptions config, out IDisposable? sentinelConnection)
+    {
+        sentinelConnection = null;
+        if (string.IsNullOrEmpty(config.ServiceName) || !config.HighIntegrity)
+        {
+            return ConnectionMultiplexer.Connect(config);
+        }
+
+        var sentinels = ConnectionMultiplexer.SentinelConnect(ForSentinels(config));
+        try
+        {
+            var primary = sentinels.GetSentinelMasterConnection(config);
+            sentinelConnection = sentinels;
+            return primary;
+        }
+        catch
+        {
+            sentinels.Dispose();
+            throw;
+        }
+    }
+
+    private static ConfigurationOptions ForSentinels(ConfigurationOptions config)
+    {
+        var sentinels = config.Clone();
+        sentinels.HighIntegrity = false;
+        return sentinels;
+    }
+
     private static readonly string DefaultTieBreaker = new ConfigurationOptions().TieBreaker;
 
     private async ValueTask<IDatabase> ConnectSlowAsync()
@@ -254,9 +310,15 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
         {
             if (_multiplexer is null)
             {
-                var made = _options.ConnectionMultiplexerFactory is { } factory
-                    ? await factory().ConfigureAwait(false)
-                    : await ConnectionMultiplexer.ConnectAsync(BuildConfiguration(_options)).ConfigureAwait(false);
+                IConnectionMultiplexer made;
+                if (_options.ConnectionMultiplexerFactory is { } factory)
+                {
+                    made = await factory().ConfigureAwait(false);
+                }
+                else
+                {
+                    (made, _sentinels) = await ConnectAsync(BuildConfiguration(_options)).ConfigureAwait(false);
+                }
                 _multiplexer = made;
                 Attach(made);
             }
@@ -279,6 +341,7 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
         if (_owned)
         {
             _multiplexer?.Dispose();
+            _sentinels?.Dispose();
         }
 
         _connectLock.Dispose();
@@ -291,6 +354,11 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
         if (_owned && _multiplexer is { } m)
         {
             await m.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_owned)
+        {
+            _sentinels?.Dispose();
         }
 
         _connectLock.Dispose();

@@ -172,7 +172,7 @@ internal sealed class SessionView
     }
 
     /// <summary>The pending changes were written: fold them into the snapshot.</summary>
-    public void ApplyCommitted()
+    public void ApplyCommitted(DateTimeOffset now)
     {
         if (Pending.Cleared)
         {
@@ -213,7 +213,7 @@ internal sealed class SessionView
                 AbsoluteDeadline = write.AbsoluteDeadline ?? meta.AbsoluteDeadline,
                 // A sign-in as someone else leaves the previous user's login and authentication behind.
                 LoginHandle = SessionWrite.LoginAfter(write, meta),
-                AuthenticatedAt = authenticated == DateTimeOffset.MinValue ? DateTimeOffset.UtcNow : authenticated,
+                AuthenticatedAt = authenticated == DateTimeOffset.MinValue ? now : authenticated,
             };
         }
 

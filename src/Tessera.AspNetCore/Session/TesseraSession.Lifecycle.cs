@@ -211,7 +211,7 @@ internal sealed partial class TesseraSession
         {
             case CommitStatus.Committed:
                 _state.OnRotated(result.SessionId);
-                _view.ApplyCommitted();
+                _view.ApplyCommitted(_store.Time.GetUtcNow());
                 EnsureCallback();
                 return result.SessionId;
             case CommitStatus.TooLarge:

@@ -149,27 +149,26 @@ internal sealed partial class TesseraSession
         }
     }
 
-    /// <summary>The commit failed as the response started: the response becomes problem details only.</summary>
+    /// <summary>The commit failed as the response started: the response becomes problem details only (the one map, <see cref="SessionProblem"/>).</summary>
     private void ReplaceResponse(Exception ex)
     {
-        var tooLarge = ex is SessionTooLargeException;
-        var status = tooLarge ? StatusCodes.Status413PayloadTooLarge : _options.UnavailableStatusCode;
+        var answer = SessionProblem.For(ex, _options)!;
         var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
         {
-            Status = status,
-            Title = tooLarge ? "Session too large" : "Session store unavailable",
-            Detail = tooLarge ? ex.Message : "The session store did not answer in time. Try again shortly.",
-            Type = tooLarge ? "https://tools.ietf.org/html/rfc9110#section-15.5.14" : "https://tools.ietf.org/html/rfc9110#section-15.6.4",
+            Status = answer.Status,
+            Title = answer.Title,
+            Detail = answer.Detail,
+            Type = SessionProblem.TypeOf(answer.Status),
         };
         var response = _context.Response;
-        response.StatusCode = status;
+        response.StatusCode = answer.Status;
         response.Headers.Remove("Content-Length");
         response.Headers.Remove("Content-Encoding");
         response.Headers.ContentType = "application/problem+json";
         response.Headers.CacheControl = "no-store";
-        if (!tooLarge)
+        if (answer.RetryAfterSeconds is { } retry)
         {
-            response.Headers.RetryAfter = _options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         _problemAtStart = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(problem, ProblemJsonContext.Default.ProblemDetails);

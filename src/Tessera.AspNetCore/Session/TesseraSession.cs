@@ -230,7 +230,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
             case CommitStatus.Committed when result.SessionId == target.Id:
                 var newDeadline = _view.Write?.AbsoluteDeadline;
                 _state.OnWritten(target.Id);
-                _view.ApplyCommitted();
+                _view.ApplyCommitted(_store.Time.GetUtcNow());
                 if (newDeadline is { } deadline && _view.Metadata?.UserId is { } bound)
                 {
                     // "Remember me" after sign-in: the index entry's score follows the new deadline.
@@ -247,7 +247,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
             case CommitStatus.Committed:
                 // The session was rotated while this request ran: its delta landed in the new session
                 // (the in-flight promise). The request never learns that id.
-                _view.ApplyCommitted();
+                _view.ApplyCommitted(_store.Time.GetUtcNow());
                 _state.OnForwarded();
                 if (_state.Phase == SessionPhase.New)
                 {
@@ -300,7 +300,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
 
         if (absoluteTimeout is { } lifetime)
         {
-            var created = _state.Phase == SessionPhase.Live && _view.Metadata is { } meta && meta.Created != default ? meta.Created : DateTimeOffset.UtcNow;
+            var created = _state.Phase == SessionPhase.Live && _view.Metadata is { } meta && meta.Created != default ? meta.Created : _store.Time.GetUtcNow();
             write.AbsoluteDeadline = created + lifetime;
         }
     }
@@ -361,7 +361,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
                 throw new InvalidOperationException($"A new session could not be created ({result.Status}).");
             }
 
-            var now = DateTimeOffset.UtcNow;
+            var now = _store.Time.GetUtcNow();
             _state.OnCreated(id);
             _view.Metadata = new SessionMetadata
             {
@@ -374,7 +374,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
                 UserAgent = write.UserAgent,
             };
             _view.Write = null;
-            _view.ApplyCommitted();
+            _view.ApplyCommitted(_store.Time.GetUtcNow());
             EnsureCallback();
             return;
         }

@@ -61,7 +61,8 @@ internal static class RedisConnector
         var endpoints = string.Join(", ", options.EndPoints.Select(Describe));
         try
         {
-            return await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Under Sentinel the sentinels' connection lives as long as the process (the CLI's is short).
+            return (await TesseraConnection.ConnectAsync(options).WaitAsync(cancellationToken).ConfigureAwait(false)).Primary;
         }
         catch (RedisConnectionException ex)
         {

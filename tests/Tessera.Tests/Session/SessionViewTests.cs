@@ -32,7 +32,7 @@ public sealed class SessionViewTests
         view.Pending.Set("z", "9"u8.ToArray());
         Assert.False(view.TryGet("a", out _));
         Assert.Equal(["z"], view.Keys);
-        view.ApplyCommitted();
+        view.ApplyCommitted(DateTimeOffset.UnixEpoch);
         Assert.Equal(["z"], view.Keys);
         Assert.False(view.IsDirty);
     }
