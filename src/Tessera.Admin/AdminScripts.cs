@@ -24,14 +24,14 @@ internal static class AdminScripts
 
     /// <summary>
     /// Fixes a TTL-less session. KEYS[1] the key; ARGV[1] 'expire' or 'delete'; ARGV[2] TTL in ms.
-    /// Acts only when the key is a session hash (it has '#c') that still has no TTL. Reply {1, user id or false} when it acted, {0} otherwise.
+    /// Acts only when the key is a session hash (the one rule, <c>SessionHash</c>: '#a', '#i' and '#d', no '#r') that still has no TTL. Reply {1, user id or false} when it acted, {0} otherwise.
     /// </summary>
-    public static readonly string FixTtlLess = $$"""
+    public static readonly string FixTtlLess = Tessera.Wire.SessionHash.LuaIsSession + $$"""
         local key = KEYS[1]
         if redis.call('PTTL', key) ~= -1 then return {0} end
         local t = redis.call('TYPE', key)
         if (t.ok or t) ~= 'hash' then return {0} end
-        if redis.call('HEXISTS', key, '{{SessionLayout.Created}}') == 0 then return {0} end
+        if not is_session(key) then return {0} end
         local user = redis.call('HGET', key, '{{SessionLayout.User}}')
         if ARGV[1] == 'delete' then
           redis.call('DEL', key)

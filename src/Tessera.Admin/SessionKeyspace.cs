@@ -320,7 +320,13 @@ public sealed class SessionKeyspace
             return new SessionSummary { Key = key, Handle = id, Kind = SessionKeyKind.Gone };
         }
 
-        var kind = !f[(int)MetadataSlot.RotatedTo].IsNull ? SessionKeyKind.Tombstone : !f[(int)MetadataSlot.Created].IsNull ? SessionKeyKind.Session : SessionKeyKind.Foreign;
+        // The one rule of what a session is, as the store reads it (Wire/SessionHash).
+        var kind = Tessera.Wire.SessionHash.KindOf(f) switch
+        {
+            Tessera.Wire.SessionHashKind.Tombstone => SessionKeyKind.Tombstone,
+            Tessera.Wire.SessionHashKind.Session => SessionKeyKind.Session,
+            _ => SessionKeyKind.Foreign,
+        };
         var summary = new SessionSummary
         {
             Key = key,

@@ -2,6 +2,7 @@ using StackExchange.Redis;
 using Tessera.Internal;
 
 using Tessera.Redis;
+using Tessera.Wire;
 
 namespace Tessera;
 
@@ -122,13 +123,13 @@ public sealed partial class RedisSessionStore
         for (var n = 0; n < members.Count; n++)
         {
             var f = replies[n];
-            if (f[(int)MetadataSlot.Created].IsNull || !f[(int)MetadataSlot.RotatedTo].IsNull || (string?)f[(int)MetadataSlot.User] != userId)
+            if (SessionHash.KindOf(f) != SessionHashKind.Session || (string?)f[(int)MetadataSlot.User] != userId || ToMetadata(f) is not { } metadata)
             {
                 gone.Add(members[n].Member);
                 continue;
             }
 
-            rows.Add(new IndexRow(members[n].Member, members[n].Handle, members[n].Companion, ToMetadata(f)));
+            rows.Add(new IndexRow(members[n].Member, members[n].Handle, members[n].Companion, metadata));
         }
 
         if (gone.Count > 0)
@@ -210,22 +211,16 @@ public sealed partial class RedisSessionStore
         }
     }
 
-    private static SessionMetadata ToMetadata(RedisValue[] f)
+    /// <summary>The metadata of an index member's session, or null when its fields are damaged (listed as gone).</summary>
+    private static SessionMetadata? ToMetadata(RedisValue[] f)
     {
-        return SessionMetadata.FromStored(
-            created: Ms(f[(int)MetadataSlot.Created]),
-            lastAccess: Ms(f[(int)MetadataSlot.LastAccess]),
-            idleMs: Ms(f[(int)MetadataSlot.IdleMs]),
-            deadline: Ms(f[(int)MetadataSlot.Deadline]),
-            size: Ms(f[(int)MetadataSlot.Size]),
-            user: f[(int)MetadataSlot.User],
-            clientIp: f[(int)MetadataSlot.ClientIp],
-            userAgent: f[(int)MetadataSlot.UserAgent],
-            authenticatedMs: Ms(f[(int)MetadataSlot.AuthenticatedAt]),
-            login: f[(int)MetadataSlot.Login],
-            lastClientIp: f[(int)MetadataSlot.LastClientIp],
-            lastUserAgent: f[(int)MetadataSlot.LastUserAgent]);
-
-        static long Ms(RedisValue value) => value.IsNull || !value.TryParse(out long n) ? 0 : n;
+        try
+        {
+            return SessionHash.Metadata(f);
+        }
+        catch (CorruptSessionException)
+        {
+            return null;
+        }
     }
 }

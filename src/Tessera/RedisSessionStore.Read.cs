@@ -4,6 +4,7 @@ using StackExchange.Redis;
 using Tessera.Internal;
 
 using Tessera.Redis;
+using Tessera.Wire;
 
 namespace Tessera;
 
@@ -77,91 +78,62 @@ public sealed partial class RedisSessionStore
 
     private LoadResult ParseLoad(string id, string handle, RedisKey key, HashEntry[] entries, IClientSource? client, bool refresh = true)
     {
-        if (entries.Length == 0)
+        // The one reader of a session hash and the one rule of what a session is (Wire/SessionHash).
+        var userFields = new List<HashEntry>(entries.Length);
+        var slots = SessionHash.Split(entries, userFields);
+        switch (SessionHash.KindOf(slots))
         {
-            return new LoadResult(LoadStatus.NotFound);
+            case SessionHashKind.Absent when entries.Length == 0:
+                return new LoadResult(LoadStatus.NotFound);
+            case SessionHashKind.Tombstone:
+                LogRotatedRefused(_logger, SessionIds.LogTag(id));
+                return new LoadResult(LoadStatus.Rotated, RotatedTo: (string?)slots[(int)MetadataSlot.RotatedTo]);
+            case SessionHashKind.Session:
+                break;
+            default:
+                ReportCorrupt(id, "the key is not a Tessera session hash");
+                return new LoadResult(LoadStatus.Corrupt);
         }
 
         var now = _redis.Time.GetUtcNow();
-        var values = new Dictionary<string, byte[]>(entries.Length, StringComparer.Ordinal);
+        var values = new Dictionary<string, byte[]>(userFields.Count, StringComparer.Ordinal);
         HashSet<string>? counters = null, stale = null;
         Dictionary<string, byte[]>? staleStored = null;
-        long created = 0, last = 0, idle = 0, deadline = 0, size = 0;
-        bool hasLast = false, hasIdle = false, hasDeadline = false;
-        string? user = null, ip = null, agent = null, rotatedTo = null, login = null, lastIp = null, lastAgent = null;
-        long authenticated = 0;
+        SessionMetadata metadata;
         try
         {
-            foreach (var entry in entries)
+            metadata = SessionHash.Metadata(slots);
+            foreach (var entry in userFields)
             {
                 var field = (string)entry.Name!;
-                var fieldKey = SessionLayout.ToKey(field);
-                if (fieldKey is not null)
+                var fieldKey = SessionLayout.ToKey(field)!;
+                var stored = (byte[])entry.Value!;
+                values[fieldKey] = _codec.Decode(handle, field, stored);
+                if (_codec.NeedsRewrite(stored))
                 {
-                    var stored = (byte[])entry.Value!;
-                    values[fieldKey] = _codec.Decode(handle, field, stored);
-                    if (_codec.NeedsRewrite(stored))
-                    {
-                        (stale ??= new HashSet<string>(StringComparer.Ordinal)).Add(fieldKey);
-                        (staleStored ??= new Dictionary<string, byte[]>(StringComparer.Ordinal))[fieldKey] = stored;
-                    }
-
-                    if (ValueCodec.IsCounter(stored))
-                    {
-                        if (_codec.AuthenticatesValues && !ValueCodec.IsWholeInteger(stored))
-                        {
-                            throw new CorruptSessionException("A plaintext value is not a whole integer, with encryption on.");
-                        }
-
-                        (counters ??= new HashSet<string>(StringComparer.Ordinal)).Add(fieldKey);
-                    }
-
-                    continue;
+                    (stale ??= new HashSet<string>(StringComparer.Ordinal)).Add(fieldKey);
+                    (staleStored ??= new Dictionary<string, byte[]>(StringComparer.Ordinal))[fieldKey] = stored;
                 }
 
-                var text = (string?)entry.Value;
-                switch (field)
+                if (ValueCodec.IsCounter(stored))
                 {
-                    case SessionLayout.Created: created = ParseLong(text); break;
-                    case SessionLayout.LastAccess: last = ParseLong(text); hasLast = true; break;
-                    case SessionLayout.IdleMs: idle = ParseLong(text); hasIdle = true; break;
-                    case SessionLayout.Deadline: deadline = ParseLong(text); hasDeadline = true; break;
-                    case SessionLayout.Size: size = ParseLong(text); break;
-                    case SessionLayout.User: user = text; break;
-                    case SessionLayout.ClientIp: ip = text; break;
-                    case SessionLayout.UserAgent: agent = text; break;
-                    case SessionLayout.RotatedTo: rotatedTo = text; break;
-                    case SessionLayout.AuthenticatedAt: authenticated = ParseLong(text); break;
-                    case SessionLayout.Login: login = text; break;
-                    case SessionLayout.LastClientIp: lastIp = text; break;
-                    case SessionLayout.LastUserAgent: lastAgent = text; break;
-                    default: break;
+                    if (_codec.AuthenticatesValues && !ValueCodec.IsWholeInteger(stored))
+                    {
+                        throw new CorruptSessionException("A plaintext value is not a whole integer, with encryption on.");
+                    }
+
+                    (counters ??= new HashSet<string>(StringComparer.Ordinal)).Add(fieldKey);
                 }
             }
         }
         catch (CorruptSessionException ex)
         {
-            if (rotatedTo is null)
-            {
-                ReportCorrupt(id, ex.Message);
-                return new LoadResult(LoadStatus.Corrupt);
-            }
-        }
-
-        if (rotatedTo is not null)
-        {
-            LogRotatedRefused(_logger, SessionIds.LogTag(id));
-            return new LoadResult(LoadStatus.Rotated, RotatedTo: rotatedTo);
-        }
-
-        if (!hasLast || !hasIdle || !hasDeadline)
-        {
-            ReportCorrupt(id, "the key is not a Tessera session hash");
+            ReportCorrupt(id, ex.Message);
             return new LoadResult(LoadStatus.Corrupt);
         }
 
         var nowMs = now.ToUnixTimeMilliseconds();
-        if (nowMs >= deadline)
+        if (now >= metadata.AbsoluteDeadline)
         {
             // Past its absolute deadline by this server's clock (Redis expires the key then too); the
             // refresh script deletes it if Redis's clock agrees.
@@ -174,12 +146,11 @@ public sealed partial class RedisSessionStore
             return new LoadResult(LoadStatus.Expired);
         }
 
-        if (refresh && RefreshRule.IsDue(nowMs, last, idle, (long)_granularityMs))
+        if (refresh && RefreshRule.IsDue(nowMs, metadata.LastAccess.ToUnixTimeMilliseconds(), (long)metadata.IdleTimeout.TotalMilliseconds, (long)_granularityMs))
         {
             RefreshInBackground(key, client);
         }
 
-        var metadata = SessionMetadata.FromStored(created, last, idle, deadline, size, user, ip, agent, authenticated, login, lastIp, lastAgent);
         return new LoadResult(LoadStatus.Found, new SessionRecord(id, metadata, values, now)
         {
             Counters = counters ?? (IReadOnlySet<string>)new HashSet<string>(),
@@ -187,9 +158,4 @@ public sealed partial class RedisSessionStore
             StaleStored = staleStored ?? (IReadOnlyDictionary<string, byte[]>)new Dictionary<string, byte[]>(),
         });
     }
-
-    private static long ParseLong(string? text) =>
-        long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
-            ? n
-            : throw new CorruptSessionException("A metadata field is not an integer.");
 }

@@ -46,28 +46,6 @@ public sealed record SessionMetadata
     /// </summary>
     public long Size { get; init; }
 
-    /// <summary>
-    /// The metadata from its stored fields, one copy for a load (HGETALL) and a listing (HMGET): times
-    /// are unix ms; an authentication time of 0 (absent) is "never", a login that is not a handle is none.
-    /// </summary>
-    internal static SessionMetadata FromStored(
-        long created, long lastAccess, long idleMs, long deadline, long size, string? user, string? clientIp, string? userAgent,
-        long authenticatedMs, string? login, string? lastClientIp, string? lastUserAgent) => new()
-    {
-        Created = DateTimeOffset.FromUnixTimeMilliseconds(created),
-        LastAccess = DateTimeOffset.FromUnixTimeMilliseconds(lastAccess),
-        IdleTimeout = TimeSpan.FromMilliseconds(idleMs),
-        AbsoluteDeadline = DateTimeOffset.FromUnixTimeMilliseconds(deadline),
-        Size = size,
-        UserId = user,
-        ClientIp = clientIp,
-        UserAgent = userAgent,
-        AuthenticatedAt = authenticatedMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(authenticatedMs) : null,
-        LoginHandle = SessionIds.IsValid(login) ? login : null,
-        LastClientIp = lastClientIp,
-        LastUserAgent = lastUserAgent,
-    };
-
     /// <summary>When the session expires if it is not used again: the sooner of idle and absolute expiry.</summary>
     public DateTimeOffset ExpiresAt =>
         LastAccess + IdleTimeout < AbsoluteDeadline ? LastAccess + IdleTimeout : AbsoluteDeadline;

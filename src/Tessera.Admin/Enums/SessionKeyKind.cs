@@ -3,7 +3,7 @@ namespace Tessera.Admin;
 /// <summary>What a key under the Tessera prefix holds.</summary>
 public enum SessionKeyKind
 {
-    /// <summary>A live session hash (it has a created time, <c>#c</c>).</summary>
+    /// <summary>A live session hash: it has its last access, idle timeout and deadline (<c>#a</c>, <c>#i</c>, <c>#d</c>), as the store requires.</summary>
     Session,
 
     /// <summary>A rotation tombstone: a hash with only <c>#r</c>, the new identifier, and a short TTL.</summary>

@@ -1,0 +1,112 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using StackExchange.Redis;
+using Tessera.Internal;
+
+namespace Tessera.Wire;
+
+/// <summary>
+/// The one reader of a session hash, for an <c>HGETALL</c> (a load) and an <c>HMGET</c> of
+/// <see cref="SessionLayout.MetadataFields"/> (devices, the admin tools) alike, and the one rule of
+/// what a session is (<see cref="KindOf"/>; the scripts' <c>meta()</c> says the same in Lua): a
+/// tombstone holds <c>#r</c>; a session holds <c>#a</c>, <c>#i</c> and <c>#d</c>; any other hash is
+/// foreign. Pure: unit-tested without a server.
+/// </summary>
+internal static class SessionHash
+{
+    private static readonly FrozenDictionary<string, MetadataSlot> Slots =
+        SessionLayout.MetadataFields.Select(static (f, n) => ((string)f!, (MetadataSlot)n)).ToFrozenDictionary(static p => p.Item1, static p => p.Item2, StringComparer.Ordinal);
+
+    /// <summary>What the metadata slots (in <see cref="MetadataSlot"/> order) say the key is.</summary>
+    /// <param name="slots">The metadata, one value per <see cref="MetadataSlot"/>; null where absent.</param>
+    /// <returns>The kind.</returns>
+    public static SessionHashKind KindOf(ReadOnlySpan<RedisValue> slots)
+    {
+        if (!slots[(int)MetadataSlot.RotatedTo].IsNull)
+        {
+            return SessionHashKind.Tombstone;
+        }
+
+        var last = !slots[(int)MetadataSlot.LastAccess].IsNull;
+        var idle = !slots[(int)MetadataSlot.IdleMs].IsNull;
+        var deadline = !slots[(int)MetadataSlot.Deadline].IsNull;
+        if (last && idle && deadline)
+        {
+            return SessionHashKind.Session;
+        }
+
+        foreach (var slot in slots)
+        {
+            if (!slot.IsNull)
+            {
+                return SessionHashKind.Foreign;
+            }
+        }
+
+        return SessionHashKind.Absent;
+    }
+
+    /// <summary>
+    /// Splits an <c>HGETALL</c> reply: the metadata into slots (in <see cref="MetadataSlot"/> order), the
+    /// caller's fields into <paramref name="userFields"/> (field name as stored, value).
+    /// </summary>
+    /// <param name="entries">The reply.</param>
+    /// <param name="userFields">Receives the caller fields, or null to skip them.</param>
+    /// <returns>The metadata slots.</returns>
+    public static RedisValue[] Split(HashEntry[] entries, List<HashEntry>? userFields)
+    {
+        var slots = new RedisValue[SessionLayout.MetadataFields.Length];
+        foreach (var entry in entries)
+        {
+            var field = (string)entry.Name!;
+            if (SessionLayout.ToKey(field) is not null)
+            {
+                userFields?.Add(entry);
+            }
+            else if (Slots.TryGetValue(field, out var slot))
+            {
+                slots[(int)slot] = entry.Value;
+            }
+        }
+
+        return slots;
+    }
+
+    /// <summary>The metadata of a session's slots.</summary>
+    /// <param name="slots">The slots of a key whose kind is <see cref="SessionHashKind.Session"/>.</param>
+    /// <returns>The metadata.</returns>
+    /// <exception cref="CorruptSessionException">A time or size field is not an integer.</exception>
+    public static SessionMetadata Metadata(ReadOnlySpan<RedisValue> slots) => new()
+    {
+        Created = DateTimeOffset.FromUnixTimeMilliseconds(Integer(slots[(int)MetadataSlot.Created])),
+        LastAccess = DateTimeOffset.FromUnixTimeMilliseconds(Integer(slots[(int)MetadataSlot.LastAccess])),
+        IdleTimeout = TimeSpan.FromMilliseconds(Integer(slots[(int)MetadataSlot.IdleMs])),
+        AbsoluteDeadline = DateTimeOffset.FromUnixTimeMilliseconds(Integer(slots[(int)MetadataSlot.Deadline])),
+        Size = Integer(slots[(int)MetadataSlot.Size]),
+        UserId = Text(slots[(int)MetadataSlot.User]),
+        ClientIp = Text(slots[(int)MetadataSlot.ClientIp]),
+        UserAgent = Text(slots[(int)MetadataSlot.UserAgent]),
+        // Authentication time 0 (or none) is never; a login that is not a handle is none.
+        AuthenticatedAt = Integer(slots[(int)MetadataSlot.AuthenticatedAt]) is > 0 and var at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null,
+        LoginHandle = Text(slots[(int)MetadataSlot.Login]) is { } login && SessionIds.IsValid(login) ? login : null,
+        LastClientIp = Text(slots[(int)MetadataSlot.LastClientIp]),
+        LastUserAgent = Text(slots[(int)MetadataSlot.LastUserAgent]),
+    };
+
+    /// <summary>An integer metadata field: 0 when absent.</summary>
+    /// <exception cref="CorruptSessionException">It is present and not an integer.</exception>
+    public static long Integer(RedisValue value) =>
+        value.IsNull ? 0
+        : long.TryParse((string?)value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n
+        : throw new CorruptSessionException("A metadata field is not an integer.");
+
+    /// <summary>The same rule in Lua, for the admin scripts: <c>is_session(key)</c> is true for a live session hash.</summary>
+    public static string LuaIsSession => $$"""
+        local function is_session(key)
+          local m = redis.call('HMGET', key, '{{SessionLayout.LastAccess}}', '{{SessionLayout.IdleMs}}', '{{SessionLayout.Deadline}}', '{{SessionLayout.RotatedTo}}')
+          return m[1] and m[2] and m[3] and not m[4]
+        end
+        """;
+
+    private static string? Text(RedisValue value) => value.IsNull ? null : (string?)value;
+}
