@@ -1,3 +1,4 @@
+using Tessera.TestUtils;
 using System.Net;
 
 namespace Tessera.Identity.Tests;

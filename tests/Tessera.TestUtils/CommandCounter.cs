@@ -1,14 +1,15 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace Tessera.IntegrationTests;
+namespace Tessera.TestUtils;
 
 /// <summary>
-/// Counts the commands clients sent a Redis server, with MONITOR on a raw connection. Commands a
+/// Counts the commands clients sent a Redis server (only those naming a key under <c>keyPrefix</c> when
+/// one is given: tests that share a server in parallel), with MONITOR on a raw connection. Commands a
 /// script ran inside the server (MONITOR marks them "lua") are not round trips and are not counted,
 /// nor is connection upkeep (PING, ECHO, INFO, CLIENT, SUBSCRIBE, ...).
 /// </summary>
-public sealed class CommandCounter(int port)
+public sealed class CommandCounter(int port, string? keyPrefix = null)
 {
     private static readonly HashSet<string> Upkeep = ["info", "ping", "echo", "client", "subscribe", "config", "cluster", "hello", "role", "command", "sentinel", "auth", "select"];
     private static int _marker;
@@ -24,7 +25,10 @@ public sealed class CommandCounter(int port)
         using var reader = new StreamReader(stream, Encoding.UTF8);
         await stream.WriteAsync("MONITOR\r\n"u8.ToArray());
         var ok = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.Equal("+OK", ok);
+        if (ok != "+OK")
+        {
+            throw new InvalidOperationException($"MONITOR answered '{ok}', not +OK.");
+        }
 
         await action();
 
@@ -49,7 +53,7 @@ public sealed class CommandCounter(int port)
 
             // 1700000000.123456 [0 127.0.0.1:5555] "evalsha" "..."   or   [0 lua] "hset" ...
             var close = line.IndexOf("] \"", StringComparison.Ordinal);
-            if (close < 0 || line.AsSpan(0, close).EndsWith(" lua", StringComparison.Ordinal))
+            if (close < 0 || line.AsSpan(0, close).EndsWith(" lua", StringComparison.Ordinal) || (keyPrefix is not null && !line.Contains(keyPrefix, StringComparison.Ordinal)))
             {
                 continue;
             }
