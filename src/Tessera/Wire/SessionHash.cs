@@ -106,6 +106,7 @@ internal static class SessionHash
           local m = redis.call('HMGET', key, '{{SessionLayout.LastAccess}}', '{{SessionLayout.IdleMs}}', '{{SessionLayout.Deadline}}', '{{SessionLayout.RotatedTo}}')
           return m[1] and m[2] and m[3] and not m[4]
         end
+
         """;
 
     private static string? Text(RedisValue value) => value.IsNull ? null : (string?)value;
