@@ -128,6 +128,7 @@ public static class TesseraServiceCollectionExtensions
             sp.GetService<ILogger<RedisSessionStore>>(),
             sp.GetServices<ITesseraObserver>(),
             sp.GetService<TimeProvider>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, TesseraWarmup>());
         return services;
     }
 
