@@ -9,7 +9,10 @@ namespace Tessera.IntegrationTests;
 /// <summary>
 /// Live connections end when their login does: a real SignalR client (WebSockets) on one instance of a
 /// two-instance farm (Kestrel on loopback ports, one redis-server), the login revoked through the other.
+/// Measured latencies and command counts: in the Timing category, which test.sh runs alone after the rest.
 /// </summary>
+[Collection(TimingCollection.Name)]
+[Trait("Category", TimingCollection.Name)]
 public sealed class LiveConnectionTests(RedisFixture redis, ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
