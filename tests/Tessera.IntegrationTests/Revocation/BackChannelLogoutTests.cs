@@ -291,6 +291,26 @@ public sealed class BackChannelLogoutTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ProviderUnreachable_Answers503RetryLater_NotABadToken()
+    {
+        using var victim = await SignInAsync("frank", "sid-frank");
+        var token = _idp.Sign(_idp.LogoutClaims(ClientId, "sid-frank", "frank"));
+
+        // The provider is down before the app ever read its configuration: the signature cannot be checked.
+        await _idp.DisposeAsync();
+        using var raw = _app.CreateRawClient();
+        using var content = new FormUrlEncodedContent([new("logout_token", token)]);
+        using var response = await raw.PostAsync("/signout-backchannel", content);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Contains("\"error\":\"temporarily_unavailable\"", await response.Content.ReadAsStringAsync());
+        Assert.Equal((HttpStatusCode.OK, "frank"), await victim.GetTextAsync("/auth/me"));
+        _idp = await TestIdentityProvider.StartAsync();
+    }
+
+    [Fact]
     public async Task ProviderSessionIndex_IsOneKeyUnderThePrefix_LivingAsLongAsTheLogin()
     {
         using var laptop = await SignInAsync("erin", "sid-erin");
