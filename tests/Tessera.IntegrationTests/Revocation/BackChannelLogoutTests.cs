@@ -27,44 +27,7 @@ public sealed class BackChannelLogoutTests(RedisFixture redis) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _idp = await TestIdentityProvider.StartAsync();
-        _app = await TestApp.StartAsync(
-            redis.Endpoint,
-            redis.PrefixFor(),
-            services: s =>
-            {
-                s.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
-                    .AddCookie()
-                    .AddOpenIdConnect("oidc", o =>
-                    {
-                        o.Authority = _idp.Issuer;
-                        o.ClientId = ClientId;
-                        o.RequireHttpsMetadata = false;
-                    });
-                s.AddTesseraTicketStore();
-                s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(_logs);
-            },
-            map: app =>
-            {
-                CookieLogins.Map(app);
-                app.MapPost("/test/signin", async (HttpContext ctx, string sub, string? sid, string? sidType) =>
-                {
-                    // As the OIDC handler signs in: claims issued by the provider, sub mapped to NameIdentifier.
-                    var claims = new List<Claim>
-                    {
-                        new(ClaimTypes.NameIdentifier, sub, ClaimValueTypes.String, _idp.Issuer),
-                        new("sub", sub, ClaimValueTypes.String, _idp.Issuer),
-                        new(ClaimTypes.Name, sub, ClaimValueTypes.String, _idp.Issuer),
-                    };
-                    if (sid is not null)
-                    {
-                        claims.Add(new Claim(sidType ?? "sid", sid, ClaimValueTypes.String, _idp.Issuer));
-                    }
-
-                    await ctx.SignInAsync(new ClaimsPrincipal(new ClaimsIdentity(claims, "AuthenticationTypes.Federation")));
-                    return Results.Text("ok");
-                });
-                app.MapTesseraBackChannelLogout("/signout-backchannel", "oidc");
-            });
+        _app = await StartAppAsync(redis.Endpoint);
     }
 
     public async ValueTask DisposeAsync()
@@ -311,6 +274,27 @@ public sealed class BackChannelLogoutTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RedisUnreachable_Answers503_AndTheProvidersRetryIsAcceptedOnceItIsBack()
+    {
+        await using var proxy = new Tessera.TestUtils.FaultProxy(redis.Endpoint);
+        await using var app = await StartAppAsync(proxy.Endpoint);
+        using var victim = app.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await victim.PostTextAsync("/test/signin?sub=gina&sid=sid-gina")).Status);
+        var token = _idp.Sign(_idp.LogoutClaims(ClientId, "sid-gina", "gina"));
+
+        proxy.Set(Tessera.TestUtils.FaultMode.Reset);
+        var (status, body, cacheControl) = await PostAsync(app, token);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Contains("temporarily_unavailable", body);
+        Assert.Equal("no-store", cacheControl);
+
+        // The provider sends the same token again once Redis is back: it is not taken for a replay.
+        proxy.Set(Tessera.TestUtils.FaultMode.Pass);
+        Assert.True(await Eventually.WaitAsync(async () => (await PostAsync(app, token)).Status == HttpStatusCode.OK, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(250)));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await victim.GetTextAsync("/auth/me")).Status);
+    }
+
+    [Fact]
     public async Task ProviderSessionIndex_IsOneKeyUnderThePrefix_LivingAsLongAsTheLogin()
     {
         using var laptop = await SignInAsync("erin", "sid-erin");
@@ -322,6 +306,45 @@ public sealed class BackChannelLogoutTests(RedisFixture redis) : IAsyncLifetime
         Assert.True(ttl > TimeSpan.FromDays(13), $"the index lives as long as the login (14 days by default), not {ttl}");
     }
 
+    private Task<TestApp> StartAppAsync(string endpoint) => TestApp.StartAsync(
+        endpoint,
+        redis.PrefixFor(),
+        services: s =>
+        {
+            s.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+                .AddCookie()
+                .AddOpenIdConnect("oidc", o =>
+                {
+                    o.Authority = _idp.Issuer;
+                    o.ClientId = ClientId;
+                    o.RequireHttpsMetadata = false;
+                });
+            s.AddTesseraTicketStore();
+            s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(_logs);
+        },
+        map: app =>
+        {
+            CookieLogins.Map(app);
+            app.MapPost("/test/signin", async (HttpContext ctx, string sub, string? sid, string? sidType) =>
+            {
+                // As the OIDC handler signs in: claims issued by the provider, sub mapped to NameIdentifier.
+                var claims = new List<Claim>
+                {
+                    new(ClaimTypes.NameIdentifier, sub, ClaimValueTypes.String, _idp.Issuer),
+                    new("sub", sub, ClaimValueTypes.String, _idp.Issuer),
+                    new(ClaimTypes.Name, sub, ClaimValueTypes.String, _idp.Issuer),
+                };
+                if (sid is not null)
+                {
+                    claims.Add(new Claim(sidType ?? "sid", sid, ClaimValueTypes.String, _idp.Issuer));
+                }
+
+                await ctx.SignInAsync(new ClaimsPrincipal(new ClaimsIdentity(claims, "AuthenticationTypes.Federation")));
+                return Results.Text("ok");
+            });
+            app.MapTesseraBackChannelLogout("/signout-backchannel", "oidc");
+        });
+
     private async Task<CookieClient> SignInAsync(string sub, string? sid, string? sidType = null)
     {
         var client = _app.CreateClient();
@@ -331,9 +354,11 @@ public sealed class BackChannelLogoutTests(RedisFixture redis) : IAsyncLifetime
         return client;
     }
 
-    private async Task<(HttpStatusCode Status, string Body, string? CacheControl)> PostAsync(string token)
+    private Task<(HttpStatusCode Status, string Body, string? CacheControl)> PostAsync(string token) => PostAsync(_app, token);
+
+    private static async Task<(HttpStatusCode Status, string Body, string? CacheControl)> PostAsync(TestApp app, string token)
     {
-        using var raw = _app.CreateRawClient();
+        using var raw = app.CreateRawClient();
         using var content = new FormUrlEncodedContent([new("logout_token", token)]);
         using var response = await raw.PostAsync("/signout-backchannel", content);
         return (response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers.CacheControl?.ToString());
