@@ -70,7 +70,7 @@ public sealed class TesseraTicketStore : ITicketStore
     {
         ArgumentNullException.ThrowIfNull(ticket);
         var changes = new SessionChanges();
-        changes.Set(TicketField, _serializer.Serialize(ticket));
+        changes.Set(TicketField, Serialize(ticket));
         var user = UserKeyOf(ticket.Principal);
         var write = new SessionWrite
         {
@@ -100,6 +100,7 @@ public sealed class TesseraTicketStore : ITicketStore
             {
                 httpContext?.Items[LoginIdItem] = id;
                 await LinkAsync(httpContext, user, id, cancellationToken).ConfigureAwait(false);
+                await IndexIdpSessionAsync(ticket, id, write.AbsoluteDeadline, cancellationToken).ConfigureAwait(false);
                 return id;
             }
 
@@ -131,7 +132,7 @@ public sealed class TesseraTicketStore : ITicketStore
         }
 
         var changes = new SessionChanges();
-        changes.Set(TicketField, _serializer.Serialize(ticket));
+        changes.Set(TicketField, Serialize(ticket));
         // The handler renews the same key when another user signs in on this browser (aspnetcore#22135):
         // the login then belongs to the new user, in the new user's index only.
         var before = (await _store.LoadAsync(key, cancellationToken).ConfigureAwait(false)).Record;
@@ -176,6 +177,7 @@ public sealed class TesseraTicketStore : ITicketStore
         if (signingIn)
         {
             await LinkAsync(httpContext, user, key, cancellationToken).ConfigureAwait(false);
+            await IndexIdpSessionAsync(ticket, key, write.AbsoluteDeadline ?? before.Metadata.AbsoluteDeadline, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -214,6 +216,10 @@ public sealed class TesseraTicketStore : ITicketStore
         if (ticket is not null)
         {
             httpContext?.Items[LoginIdItem] = key;
+
+            // A live connection opened with this cookie (SignalR, a Blazor Server circuit) keeps the
+            // principal, not the request: the claim tells its re-checks which login to look for.
+            TesseraClaims.MarkLogin(ticket.Principal, key);
         }
 
         if (ticket is not null && record.Metadata.AuthenticatedAt is { } at)
@@ -236,6 +242,33 @@ public sealed class TesseraTicketStore : ITicketStore
         if (SessionIds.IsValid(key))
         {
             await _store.DestroyAsync(key, null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The ticket as stored: without the login claim that retrieval adds (or a provider planted).</summary>
+    private byte[] Serialize(AuthenticationTicket ticket)
+    {
+        if (!ticket.Principal.HasClaim(static c => c.Type == TesseraClaims.Login))
+        {
+            return _serializer.Serialize(ticket);
+        }
+
+        var principal = ticket.Principal.Clone();
+        TesseraClaims.StripLogin(principal);
+        return _serializer.Serialize(new AuthenticationTicket(principal, ticket.Properties, ticket.AuthenticationScheme));
+    }
+
+    /// <summary>
+    /// Records the identity provider session (OpenID Connect <c>sid</c> and its issuer) a login was signed
+    /// in with, so a back-channel logout for it finds the login: one script on one key, only for a
+    /// principal that has the claim, for as long as the login lives.
+    /// </summary>
+    private async Task IndexIdpSessionAsync(AuthenticationTicket ticket, string loginId, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        if (TesseraClaims.IdpSessionOf(ticket.Principal) is { } idp)
+        {
+            var until = deadline ?? ticket.Properties.ExpiresUtc ?? _store.Time.GetUtcNow() + TimeSpan.FromDays(1);
+            await _store.IndexIdpSessionAsync(idp.Issuer, idp.Sid, loginId, until, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -1,0 +1,96 @@
+using System.Security.Claims;
+using System.Text;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Tessera.AspNetCore;
+
+namespace Tessera.IntegrationTests;
+
+/// <summary>
+/// The Blazor Server circuit's authentication state provider against a real redis-server: the principal
+/// the ticket store hands out names its login, and the circuit's user turns anonymous once that login is
+/// ended. (The circuit is driven directly, not through a browser: see docs/security.md.)
+/// </summary>
+public sealed class BlazorRevalidationTests(RedisFixture redis)
+{
+    [Fact]
+    public async Task RevokedLogin_MakesTheCircuitsUserAnonymous_WithinTheInterval_OthersStay()
+    {
+        var store = redis.CreateStore();
+        var tickets = new TesseraTicketStore(store);
+        var alice = await tickets.RetrieveAsync(await tickets.StoreAsync(Ticket("alice")));
+        var bobKey = await tickets.StoreAsync(Ticket("bob"));
+        var bob = await tickets.RetrieveAsync(bobKey);
+        using var aliceCircuit = Circuit(store, alice!.Principal);
+        using var bobCircuit = Circuit(store, bob!.Principal);
+        var aliceChanged = Changed(aliceCircuit);
+        var bobChanged = Changed(bobCircuit);
+
+        Assert.Equal(1, await store.RevokeUserSessionsAsync("alice", cancellationToken: TestContext.Current.CancellationToken));
+        var state = await aliceChanged.WaitAsync(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+
+        Assert.False(state.User.Identity?.IsAuthenticated);
+        await Task.Delay(TimeSpan.FromMilliseconds(600), TestContext.Current.CancellationToken);
+        Assert.False(bobChanged.IsCompleted);
+        Assert.True((await bobCircuit.GetAuthenticationStateAsync()).User.Identity?.IsAuthenticated);
+    }
+
+    [Fact]
+    public async Task LoginClaim_IsNeverStored_AndAPlantedOneIsReplaced()
+    {
+        var store = redis.CreateStore();
+        var tickets = new TesseraTicketStore(store);
+
+        // A provider (or anyone who shapes the sign-in's claims) plants another login's handle.
+        var victimKey = await tickets.StoreAsync(Ticket("victim"));
+        var planted = Ticket("mallory");
+        ((ClaimsIdentity)planted.Principal.Identity!).AddClaim(new Claim(TesseraClaims.Login, SessionIds.Handle(victimKey), ClaimValueTypes.String, TesseraClaims.Issuer));
+        var key = await tickets.StoreAsync(planted);
+
+        var stored = (await store.LoadAsync(key, TestContext.Current.CancellationToken)).Record!.Values["ticket"];
+        Assert.DoesNotContain(TesseraClaims.Login, Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
+        var retrieved = await tickets.RetrieveAsync(key);
+        Assert.Equal(SessionIds.Handle(key), Assert.Single(retrieved!.Principal.FindAll(TesseraClaims.Login)).Value);
+
+        // Renewing the retrieved ticket (sliding expiration) does not store the claim either.
+        await tickets.RenewAsync(key, retrieved);
+        stored = (await store.LoadAsync(key, TestContext.Current.CancellationToken)).Record!.Values["ticket"];
+        Assert.DoesNotContain(TesseraClaims.Login, Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddTesseraBlazorRevalidation_IsTheCircuitsProvider()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddTessera(o => o.Configuration = redis.Endpoint);
+        services.AddTesseraBlazorRevalidation(o => o.Interval = TimeSpan.FromMilliseconds(500));
+        using var provider = services.BuildServiceProvider();
+        using var scope = provider.CreateScope();
+        Assert.IsType<TesseraRevalidatingAuthenticationStateProvider>(scope.ServiceProvider.GetRequiredService<AuthenticationStateProvider>());
+    }
+
+    private static AuthenticationTicket Ticket(string user)
+    {
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, user), new Claim(ClaimTypes.Name, user)], "Cookies");
+        var now = DateTimeOffset.UtcNow;
+        return new AuthenticationTicket(new ClaimsPrincipal(identity), new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = now.AddHours(1) }, "Cookies");
+    }
+
+    private static TesseraRevalidatingAuthenticationStateProvider Circuit(RedisSessionStore store, ClaimsPrincipal user)
+    {
+        var circuit = new TesseraRevalidatingAuthenticationStateProvider(store, Options.Create(new TesseraRevalidationOptions { Interval = TimeSpan.FromMilliseconds(200) }), NullLoggerFactory.Instance);
+        circuit.SetAuthenticationState(Task.FromResult(new AuthenticationState(user)));
+        return circuit;
+    }
+
+    private static Task<AuthenticationState> Changed(AuthenticationStateProvider circuit)
+    {
+        var changed = new TaskCompletionSource<AuthenticationState>(TaskCreationOptions.RunContinuationsAsynchronously);
+        circuit.AuthenticationStateChanged += async task => changed.TrySetResult(await task);
+        return changed.Task;
+    }
+}
