@@ -1,3 +1,4 @@
+using Tessera.TestUtils;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
