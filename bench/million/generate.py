@@ -11,8 +11,10 @@ scored by its deadline; the index key expires with its last member (PEXPIREAT).
 
 The mix (per million sessions): 60 % anonymous, 40 % signed in over --users users (a few heavy
 users, most with one or two devices; user 'heavy' has 100), 5 % of the signed-in ones "remember me"
-(14 days), 0.1 % without a TTL (the bug `tessera cleanup` finds), plus rotation tombstones
-(1 % of --count, 60 s TTL) and session locks (0.05 %, 10 s TTL). Deterministic for a given --seed.
+(14 days), idle timeouts of 2 h (anonymous), 2 h or 8 h (signed in), last seen so that none expires
+within --min-ttl-s (default an hour: the measurements see every one); 0.1 % without a TTL (the bug `tessera cleanup` finds), plus rotation tombstones
+(1 % of --count) and session locks (0.05 %), both with the same TTL floor (a real tombstone
+lives seconds, a lock milliseconds; here they stay to be counted). Deterministic for a given --seed.
 Bounded: exactly --count sessions; no loop depends on the server.
 """
 import argparse, base64, hashlib, random, sys
@@ -23,17 +25,20 @@ p.add_argument("--users", type=int, default=150_000)
 p.add_argument("--prefix", default="session:")
 p.add_argument("--now-ms", type=int, required=True, help="Redis TIME in ms (the generator never reads a clock)")
 p.add_argument("--seed", type=int, default=28)
+p.add_argument("--min-ttl-s", type=int, default=3600, help="no session expires sooner (so a measurement hour sees them all)")
 a = p.parse_args()
-if not (1 <= a.count <= 20_000_000) or not (1 <= a.users <= a.count):
+a.users = min(a.users, a.count)
+if not (1 <= a.count <= 20_000_000) or a.users < 1:
     sys.exit("--count must be 1..20,000,000 and --users 1..count")
 
 rng = random.Random(a.seed)
 out = sys.stdout.buffer
 buf = []
 pb = a.prefix.encode()
-IDLE = 20 * 60 * 1000
+IDLES = [2 * 3600 * 1000, 8 * 3600 * 1000]   # idle timeouts of the anonymous and signed-in sessions
 REMEMBER = 14 * 24 * 3600 * 1000
-LIFETIME = 8 * 3600 * 1000
+LIFETIME = 24 * 3600 * 1000
+MIN_TTL = a.min_ttl_s * 1000
 agents = [b"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
           b"Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
           b"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
@@ -68,17 +73,16 @@ for n in range(a.count):
     key = pb + h
     signed = n % 5 < 2           # 40 %
     remember = signed and rng.random() < 0.05
-    idle = REMEMBER if remember else IDLE
-    # The session was created some time ago and last seen within its idle timeout.
-    age_seen = int(rng.random() * idle)
+    idle = REMEMBER if remember else IDLES[1] if signed and n % 3 == 0 else IDLES[0]
+    # The session was created some time ago and last seen within its idle timeout, late enough
+    # that it lives at least MIN_TTL more.
+    age_seen = int(rng.random() * max(0, idle - MIN_TTL))
     last = now - age_seen
     created = last - int(rng.random() * 3600 * 1000)
     deadline = created + (30 * 24 * 3600 * 1000 if remember else LIFETIME)
-    if deadline <= now + 1000:
-        deadline = now + 1000 + int(rng.random() * 3600 * 1000)
+    if deadline < now + MIN_TTL:
+        deadline = now + MIN_TTL + int(rng.random() * 3600 * 1000)
     ttl = min(last + idle, deadline) - now
-    if ttl < 1000:
-        ttl = 1000 + int(rng.random() * idle)
     cart = rng.choices(carts, cart_weights)[0]
     ua = agents[n % len(agents)]
     ip = b"203.0.%d.%d" % ((n >> 8) & 255, n & 255)
@@ -101,11 +105,11 @@ for n in range(a.count):
     if n % 1000 != 7:            # 0.1 % have no TTL
         cmd(b"PEXPIRE", key, ttl)
     if n % 2000 == 3:            # 0.05 % hold a lock right now
-        cmd(b"SET", pb + b"lock:" + h, b"t%d" % n, b"PX", 10000)
+        cmd(b"SET", pb + b"lock:" + h, b"t%d" % n, b"PX", MIN_TTL + 600000)
     if n % 100 == 5:             # 1 %: a rotation left a tombstone that points here
         t = handle(a.count + n)
         cmd(b"HSET", pb + t, b"#r", h)
-        cmd(b"PEXPIRE", pb + t, 60000)
+        cmd(b"PEXPIRE", pb + t, MIN_TTL + 600000)
     if len(buf) >= 4096:
         out.write(b"".join(buf)); buf.clear()
 

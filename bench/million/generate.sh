@@ -8,7 +8,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 COUNT="${COUNT:-1000000}"; USERS="${USERS:-$((COUNT * 3 / 20))}"; PREFIX="${PREFIX:-session:}"
-DIR="${DIR:-$(mktemp -d /tmp/tessera-million.XXXXXX)}"
+DIR="${DIR:-$(mktemp -d /tmp/tessera-million.XXXXXX)}"; mkdir -p "$DIR"
 command -v redis-server >/dev/null && command -v redis-cli >/dev/null && command -v python3 >/dev/null ||
   { echo "needs redis-server, redis-cli (apt-get install -y redis-server redis-tools) and python3" >&2; exit 2; }
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"

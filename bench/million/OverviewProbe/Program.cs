@@ -1,0 +1,55 @@
+// Hosts the dashboard on a free loopback port (Development, anonymous: a local probe only) over the
+// Redis given as the first argument, then times page views of the overview with HttpClient:
+// the first view, the cached one, and (when the dashboard offers it) a full scan run to its end.
+// Usage: dotnet OverviewProbe.dll 127.0.0.1:PORT [views]
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Tessera;
+
+var redis = args.Length > 0 ? args[0] : "127.0.0.1:6379";
+var views = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var v) ? Math.Clamp(v, 1, 20) : 3;
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Development", Args = [] });
+builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+builder.Logging.ClearProviders();
+builder.Services.AddTessera(o => o.Configuration = redis);
+builder.Services.AddTesseraDashboard(o => o.AllowAnonymousInDevelopment = true);
+var app = builder.Build();
+app.UseTessera();
+app.MapTesseraDashboard("/admin");
+await app.StartAsync();
+var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+using var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(5) };
+
+async Task<(TimeSpan Took, string Html)> GetAsync(string path)
+{
+    var watch = Stopwatch.StartNew();
+    using var response = await client.GetAsync(path);
+    var html = await response.Content.ReadAsStringAsync();
+    watch.Stop();
+    if (response.StatusCode != HttpStatusCode.OK)
+    {
+        throw new InvalidOperationException($"{path}: {(int)response.StatusCode}");
+    }
+
+    return (watch.Elapsed, html);
+}
+
+string Sessions(string html) => Regex.Match(html, "data-figure=\"sessions\" data-value=\"(\\d+)\"") is { Success: true } m ? m.Groups[1].Value : "?";
+string Note(string html) => Regex.Match(html, "<p class=\"help\">(.*?)</p>", RegexOptions.Singleline) is { Success: true } m ? Regex.Replace(m.Groups[1].Value, "<.*?>|\\s+", " ").Trim() : string.Empty;
+
+var first = await GetAsync("/admin");
+Console.WriteLine($"overview, first view: {first.Took.TotalMilliseconds:0} ms; sessions {Sessions(first.Html)}; {Note(first.Html)}");
+for (var n = 1; n < views; n++)
+{
+    var again = await GetAsync("/admin");
+    Console.WriteLine($"overview, view {n + 1} (cached): {again.Took.TotalMilliseconds:0} ms");
+}
+
+var rescan = await GetAsync("/admin?scan=now");
+Console.WriteLine($"overview, ?scan=now (a new sample or scan): {rescan.Took.TotalMilliseconds:0} ms; sessions {Sessions(rescan.Html)}");
+await app.StopAsync();
