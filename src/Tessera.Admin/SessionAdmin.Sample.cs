@@ -99,6 +99,7 @@ public sealed partial class SessionAdmin
             SampledSessions = sessions,
             Sessions = sessionCount,
             WithUser = Of(withUser),
+            Users = Of(indexes),
             TtlLess = Of(ttlLess),
             Tombstones = Of(tombstones),
             UserIndexes = Of(indexes),

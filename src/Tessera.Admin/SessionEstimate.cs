@@ -22,6 +22,9 @@ public sealed record SessionEstimate
     /// <summary>Sessions bound to a user.</summary>
     public Estimate WithUser { get; init; }
 
+    /// <summary>Signed-in users: exact (distinct users of the sessions) from a full scan; from a sample, the user indexes (a user has one while signed in somewhere).</summary>
+    public Estimate Users { get; init; }
+
     /// <summary>Sessions without any expiry.</summary>
     public Estimate TtlLess { get; init; }
 
@@ -66,6 +69,41 @@ public sealed record SessionEstimate
 
     /// <summary>How long the sample took.</summary>
     public TimeSpan Elapsed { get; init; }
+
+    /// <summary>Whether every figure is exact: a full scan, not a sample.</summary>
+    public bool IsExact { get; init; }
+
+    /// <summary>The figures of a full scan, as exact estimates (intervals of zero width).</summary>
+    /// <param name="stats">What the full scan found.</param>
+    /// <returns>The same figures.</returns>
+    public static SessionEstimate FromStats(SessionStats stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        return new SessionEstimate
+        {
+            TotalKeys = stats.Memory.Sum(static m => m.Keys),
+            SampledKeys = stats.ScannedKeys,
+            SampledSessions = stats.Sessions,
+            Sessions = Estimate.Exactly(stats.Sessions),
+            WithUser = Estimate.Exactly(stats.WithUser),
+            Users = Estimate.Exactly(stats.DistinctUsers),
+            TtlLess = Estimate.Exactly(stats.TtlLess),
+            Tombstones = Estimate.Exactly(stats.Tombstones),
+            UserIndexes = Estimate.Exactly(stats.UserIndexes),
+            Locks = Estimate.Exactly(stats.Locks),
+            Analytics = Estimate.Exactly(stats.Analytics),
+            Foreign = Estimate.Exactly(stats.Foreign),
+            TtlHistogram = [.. stats.TtlHistogram.Select(static b => new EstimatedTtlBucket(b.Label, b.UpperBound, Estimate.Exactly(b.Count)))],
+            SizeP50 = Estimate.Exactly(stats.Sizes.P50),
+            SizeP90 = Estimate.Exactly(stats.Sizes.P90),
+            SizeP99 = Estimate.Exactly(stats.Sizes.P99),
+            SizeMaxSampled = stats.Sizes.Max,
+            SizeTotal = stats.Sizes.Total,
+            Memory = stats.Memory,
+            Elapsed = stats.Elapsed,
+            IsExact = true,
+        };
+    }
 
     /// <summary>The largest relative margin of the headline count (<see cref="Sessions"/>), for a one-line statement of the error.</summary>
     public double SessionsRelativeMargin => Sessions.RelativeMargin;
