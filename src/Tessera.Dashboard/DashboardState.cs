@@ -23,7 +23,7 @@ internal sealed class DashboardState : IAsyncDisposable
     private ConnectionMultiplexer? _own;
     private Parts? _parts;
     private Task<OverviewSnapshot>? _scan;
-    private DateTimeOffset _scanStarted;
+    private DateTimeOffset _scanFinished;
     private FullScanStatus _fullScan = new(FullScanState.None, default, null, null);
     private CancellationTokenSource? _fullScanCancel;
     private Task? _fullScanTask;
@@ -108,17 +108,28 @@ internal sealed class DashboardState : IAsyncDisposable
         {
             var stale = _scan is null
                 || _scan.IsFaulted || _scan.IsCanceled
-                || (_scan.IsCompletedSuccessfully && (rescan || Time.GetUtcNow() - _scanStarted > _options.OverviewCacheDuration));
+                || (_scan.IsCompletedSuccessfully && (rescan || Time.GetUtcNow() - _scanFinished > _options.OverviewCacheDuration));
             if (stale)
             {
-                _scanStarted = Time.GetUtcNow();
-                _scan = ScanAsync();
+                _scan = ScanAndStampAsync();
             }
 
             scan = _scan!;
         }
 
         return await scan.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The overview's age counts from the end of its scan (a full scan at a million keys outlasts the cache duration).</summary>
+    private async Task<OverviewSnapshot> ScanAndStampAsync()
+    {
+        var snapshot = await ScanAsync().ConfigureAwait(false);
+        lock (_scanLock)
+        {
+            _scanFinished = Time.GetUtcNow();
+        }
+
+        return snapshot;
     }
 
     private async Task<OverviewSnapshot> ScanAsync()
@@ -265,7 +276,7 @@ internal sealed class DashboardState : IAsyncDisposable
             var snapshot = await FullScanAsync(parts, progress, cancel.Token).ConfigureAwait(false);
             lock (_scanLock)
             {
-                _scanStarted = Time.GetUtcNow();
+                _scanFinished = Time.GetUtcNow();
                 _scan = Task.FromResult(snapshot);
             }
 

@@ -1,7 +1,9 @@
 // Hosts the dashboard on a free loopback port (Development, anonymous: a local probe only) over the
 // Redis given as the first argument, then times page views of the overview with HttpClient:
 // the first view, the cached one, and (when the dashboard offers it) a full scan run to its end.
-// Usage: dotnet OverviewProbe.dll 127.0.0.1:PORT [views]
+// With TRUE_SESSIONS, the number of sessions the generator wrote, it also says how many of the
+// sampled overviews' 95% intervals held it.
+// Usage: dotnet OverviewProbe.dll 127.0.0.1:PORT [views] [resamples] [TRUE_SESSIONS]
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -13,6 +15,8 @@ using Tessera;
 
 var redis = args.Length > 0 ? args[0] : "127.0.0.1:6379";
 var views = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var v) ? Math.Clamp(v, 1, 20) : 3;
+var resamples = args.Length > 2 && int.TryParse(args[2], CultureInfo.InvariantCulture, out var r) ? Math.Clamp(r, 1, 200) : 1;
+long? truth = args.Length > 3 && long.TryParse(args[3], CultureInfo.InvariantCulture, out var t) ? t : null;
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Development", Args = [] });
 builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
 builder.Logging.ClearProviders();
@@ -39,8 +43,12 @@ async Task<(TimeSpan Took, string Html)> GetAsync(string path)
     return (watch.Elapsed, html);
 }
 
-string Sessions(string html) => Regex.Match(html, "data-figure=\"sessions\" data-value=\"(\\d+)\"") is { Success: true } m ? m.Groups[1].Value : "?";
-string Note(string html) => Regex.Match(html, "<p class=\"help\">(.*?)</p>", RegexOptions.Singleline) is { Success: true } m ? Regex.Replace(m.Groups[1].Value, "<.*?>|\\s+", " ").Trim() : string.Empty;
+string Sessions(string html) => Regex.Match(html, "data-figure=\"sessions\" data-value=\"(\\d+)\"( data-low=\"(\\d+)\" data-high=\"(\\d+)\")?") is { Success: true } m
+    ? m.Groups[1].Value + (m.Groups[2].Success ? $" (95%: {m.Groups[3].Value}-{m.Groups[4].Value})" : string.Empty)
+    : "?";
+bool Holds(string html, long count) => Regex.Match(html, "data-figure=\"sessions\" data-value=\"(\\d+)\"( data-low=\"(\\d+)\" data-high=\"(\\d+)\")?") is { Success: true } m
+    && (m.Groups[2].Success ? long.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture) <= count && count <= long.Parse(m.Groups[4].Value, CultureInfo.InvariantCulture) : long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) == count);
+string Note(string html) => Regex.Match(html, "<p class=\"help\" data-basis[^>]*>(.*?)</p>", RegexOptions.Singleline) is { Success: true } m ? Regex.Replace(m.Groups[1].Value, "<.*?>|\\s+", " ").Trim() : string.Empty;
 
 var first = await GetAsync("/admin");
 Console.WriteLine($"overview, first view: {first.Took.TotalMilliseconds:0} ms; sessions {Sessions(first.Html)}; {Note(first.Html)}");
@@ -50,6 +58,19 @@ for (var n = 1; n < views; n++)
     Console.WriteLine($"overview, view {n + 1} (cached): {again.Took.TotalMilliseconds:0} ms");
 }
 
-var rescan = await GetAsync("/admin?scan=now");
-Console.WriteLine($"overview, ?scan=now (a new sample or scan): {rescan.Took.TotalMilliseconds:0} ms; sessions {Sessions(rescan.Html)}");
+var took = new List<double>();
+var held = 0;
+for (var n = 0; n < resamples; n++)
+{
+    var rescan = await GetAsync("/admin?scan=now");
+    took.Add(rescan.Took.TotalMilliseconds);
+    held += truth is { } count && Holds(rescan.Html, count) ? 1 : 0;
+    if (n < 3)
+    {
+        Console.WriteLine($"overview, ?scan=now (a new sample or scan): {rescan.Took.TotalMilliseconds:0} ms; sessions {Sessions(rescan.Html)}");
+    }
+}
+
+took.Sort();
+Console.WriteLine($"?scan=now x{resamples}: median {took[took.Count / 2]:0} ms, max {took[^1]:0} ms" + (truth is { } c ? $"; the 95% interval held {c:N0} in {held} of {resamples}" : string.Empty));
 await app.StopAsync();
