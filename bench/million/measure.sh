@@ -21,9 +21,14 @@ echo "keys: $(redis-cli -h "${redis%:*}" -p "${redis#*:}" dbsize); load: $(cut -
 echo "| command | wall time | last line |"
 echo "|---|---:|---|"
 t "tessera stats" dotnet "$cli/Tessera.Cli.dll" stats --top 5 --redis "$redis"
+t "tessera stats --sample 10000" dotnet "$cli/Tessera.Cli.dll" stats --sample 10000 --redis "$redis"
 t "tessera list --limit 50" dotnet "$cli/Tessera.Cli.dll" list --limit 50 --redis "$redis"
 t "tessera list --no-ttl --limit 5000 (walks every key)" dotnet "$cli/Tessera.Cli.dll" list --no-ttl --limit 5000 --redis "$redis"
 t "tessera cleanup (dry run)" dotnet "$cli/Tessera.Cli.dll" cleanup --redis "$redis"
 t "tessera user sessions heavy (100 devices)" dotnet "$cli/Tessera.Cli.dll" user sessions heavy --redis "$redis"
 t "tessera user sessions u7" dotnet "$cli/Tessera.Cli.dll" user sessions u7 --redis "$redis"
-dotnet "$probe/OverviewProbe.dll" "$redis" 3
+# Ctrl+C: SIGINT to the CLI process (its own PID, not a shell's) 5 s into a full stats scan; how long until it exits.
+dotnet "$cli/Tessera.Cli.dll" stats --redis "$redis" >/dev/null 2>&1 &
+pid=$!; sleep 5; s=$(date +%s.%N); kill -INT "$pid"; set +e; wait "$pid"; code=$?; set -e; e=$(date +%s.%N)
+printf '| tessera stats, SIGINT after 5 s | exit %s, %.2f s after the signal | |\n' "$code" "$(echo "$e - $s" | bc)"
+dotnet "$probe/OverviewProbe.dll" "$redis" 3 ${RESAMPLES:-20} ${TRUE_SESSIONS:-}

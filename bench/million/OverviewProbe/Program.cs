@@ -73,4 +73,31 @@ for (var n = 0; n < resamples; n++)
 
 took.Sort();
 Console.WriteLine($"?scan=now x{resamples}: median {took[took.Count / 2]:0} ms, max {took[^1]:0} ms" + (truth is { } c ? $"; the 95% interval held {c:N0} in {held} of {resamples}" : string.Empty));
+// A full scan from the page, cancelled after 3 s: how long from the cancel to the page saying so.
+var form = await GetAsync("/admin/cleanup");
+var token = Regex.Match(form.Html, "<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]+)\">");
+if (token.Success)
+{
+    KeyValuePair<string, string> field = new(token.Groups[1].Value, WebUtility.HtmlDecode(token.Groups[2].Value));
+    using var start = await client.PostAsync("/admin/scan", new FormUrlEncodedContent([field, new("step", "start")]));
+    await Task.Delay(TimeSpan.FromSeconds(3));
+    var running = await GetAsync("/admin");
+    var progress = Regex.Match(running.Html, "Full scan running since [^:]+:[^:]+:[^:]+: ([0-9,]+) of about ([0-9,]+) keys");
+    var cancelled = Stopwatch.StartNew();
+    using var cancel = await client.PostAsync("/admin/scan", new FormUrlEncodedContent([field, new("step", "cancel")]));
+    var stopped = false;
+    for (var n = 0; n < 200 && !stopped; n++) // bounded: 200 polls, 20 s at most
+    {
+        stopped = (await GetAsync("/admin")).Html.Contains("data-full-scan=\"cancelled\"", StringComparison.Ordinal);
+        if (!stopped)
+        {
+            await Task.Delay(100);
+        }
+    }
+
+    cancelled.Stop();
+    Console.WriteLine($"full scan: {(progress.Success ? progress.Groups[1].Value + " of about " + progress.Groups[2].Value : "?")} keys after 3 s; " +
+        (stopped ? $"cancelled, the page said so {cancelled.Elapsed.TotalMilliseconds:0} ms after the cancel was sent" : "did not stop within 20 s"));
+}
+
 await app.StopAsync();
