@@ -28,7 +28,10 @@ t "tessera cleanup (dry run)" dotnet "$cli/Tessera.Cli.dll" cleanup --redis "$re
 t "tessera user sessions heavy (100 devices)" dotnet "$cli/Tessera.Cli.dll" user sessions heavy --redis "$redis"
 t "tessera user sessions u7" dotnet "$cli/Tessera.Cli.dll" user sessions u7 --redis "$redis"
 # Ctrl+C: SIGINT to the CLI process (its own PID, not a shell's) 5 s into a full stats scan; how long until it exits.
+# Job control on (set -m): a non-interactive shell starts background jobs with SIGINT ignored.
+set -m
 dotnet "$cli/Tessera.Cli.dll" stats --redis "$redis" >/dev/null 2>&1 &
 pid=$!; sleep 5; s=$(date +%s.%N); kill -INT "$pid"; set +e; wait "$pid"; code=$?; set -e; e=$(date +%s.%N)
+set +m
 printf '| tessera stats, SIGINT after 5 s | exit %s, %.2f s after the signal | |\n' "$code" "$(echo "$e - $s" | bc)"
 dotnet "$probe/OverviewProbe.dll" "$redis" 3 ${RESAMPLES:-20} ${TRUE_SESSIONS:-}
