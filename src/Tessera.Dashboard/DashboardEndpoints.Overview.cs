@@ -94,6 +94,7 @@ internal static partial class DashboardEndpoints
             <tr><th scope="row">session locks</th><td class="num">{Approx(f.Locks)}{Margin(f.Locks)}</td></tr>
             <tr><th scope="row">analytics</th><td class="num">{Approx(f.Analytics)}{Margin(f.Analytics)}</td></tr>
             <tr><th scope="row">not Tessera's</th><td class="num">{Approx(f.Foreign)}{Margin(f.Foreign)}</td></tr>
+            {(f.IsExact ? Html.Empty : Html.Of($"<tr><th scope=\"row\">outside the prefix (whole database)</th><td class=\"num\">{Approx(f.Outside)}{Margin(f.Outside)}</td></tr>"))}
             </tbody></table></section>
             </div>
             """);
