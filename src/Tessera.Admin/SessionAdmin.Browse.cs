@@ -16,12 +16,14 @@ public sealed partial class SessionAdmin
     /// <param name="filter">The conditions.</param>
     /// <param name="limit">The most sessions to return.</param>
     /// <param name="from">Where to start (the <see cref="SessionPage.Next"/> of the previous page), or <see langword="null"/>.</param>
+    /// <param name="progress">Told after every batch (a rare filter walks the whole keyspace): keys scanned, sessions found, every key on the masters.</param>
     /// <param name="cancellationToken">Stops the scan between batches.</param>
     /// <returns>The page.</returns>
-    public async Task<SessionPage> ListAsync(SessionFilter filter, int limit, ScanPosition? from = null, CancellationToken cancellationToken = default)
+    public async Task<SessionPage> ListAsync(SessionFilter filter, int limit, ScanPosition? from = null, IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var total = progress is null ? 0 : await _keyspace.CountAllKeysAsync(cancellationToken).ConfigureAwait(false);
         var now = await _keyspace.ServerTimeAsync(cancellationToken).ConfigureAwait(false);
         var masters = _keyspace.Masters().Count;
         if (from is not null && from.Server >= masters)
@@ -62,6 +64,8 @@ public sealed partial class SessionAdmin
                     return new SessionPage(found, next, scanned);
                 }
             }
+
+            progress?.Report(new ScanProgress(scanned, found.Count, total));
         }
 
         return new SessionPage(found, null, scanned);

@@ -181,6 +181,83 @@ public sealed class SessionKeyspace
     }
 
     /// <summary>
+    /// Whether a run of <c>SCAN</c> from a random cursor is a random sample of the keys: true on Redis and
+    /// Valkey, whose cursor walks a hash table (the bucket of a key is its hash, unrelated to what the key
+    /// holds); false on Garnet, whose cursor walks its log in order of writing (oldest keys first).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>Whether <see cref="SampleAsync"/> gives a random sample on every master.</returns>
+    public async Task<bool> SupportsSamplingAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var server in Masters())
+        {
+            var info = new RedisInfo(await server.InfoRawAsync("server").WaitAsync(cancellationToken).ConfigureAwait(false));
+            if (info["garnet_version"] is not null)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// A random sample of about <paramref name="keys"/> keys of one master, of every name (no <c>MATCH</c>,
+    /// so the share of session keys among all keys can be estimated): <c>SCAN</c> from a random cursor on,
+    /// wrapping once past the end, paced as <see cref="AdminScanOptions"/> says. On Redis and Valkey a
+    /// cursor is a bucket of the key table and a key's bucket is its hash, so a run of buckets is a random
+    /// set of keys (see <see cref="SupportsSamplingAsync"/>).
+    /// </summary>
+    /// <param name="server">The index of the master in <see cref="Masters"/>.</param>
+    /// <param name="keys">About how many keys (the last batch may go over). Ask for fewer than the master holds: past the end the walk wraps to the start once, so a master with fewer keys than asked gives some twice (scan such a keyspace in full instead).</param>
+    /// <param name="random">Picks the starting cursor; <see langword="null"/> for <see cref="Random.Shared"/>.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    /// <returns>The batches.</returns>
+    public async IAsyncEnumerable<KeyBatch> SampleAsync(int server, int keys, Random? random = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var masters = Masters();
+        ArgumentOutOfRangeException.ThrowIfNegative(server);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(server, masters.Count);
+        ArgumentOutOfRangeException.ThrowIfNegative(keys);
+        var start = (ulong)(uint)(random ?? Random.Shared).Next(int.MinValue, int.MaxValue);
+        var cursor = start;
+        var wrapped = false;
+        var taken = 0;
+        var batches = 0;
+
+        // Bounded: every call moves the cursor on; the walk stops at the wanted count or the second end.
+        while (taken < keys)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var reply = await masters[server].ExecuteAsync(
+                _options.Database,
+                "SCAN",
+                [cursor.ToString(CultureInfo.InvariantCulture), "COUNT", Math.Min(_options.Count, Math.Max(10, keys - taken))],
+                CommandFlags.None).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var parts = (RedisResult[])reply!;
+            var next = ulong.Parse((string)parts[0]!, NumberStyles.None, CultureInfo.InvariantCulture);
+            var batch = ((RedisResult[])parts[1]!).Select(static k => (RedisKey)k).ToArray();
+            taken += batch.Length;
+            yield return new KeyBatch(server, cursor, next, batch);
+            if (next == 0)
+            {
+                if (wrapped || start == 0)
+                {
+                    yield break;
+                }
+
+                wrapped = true;
+            }
+
+            cursor = next;
+            if (_options.PauseEvery > 0 && ++batches % _options.PauseEvery == 0 && _options.Pause > TimeSpan.Zero)
+            {
+                await Task.Delay(_options.Pause, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
     /// Reads the metadata of a batch of keys in one pipelined burst: <c>HMGET</c> of the metadata
     /// fields and <c>PTTL</c> for each key that may be a session, and <c>MEMORY USAGE</c> when asked.
     /// </summary>

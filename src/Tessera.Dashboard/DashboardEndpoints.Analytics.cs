@@ -34,7 +34,7 @@ internal static partial class DashboardEndpoints
         Html lifetime;
         var first = created.FirstOrDefault(static m => m.Count > 0);
         var arrivals = created.Sum(static m => m.Count);
-        var live = (await c.State.OverviewAsync(false, c.Aborted).ConfigureAwait(false)).Stats.Sessions;
+        var live = (long)Math.Round((await c.State.OverviewAsync(false, c.Aborted).ConfigureAwait(false)).Figures.Sessions.Value);
         if (arrivals > 0)
         {
             var window = now - first.Minute;

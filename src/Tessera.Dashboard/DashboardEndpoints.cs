@@ -21,6 +21,7 @@ internal static partial class DashboardEndpoints
     {
         var basePath = "/" + pattern.Trim('/');
         group.MapGet("/", Page(basePath, OverviewAsync));
+        group.MapPost("/scan", Action(basePath, "full-scan", FullScanActionAsync));
         group.MapGet("/analytics", Page(basePath, AnalyticsAsync));
         group.MapGet("/users", Page(basePath, UsersAsync));
         group.MapPost("/users/revoke", Action(basePath, "revoke", RevokeAsync));

@@ -25,4 +25,10 @@ internal static partial class DashboardLog
 
     [LoggerMessage(106, LogLevel.Warning, "Dashboard scan failed.")]
     public static partial void ScanFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(107, LogLevel.Information, "Audit: {Operator} started a full scan from the dashboard.")]
+    public static partial void FullScanStarted(ILogger logger, string @operator);
+
+    [LoggerMessage(108, LogLevel.Information, "Audit: {Operator} cancelled the dashboard's full scan.")]
+    public static partial void FullScanCancelled(ILogger logger, string @operator);
 }

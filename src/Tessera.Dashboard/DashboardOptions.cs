@@ -36,6 +36,15 @@ public sealed class DashboardOptions
     /// <value>Default 30 seconds.</value>
     public TimeSpan OverviewCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// About how many keys the overview samples when the database holds more: its figures are then
+    /// estimated (each with its 95% interval) from that many keys drawn at random, at the same cost
+    /// whatever the keyspace's size; a full scan, started from the page, counts exactly. 0: every overview
+    /// is a full scan. A smaller keyspace, and Garnet (whose scan order is not random), are scanned in full.
+    /// </summary>
+    /// <value>Default 10,000 (the share of sessions among all keys within ±2% at 95%, at worst).</value>
+    public int OverviewSampleKeys { get; set; } = 10_000;
+
     /// <summary>The longest a scan may run before it is cancelled.</summary>
     /// <value>Default 2 minutes.</value>
     public TimeSpan ScanTimeout { get; set; } = TimeSpan.FromMinutes(2);
@@ -55,6 +64,11 @@ public sealed class DashboardOptions
         Scan.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(OverviewCacheDuration, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(ScanTimeout, TimeSpan.FromSeconds(1));
+        if (OverviewSampleKeys is not 0 and (< 1000 or > SessionAdmin.MaxSampleKeys))
+        {
+            throw new ArgumentOutOfRangeException(nameof(OverviewSampleKeys), OverviewSampleKeys, $"0 (always a full scan) or 1,000 to {SessionAdmin.MaxSampleKeys:N0}.");
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(Top, 0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Top, 100);
     }

@@ -2,9 +2,13 @@ using Tessera.Admin;
 
 namespace Tessera.Dashboard;
 
-/// <summary>One overview scan: the same <see cref="SessionStats"/> <c>tessera stats</c> computes, plus evictions and the largest sessions' biggest fields.</summary>
-/// <param name="Stats">The scan's statistics.</param>
+/// <summary>
+/// One overview: the figures (exact from a full scan, or estimated from a sample with their 95%
+/// intervals), plus evictions and, from a full scan, the largest sessions' biggest fields.
+/// </summary>
+/// <param name="Figures">The figures; <see cref="SessionEstimate.IsExact"/> after a full scan.</param>
+/// <param name="Stats">What the full scan found (largest sessions, busiest users); null for a sample.</param>
 /// <param name="Live">Server counters (evictions, expired keys, clients).</param>
-/// <param name="Largest">The largest sessions with their fields, largest first.</param>
-/// <param name="At">When the scan finished (Redis time).</param>
-internal sealed record OverviewSnapshot(SessionStats Stats, WatchSample Live, IReadOnlyList<SessionDetails> Largest, DateTimeOffset At);
+/// <param name="Largest">The largest sessions with their fields, largest first (a full scan only).</param>
+/// <param name="At">When it finished (Redis time).</param>
+internal sealed record OverviewSnapshot(SessionEstimate Figures, SessionStats? Stats, WatchSample Live, IReadOnlyList<SessionDetails> Largest, DateTimeOffset At);

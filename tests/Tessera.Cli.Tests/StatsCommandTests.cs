@@ -106,4 +106,34 @@ public sealed class StatsCommandTests(RedisFixture redis, ITestOutputHelper outp
         Assert.Equal(100, json.GetProperty("topUsers")[0].GetProperty("sessions").GetInt64());
         Assert.Equal(100_000, json.GetProperty("ttlHistogram").EnumerateArray().Single(b => b.GetProperty("label").GetString() == "15m-1h").GetProperty("count").GetInt64());
     }
+
+    [Fact]
+    public async Task Stats_Sample_EstimatesTheSessionsWithAnIntervalThatHoldsThem()
+    {
+        // Its own server: a sample estimates over every key of the database, and the shared one holds other tests' keys.
+        using var server = RedisServerProcess.Start();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync($"{server.Endpoint},asyncTimeout=60000");
+        await Seeder.SeedAsync(connection.GetDatabase(), "session:", 20_000, users: 200);
+
+        var json = TestSessions.Json(await CliRun.RunAsync(["stats", "--sample", "2000", "--json", "--redis", server.Endpoint]));
+        Assert.True(json.GetProperty("sampled").GetBoolean());
+        Assert.Equal(20_200, json.GetProperty("totalKeys").GetInt64());
+        var sessions = json.GetProperty("sessions");
+        double low = sessions.GetProperty("low").GetDouble(), high = sessions.GetProperty("high").GetDouble();
+        var margin = (high - low) / 2;
+
+        // One draw: twice the stated margin (about 4 standard errors), so a correct estimator does not fail one run in 20.
+        Assert.InRange(20_000, low - margin, high + margin);
+        Assert.InRange(margin, 1, 2_000);
+    }
+
+    [Theory]
+    [InlineData("999")]
+    [InlineData("1000001")]
+    public async Task Stats_SampleOutOfRange_IsUsage(string keys)
+    {
+        var result = await CliRun.RunAsync(["stats", "--sample", keys, "--redis", "127.0.0.1:1"]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--sample must be between 1000 and 1000000", result.Error, StringComparison.Ordinal);
+    }
 }

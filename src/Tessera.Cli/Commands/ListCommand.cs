@@ -102,7 +102,8 @@ internal sealed class ListCommand(CliEnvironment environment) : ConnectedCommand
             LargerThan = settings.LargerThan,
             TtlLessOnly = settings.NoTtl,
         };
-        var page = await redis.Admin.ListAsync(filter, settings.Limit, settings.Cursor, cancellationToken).ConfigureAwait(false);
+        var page = await Output.WithProgressAsync(Env, settings.Json, "Listing", progress =>
+            redis.Admin.ListAsync(filter, settings.Limit, settings.Cursor, progress, cancellationToken)).ConfigureAwait(false);
         var now = await redis.Keyspace.ServerTimeAsync(cancellationToken).ConfigureAwait(false);
         if (settings.Json)
         {

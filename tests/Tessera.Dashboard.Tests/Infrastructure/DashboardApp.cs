@@ -52,6 +52,10 @@ public sealed class DashboardApp : IAsyncDisposable
         {
             o.AuthorizationPolicy = "operators";
             o.Scan.PauseEvery = 0;
+
+            // The assembly's tests share one redis-server, each under its own prefix: a sampled overview
+            // would estimate over every test's keys. Tests of the sample set OverviewSampleKeys themselves.
+            o.OverviewSampleKeys = 0;
             dashboard?.Invoke(o);
         });
         builder.Services.AddAuthentication(OperatorAuthentication.SchemeName)
