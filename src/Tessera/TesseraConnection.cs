@@ -203,14 +203,8 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
         config.ConnectTimeout = Math.Max(timeoutMs, 1000);
         config.ClientName ??= "tessera";
         CheckReplies(config, options.Configuration);
-        // Reconnect checks run on the heartbeat (1 s by default), and a failed attempt backs off: a
-        // quarter of a second each, so a connection lost in an outage is back within about that of
-        // Redis answering (the breaker's probe then closes it). An explicit setting wins.
-        if (!options.Configuration.Contains("heartbeatInterval", StringComparison.OrdinalIgnoreCase))
-        {
-            config.HeartbeatInterval = TimeSpan.FromMilliseconds(250);
-        }
-
+        // A failed reconnect attempt backs off a quarter of a second each, so a connection lost in an
+        // outage is back soon after Redis answers (the breaker's probe then closes it). An explicit setting wins.
         config.ReconnectRetryPolicy ??= new LinearRetry(250);
         // StackExchange.Redis would put the command's key (a session key) into exception messages.
         config.IncludeDetailInExceptions = false;
