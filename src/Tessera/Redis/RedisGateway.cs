@@ -90,15 +90,27 @@ internal sealed partial class RedisGateway
         {
             RefuseWhileOpen(operation);
             var reply = await BoundedAsync(operation, call, state, idempotent, started, cancellationToken).ConfigureAwait(false);
-            _metrics.RecordOperation(operation, Stopwatch.GetElapsedTime(started), null);
-            activity?.SetTag(TesseraTelemetry.OutcomeTag, "ok");
+            Measure(activity, operation, started, null);
             return reply;
         }
         catch (Exception ex)
         {
-            _metrics.RecordOperation(operation, Stopwatch.GetElapsedTime(started), ex);
-            TesseraTelemetry.Fail(activity, ex);
+            Measure(activity, operation, started, ex);
             throw;
+        }
+    }
+
+    /// <summary>The call's telemetry: <c>tessera.operation.duration</c> and the span's outcome.</summary>
+    private void Measure(Activity? activity, string operation, long started, Exception? failure)
+    {
+        _metrics.RecordOperation(operation, Stopwatch.GetElapsedTime(started), failure);
+        if (failure is null)
+        {
+            activity?.SetTag(TesseraTelemetry.OutcomeTag, "ok");
+        }
+        else
+        {
+            TesseraTelemetry.Fail(activity, failure);
         }
     }
 
@@ -141,14 +153,12 @@ internal sealed partial class RedisGateway
         {
             RefuseWhileOpen(operation);
             var reply = ReadHashBounded(key, operation, started);
-            _metrics.RecordOperation(operation, Stopwatch.GetElapsedTime(started), null);
-            activity?.SetTag(TesseraTelemetry.OutcomeTag, "ok");
+            Measure(activity, operation, started, null);
             return reply;
         }
         catch (Exception ex)
         {
-            _metrics.RecordOperation(operation, Stopwatch.GetElapsedTime(started), ex);
-            TesseraTelemetry.Fail(activity, ex);
+            Measure(activity, operation, started, ex);
             throw;
         }
     }
