@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
+using StackExchange.Redis;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
@@ -51,6 +52,17 @@ public sealed class TestApp : IAsyncDisposable
         MapContract(app);
         map?.Invoke(app);
         await app.StartAsync();
+        // Ready when connected: the app connects as it starts (TesseraWarmup); a test about sessions waits
+        // for that (bounded; Redis may be down on purpose) instead of letting its first request pay the
+        // connect out of its own 2 s bound on a busy box.
+        try
+        {
+            await app.Services.GetRequiredService<RedisSessionStore>().Connection.ProbeAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception ex) when (ex is TimeoutException or RedisException)
+        {
+        }
+
         return new TestApp(app);
     }
 
