@@ -21,7 +21,7 @@ internal sealed class StatsCommand(CliEnvironment environment) : ConnectedComman
         [Description("Ask Redis MEMORY USAGE for every session (one more command per key) and base the size percentiles on it.")]
         public bool MemoryUsage { get; set; }
 
-        [CommandOption("--sample <KEYS>")]
+        [CommandOption("--sample <COUNT>")]
         [Description("Estimate from about this many keys drawn at random (1000 to 1000000) instead of scanning every key: each count with its 95% interval. A keyspace no larger than the sample, or Garnet, is scanned in full.")]
         public int? Sample { get; set; }
 
