@@ -76,7 +76,7 @@ internal static partial class DemoEndpoints
             return PostResult.Redirect("/?m=bye");
         }
 
-        var revoked = await ctx.RequestServices.GetRequiredService<RedisSessionStore>().RevokeByHandleAsync(handle, ctx.RequestAborted);
+        var revoked = await ctx.RequestServices.GetRequiredService<RedisSessionStore>().Users.RevokeByHandleAsync(handle, ctx.RequestAborted);
         SetFlash(s, revoked
             ? new Notice("success", $"Logged out the device {SessionReader.Prefix(handle)}: its next request, on any instance, finds no session.", Instance(ctx).Label)
             : new Notice("info", $"The device {SessionReader.Prefix(handle)} had already ended: nothing to log out.", Instance(ctx).Label));

@@ -73,7 +73,7 @@ internal sealed class BackChannelLogoutEndpoint(
             {
                 // Kept for as long as the token could be accepted: iat may be ClockSkew ahead and MaxTokenAge + ClockSkew behind.
                 var lifetime = options.MaxTokenAge + options.ClockSkew + options.ClockSkew;
-                claimed = await store.ClaimOnceAsync("jti", valid.Issuer, valid.Jti!, lifetime, context.RequestAborted).ConfigureAwait(false);
+                claimed = await store.Users.ClaimOnceAsync("jti", valid.Issuer, valid.Jti!, lifetime, context.RequestAborted).ConfigureAwait(false);
                 if (!claimed)
                 {
                     await RefuseAsync(context, LogoutTokenRefusal.Replayed).ConfigureAwait(false);
@@ -85,13 +85,13 @@ internal sealed class BackChannelLogoutEndpoint(
             string target;
             if (valid.Sid is { } sid)
             {
-                ended = await store.RevokeIdpSessionAsync(valid.Issuer, sid, context.RequestAborted).ConfigureAwait(false);
+                ended = await store.Users.RevokeIdpSessionAsync(valid.Issuer, sid, context.RequestAborted).ConfigureAwait(false);
                 target = "session";
             }
             else
             {
                 var user = UserKeyOf(valid.Issuer, valid.Subject!);
-                ended = user is null ? 0 : await store.RevokeUserSessionsAsync(user, null, context.RequestAborted).ConfigureAwait(false);
+                ended = user is null ? 0 : await store.Users.RevokeUserSessionsAsync(user, null, context.RequestAborted).ConfigureAwait(false);
                 target = "subject";
             }
 
@@ -104,7 +104,7 @@ internal sealed class BackChannelLogoutEndpoint(
             {
                 try
                 {
-                    await store.ReleaseOnceAsync("jti", valid.Issuer, valid.Jti!, CancellationToken.None).ConfigureAwait(false);
+                    await store.Users.ReleaseOnceAsync("jti", valid.Issuer, valid.Jti!, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (TesseraUnavailableException)
                 {

@@ -27,14 +27,14 @@ internal sealed partial class IdentitySessionEnder(RedisSessionStore store, Tess
     public async Task EndOthersAsync(string user, CancellationToken cancellationToken)
     {
         var keep = accessor.HttpContext is { } context ? await CurrentDeviceAsync(context, user, cancellationToken).ConfigureAwait(false) : null;
-        var ended = await store.RevokeUserSessionsAsync(user, keep, cancellationToken).ConfigureAwait(false);
+        var ended = await store.Users.RevokeUserSessionsAsync(user, keep, cancellationToken).ConfigureAwait(false);
         LogStampChanged(logger, ended, keep is not null);
     }
 
     /// <summary>The account was locked or deleted: every session and login of the user ends, this request's too.</summary>
     public async Task EndAllAsync(string user, string reason, CancellationToken cancellationToken)
     {
-        var ended = await store.RevokeUserSessionsAsync(user, null, cancellationToken).ConfigureAwait(false);
+        var ended = await store.Users.RevokeUserSessionsAsync(user, null, cancellationToken).ConfigureAwait(false);
         LogAccountEnded(logger, ended, reason);
     }
 

@@ -158,7 +158,7 @@ public sealed class TesseraTicketStore : ITicketStore
         {
             try
             {
-                await _store.IndexAsync(user, key, null, write.AbsoluteDeadline ?? before.Metadata.AbsoluteDeadline, cancellationToken).ConfigureAwait(false);
+                await _store.Users.IndexAsync(user, key, null, write.AbsoluteDeadline ?? before.Metadata.AbsoluteDeadline, cancellationToken).ConfigureAwait(false);
             }
             catch (SessionLimitException)
             {
@@ -171,7 +171,7 @@ public sealed class TesseraTicketStore : ITicketStore
 
         if (before.Metadata.UserId is { } previous && previous != user)
         {
-            await _store.UnindexAsync(previous, key, cancellationToken).ConfigureAwait(false);
+            await _store.Users.UnindexAsync(previous, key, cancellationToken).ConfigureAwait(false);
         }
 
         if (signingIn)
@@ -268,7 +268,7 @@ public sealed class TesseraTicketStore : ITicketStore
         if (TesseraClaims.IdpSessionOf(ticket.Principal) is { } idp)
         {
             var until = deadline ?? ticket.Properties.ExpiresUtc ?? _store.Time.GetUtcNow() + TimeSpan.FromDays(1);
-            await _store.IndexIdpSessionAsync(idp.Issuer, idp.Sid, loginId, until, cancellationToken).ConfigureAwait(false);
+            await _store.Users.IndexIdpSessionAsync(idp.Issuer, idp.Sid, loginId, until, cancellationToken).ConfigureAwait(false);
         }
     }
 

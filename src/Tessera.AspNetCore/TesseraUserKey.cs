@@ -33,7 +33,7 @@ public static class TesseraUserKey
     /// <summary>Whether a key can be a Tessera user id (1 to 512 characters, no control characters).</summary>
     /// <param name="key">The key.</param>
     /// <returns>Whether it is usable.</returns>
-    public static bool IsUsable(string? key) => RedisSessionStore.IsValidUser(key);
+    public static bool IsUsable(string? key) => Tessera.Internal.SessionLayout.IsValidUser(key);
 
     private static string Escape(string part) =>
         part.Contains('%', StringComparison.Ordinal) || part.Contains('|', StringComparison.Ordinal)

@@ -26,7 +26,7 @@ internal static partial class DashboardEndpoints
             return new Reply(200, "Users", "/users", SearchForm(c, null), notice);
         }
 
-        var sessions = await c.State.Store.GetUserSessionsAsync(user, c.Aborted).ConfigureAwait(false);
+        var sessions = await c.State.Store.Users.GetUserSessionsAsync(user, c.Aborted).ConfigureAwait(false);
         var now = c.State.Time.GetUtcNow();
         var token = c.Antiforgery();
         var rows = Html.Join(sessions.Select(s =>
@@ -85,9 +85,9 @@ internal static partial class DashboardEndpoints
             return Reply.BadRequest("/users", "Users", "A session is named by its 8-hex-digit tag, as the user page lists it.", SearchForm(c, user));
         }
 
-        var sessions = await c.State.Store.GetUserSessionsAsync(user, c.Aborted).ConfigureAwait(false);
+        var sessions = await c.State.Store.Users.GetUserSessionsAsync(user, c.Aborted).ConfigureAwait(false);
         var target = sessions.FirstOrDefault(s => SessionIds.TagOfHandle(s.Handle) == tag);
-        var revoked = target is not null && await c.State.Store.RevokeByHandleAsync(target.Handle, c.Aborted).ConfigureAwait(false);
+        var revoked = target is not null && await c.State.Store.Users.RevokeByHandleAsync(target.Handle, c.Aborted).ConfigureAwait(false);
         if (revoked)
         {
             DashboardLog.Revoked(c.Logger, c.Operator, tag, user);
@@ -108,7 +108,7 @@ internal static partial class DashboardEndpoints
             return Reply.BadRequest("/users", "Users", error ?? "Say whose sessions to revoke: the form needs a user id.", SearchForm(c, null));
         }
 
-        var count = await c.State.Store.RevokeUserSessionsAsync(user, null, c.Aborted).ConfigureAwait(false);
+        var count = await c.State.Store.Users.RevokeUserSessionsAsync(user, null, c.Aborted).ConfigureAwait(false);
         DashboardLog.RevokedAll(c.Logger, c.Operator, count, user);
         return Reply.Redirect(Query(c.Base, "/users", ("user", user), ("m", "revoked-all"), ("n", count.ToString(CultureInfo.InvariantCulture))));
     }

@@ -15,7 +15,7 @@ namespace Tessera.Dashboard;
 /// </summary>
 internal static partial class DashboardEndpoints
 {
-    private const int MaxUserIdLength = RedisSessionStore.MaxUserIdLength;
+    private const int MaxUserIdLength = Tessera.Internal.SessionLayout.MaxUserIdLength;
 
     public static void Map(RouteGroupBuilder group, string pattern)
     {

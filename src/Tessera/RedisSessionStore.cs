@@ -1,22 +1,28 @@
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Tessera.Internal;
 using Tessera.Redis;
+using Tessera.Wire;
 
 namespace Tessera;
 
 /// <summary>
-/// The session store: one Redis hash per session, read and written by single-key Lua scripts.
-/// Every operation is one round trip, bounded by <see cref="TesseraOptions.OperationTimeout"/>;
-/// a Redis that cannot be reached surfaces as <see cref="TesseraUnavailableException"/>.
+/// The session store's request path: one Redis hash per session, read by a plain <c>HGETALL</c> and
+/// written by single-key Lua scripts (load, touch, create, commit, rotate, the atomic operations,
+/// destroy). Every operation is one round trip through <see cref="RedisGateway"/>, bounded by
+/// <see cref="TesseraOptions.OperationTimeout"/>; a Redis that cannot be reached surfaces as
+/// <see cref="TesseraUnavailableException"/>. A call's identifier is checked and hashed once
+/// (<see cref="SessionKey"/>). The user index, devices and revocation are <see cref="Users"/>.
 /// </summary>
-public sealed partial class RedisSessionStore
+public sealed class RedisSessionStore
 {
     private const int MaxRotationHops = 4;
+
+    /// <summary>Stands for a key of another type: never a session.</summary>
+    private static readonly HashEntry[] WrongType = [new HashEntry("#wrongtype", 1)];
 
     private readonly TesseraConnection _connection;
     private readonly TesseraOptions _options;
@@ -24,10 +30,9 @@ public sealed partial class RedisSessionStore
     private readonly ILogger _logger;
     private readonly TesseraMetrics _metrics;
     private readonly RedisValue _granularityMs;
-    private readonly RedisValue _maxBytes;
-    private readonly RedisValue _maxFields;
     private readonly ITesseraObserver[] _observers;
     private readonly RedisGateway _redis;
+    private readonly SessionUsers _users;
 
     /// <summary>Creates the store.</summary>
     /// <param name="connection">The shared Redis connection.</param>
@@ -54,10 +59,9 @@ public sealed partial class RedisSessionStore
         _metrics = metrics ?? new TesseraMetrics();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _granularityMs = _options.RefreshGranularity is { } granularity ? Math.Max(1L, (long)granularity.TotalMilliseconds) : 0L;
-        _maxBytes = _options.MaxSessionBytes;
-        _maxFields = _options.MaxSessionFields;
         _observers = observers?.ToArray() ?? [];
         _redis = new RedisGateway(connection, _options, _metrics, _logger, timeProvider ?? TimeProvider.System);
+        _users = new SessionUsers(this);
     }
 
     /// <summary>The value codec.</summary>
@@ -72,21 +76,38 @@ public sealed partial class RedisSessionStore
     /// <summary>The shared connection.</summary>
     public TesseraConnection Connection => _connection;
 
+    /// <summary>The user index, a user's devices and their revocation ("log out everywhere").</summary>
+    public SessionUsers Users => _users;
+
     /// <summary>The one path of every Redis call (bound, breaker, telemetry, failure meaning).</summary>
     internal RedisGateway Redis => _redis;
 
     /// <summary>The clock.</summary>
     internal TimeProvider Time => _redis.Time;
 
+    /// <summary>The store's logger (the user index logs through it too).</summary>
+    internal ILogger Logger => _logger;
+
     /// <summary>The Redis key of a session: named by its handle, never by the identifier.</summary>
     /// <param name="id">The session identifier.</param>
     /// <returns><c>{prefix}{handle}</c>, the handle being <see cref="SessionIds.Handle"/> of <paramref name="id"/>.</returns>
     public RedisKey KeyFor(string id) => SessionLayout.SessionKey(_options.KeyPrefix, SessionIds.Handle(id));
 
-    /// <summary>The Redis key of a session, from its handle (as listed by <see cref="GetUserSessionsAsync"/> or an operator).</summary>
+    /// <summary>The Redis key of a session, from its handle (as listed by <see cref="SessionUsers.GetUserSessionsAsync"/> or an operator).</summary>
     /// <param name="handle">The session's handle.</param>
     /// <returns><c>{prefix}{handle}</c>.</returns>
     public RedisKey KeyForHandle(string handle) => SessionLayout.SessionKey(_options.KeyPrefix, handle);
+
+    /// <summary>The Redis key of a session's lock, named by the session's handle.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <returns><c>{prefix}lock:{handle}</c>.</returns>
+    public RedisKey LockKeyFor(string id) => SessionLayout.LockKey(_options.KeyPrefix, SessionIds.Handle(id));
+
+    /// <summary>The key of a session identifier: checked and hashed once for the whole call.</summary>
+    internal SessionKey Key(string id) => SessionKey.OfId(id, _options.KeyPrefix);
+
+    /// <summary>The key of a session named by its handle.</summary>
+    internal SessionKey KeyOfHandle(string handle) => SessionKey.OfHandle(handle, _options.KeyPrefix);
 
     /// <summary>
     /// Loads a session in one round trip: a plain <c>HGETALL</c>, no script. The key's TTL is
@@ -108,11 +129,8 @@ public sealed partial class RedisSessionStore
     /// <param name="client">The client of this request, or null.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>What was found.</returns>
-    internal async Task<LoadResult> LoadAsync(string id, IClientSource? client, CancellationToken cancellationToken)
-    {
-        ThrowIfMalformed(id);
-        return await LoadCoreAsync(id, SessionIds.Handle(id), cancellationToken, client).ConfigureAwait(false);
-    }
+    internal Task<LoadResult> LoadAsync(string id, IClientSource? client, CancellationToken cancellationToken) =>
+        LoadCoreAsync(Key(id), client, refresh: true, cancellationToken);
 
     /// <summary>
     /// Loads the session a handle names (a tombstone's forward), for a request that lost a rotation
@@ -121,20 +139,26 @@ public sealed partial class RedisSessionStore
     internal Task<LoadResult> LoadHandleAsync(string handle, CancellationToken cancellationToken = default) => LoadHandleAsync(handle, true, cancellationToken);
 
     /// <summary>As <see cref="LoadHandleAsync(string, CancellationToken)"/>; without the sliding refresh for an operator's read.</summary>
-    internal Task<LoadResult> LoadHandleAsync(string handle, bool refresh, CancellationToken cancellationToken)
-    {
-        ThrowIfMalformed(handle);
-        return LoadCoreAsync(handle, handle, cancellationToken, refresh: refresh);
-    }
+    internal Task<LoadResult> LoadHandleAsync(string handle, bool refresh, CancellationToken cancellationToken) =>
+        LoadCoreAsync(KeyOfHandle(handle), null, refresh, cancellationToken);
 
-    private async Task<LoadResult> LoadCoreAsync(string id, string handle, CancellationToken cancellationToken, IClientSource? client = null, bool refresh = true)
+    /// <summary>Loads a session synchronously (for <c>ISession.TryGetValue</c> without a prior <c>LoadAsync</c>).</summary>
+    /// <param name="id">A well-formed session identifier.</param>
+    /// <returns>What was found.</returns>
+    public LoadResult Load(string id) => Load(id, null);
+
+    /// <summary>Loads a session synchronously, recording the client with the sliding refresh when it is due.</summary>
+    /// <param name="id">A well-formed session identifier.</param>
+    /// <param name="client">The client of this request (last seen address and user agent), or null.</param>
+    /// <returns>What was found.</returns>
+    internal LoadResult Load(string id, IClientSource? client)
     {
+        var session = Key(id);
         var start = Stopwatch.GetTimestamp();
-        var key = KeyForHandle(handle);
         HashEntry[] entries;
         try
         {
-            entries = await _redis.ReadHashAsync(key, "load", cancellationToken).ConfigureAwait(false);
+            entries = _redis.ReadHash(session.Key, "load");
         }
         catch (RedisServerException ex) when (RedisFailures.Classify(ex) == RedisFailureKind.Corrupt)
         {
@@ -142,7 +166,107 @@ public sealed partial class RedisSessionStore
         }
 
         _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
-        return ParseLoad(id, handle, key, entries, client, refresh);
+        return ParseLoad(session, entries, client, refresh: true);
+    }
+
+    private async Task<LoadResult> LoadCoreAsync(SessionKey session, IClientSource? client, bool refresh, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        HashEntry[] entries;
+        try
+        {
+            entries = await _redis.ReadHashAsync(session.Key, "load", cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (RedisFailures.Classify(ex) == RedisFailureKind.Corrupt)
+        {
+            entries = WrongType;
+        }
+
+        _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        return ParseLoad(session, entries, client, refresh);
+    }
+
+    /// <summary>For the benchmarks: decodes a load reply.</summary>
+    internal LoadResult ParseLoadForBenchmark(string id, HashEntry[] reply) => ParseLoad(Key(id), reply, null, refresh: false);
+
+    /// <summary>For the benchmarks: encodes a commit's arguments.</summary>
+    internal RedisValue[] BuildCommitArgsForBenchmark(string id, SessionChanges changes) => ScriptWire.CommitArgs(SessionIds.Handle(id), changes, null, _options, _codec);
+
+    private LoadResult ParseLoad(SessionKey session, HashEntry[] entries, IClientSource? client, bool refresh)
+    {
+        // The one reader of a session hash and the one rule of what a session is (Wire/SessionHash).
+        var userFields = new List<HashEntry>(entries.Length);
+        var slots = SessionHash.Split(entries, userFields);
+        switch (SessionHash.KindOf(slots))
+        {
+            case SessionHashKind.Absent when entries.Length == 0:
+                return new LoadResult(LoadStatus.NotFound);
+            case SessionHashKind.Tombstone:
+                StoreLog.RotatedRefused(_logger, session.Tag);
+                return new LoadResult(LoadStatus.Rotated, RotatedTo: (string?)slots[(int)MetadataSlot.RotatedTo]);
+            case SessionHashKind.Session:
+                break;
+            default:
+                ReportCorrupt(session, "the key is not a Tessera session hash");
+                return new LoadResult(LoadStatus.Corrupt);
+        }
+
+        var now = _redis.Time.GetUtcNow();
+        SessionRecord record;
+        try
+        {
+            record = SessionHash.Record(session.Id, session.Handle, slots, userFields, _codec, now);
+        }
+        catch (CorruptSessionException ex)
+        {
+            ReportCorrupt(session, ex.Message);
+            return new LoadResult(LoadStatus.Corrupt);
+        }
+
+        var metadata = record.Metadata;
+        if (now >= metadata.AbsoluteDeadline)
+        {
+            // Past its absolute deadline by this server's clock (Redis expires the key then too); the
+            // refresh script deletes it if Redis's clock agrees.
+            if (refresh)
+            {
+                RefreshInBackground(session.Key);
+            }
+
+            Raise(new TesseraEvent(TesseraEventKind.ExpiredOnRead, session.Tag));
+            return new LoadResult(LoadStatus.Expired);
+        }
+
+        if (refresh && RefreshRule.IsDue(now.ToUnixTimeMilliseconds(), metadata.LastAccess.ToUnixTimeMilliseconds(), (long)metadata.IdleTimeout.TotalMilliseconds, (long)_granularityMs))
+        {
+            RefreshInBackground(session.Key, client);
+        }
+
+        return new LoadResult(LoadStatus.Found, record);
+    }
+
+    /// <summary>
+    /// Slides the idle expiry of a session if it is due (requests that do not use the session but carry
+    /// its cookie), through the same conditional script as a read: never creates a key, never
+    /// lengthens a tombstone. Fire and forget.
+    /// </summary>
+    /// <param name="id">A well-formed session identifier.</param>
+    public void Touch(string id) => Touch(id, null);
+
+    /// <summary>As <see cref="Touch(string)"/>, recording the client as last seen when the refresh is due.</summary>
+    internal void Touch(string id, IClientSource? client) => RefreshInBackground(Key(id).Key, client);
+
+    /// <summary>
+    /// Slides a session's expiry when due, without waiting: fire and forget, so a read stays one
+    /// round trip. Sent at most once per granularity per session by the caller.
+    /// </summary>
+    private void RefreshInBackground(RedisKey key, IClientSource? client = null)
+    {
+        var seen = client?.Describe();
+        RedisValue[] args = seen is null
+            ? [_granularityMs]
+            : [_granularityMs, seen.Ip ?? string.Empty, seen.UserAgent ?? string.Empty];
+        _redis.Send("refresh", static (db, s) => db.ScriptEvaluateAsync(LuaScripts.Refresh, [s.key], s.args), (key, args));
     }
 
     /// <summary>Creates a session with its first values; never overwrites an existing key.</summary>
@@ -157,68 +281,50 @@ public sealed partial class RedisSessionStore
     /// </returns>
     public async Task<CommitResult> CreateAsync(string id, SessionChanges changes, SessionWrite? write = null, CancellationToken cancellationToken = default)
     {
-        var (status, now, size, exceeded) = await CreateCoreAsync(id, changes, write, cancellationToken).ConfigureAwait(false);
+        var session = Key(id);
+        var (status, now, size, exceeded) = await CreateCoreAsync(session, changes, write, cancellationToken).ConfigureAwait(false);
         if (status == CommitStatus.Committed)
         {
             _metrics.Created.Add(1);
             _metrics.CommitBytes.Record(size);
-            LogCreated(_logger, SessionIds.LogTag(id));
+            StoreLog.Created(_logger, session.Tag);
             if (write?.UserId is { } user)
             {
                 var deadline = write.AbsoluteDeadline ?? DateTimeOffset.FromUnixTimeMilliseconds(now) + _options.AbsoluteTimeout;
                 try
                 {
-                    await IndexAsync(user, id, null, deadline, cancellationToken, write.IsCompanion).ConfigureAwait(false);
+                    await _users.IndexHandleAsync(user, session.Handle, null, deadline, cancellationToken, write.IsCompanion).ConfigureAwait(false);
                 }
                 catch (SessionLimitException)
                 {
                     // Past the per-user limit (DenyNew): the new session or login never serves.
-                    await DeleteCoreAsync(SessionIds.Handle(id), user, cancellationToken).ConfigureAwait(false);
+                    await _users.DeleteAsync(session.Handle, user, cancellationToken).ConfigureAwait(false);
                     throw;
                 }
 
                 // A "log out everywhere" that started after this session was created (and so may have
                 // taken the index before it was added) ends it: a sign-in in flight cannot outlive it. The
                 // mark alone decides: one that took the index after the add deletes the session itself.
-                if (await RevokedSinceAsync(user, DateTimeOffset.FromUnixTimeMilliseconds(now), cancellationToken).ConfigureAwait(false))
+                if (await _users.RevokedSinceAsync(user, DateTimeOffset.FromUnixTimeMilliseconds(now), cancellationToken).ConfigureAwait(false))
                 {
-                    await DeleteCoreAsync(SessionIds.Handle(id), user, cancellationToken).ConfigureAwait(false);
-                    LogRotationRevoked(_logger, SessionIds.LogTag(id));
+                    await _users.DeleteAsync(session.Handle, user, cancellationToken).ConfigureAwait(false);
+                    StoreLog.RotationRevoked(_logger, session.Tag);
                     return new CommitResult(CommitStatus.Revoked, id);
                 }
             }
 
-            Raise(new TesseraEvent(TesseraEventKind.Created, SessionIds.LogTag(id), write?.UserId));
+            Raise(new TesseraEvent(TesseraEventKind.Created, session.Tag, write?.UserId));
         }
 
         return new CommitResult(status, id) { ExceededLimit = exceeded };
     }
 
-    private async Task<(CommitStatus Status, long Now, long Size, SessionSizeLimit Exceeded)> CreateCoreAsync(string id, SessionChanges changes, SessionWrite? write, CancellationToken cancellationToken)
+    private async Task<(CommitStatus Status, long Now, long Size, SessionSizeLimit Exceeded)> CreateCoreAsync(SessionKey session, SessionChanges changes, SessionWrite? write, CancellationToken cancellationToken)
     {
-        ThrowIfMalformed(id);
         ArgumentNullException.ThrowIfNull(changes);
-        var handle = SessionIds.Handle(id);
-        var args = new List<RedisValue>(12 + (2 * changes.Count))
-        {
-            (long)_options.IdleTimeout.TotalMilliseconds,
-            (long)_options.AbsoluteTimeout.TotalMilliseconds,
-            _maxBytes,
-            _maxFields,
-        };
-        AddMetadata(args, write, includeTimeouts: true);
-        foreach (var (key, value) in changes.Entries)
-        {
-            if (value is not null)
-            {
-                var field = SessionLayout.ToField(key);
-                args.Add(field);
-                args.Add(changes.IsCounter(key) ? value : _codec.Encode(handle, field, value));
-            }
-        }
-
-        var reply = await _redis.EvalAsync(LuaScripts.Create, KeyForHandle(handle), [.. args], "create", cancellationToken).ConfigureAwait(false);
-        var status = ParseWriteStatus(id, reply, out _, out var size, out var exceeded);
+        var args = ScriptWire.CreateArgs(session.Handle, changes, write, _options, _codec);
+        var reply = await _redis.EvalAsync(LuaScripts.Create, session.Key, args, "create", cancellationToken).ConfigureAwait(false);
+        var status = WriteStatus(session, reply, out _, out var size, out var exceeded);
         var now = status == CommitStatus.Committed ? (long)((RedisResult[])reply!)[1] : 0;
         return (status, now, size, exceeded);
     }
@@ -237,25 +343,30 @@ public sealed partial class RedisSessionStore
     /// The outcome, with where the changes went: <paramref name="id"/> itself, or the handle of the
     /// session a rotation forwarded them to (the store follows handles and never learns the new identifier).
     /// </returns>
-    public async Task<CommitResult> CommitAsync(
+    public Task<CommitResult> CommitAsync(
         string id,
         SessionChanges changes,
         SessionWrite? write = null,
         bool followRotation = true,
         CancellationToken cancellationToken = default)
     {
-        ThrowIfMalformed(id);
+        var session = Key(id);
         ArgumentNullException.ThrowIfNull(changes);
-        var handle = SessionIds.Handle(id);
+        return CommitCoreAsync(session, changes, write, followRotation, cancellationToken);
+    }
+
+    private async Task<CommitResult> CommitCoreAsync(SessionKey session, SessionChanges changes, SessionWrite? write, bool followRotation, CancellationToken cancellationToken)
+    {
+        var target = session;
         for (var hop = 0; ; hop++)
         {
-            var args = BuildCommitArgs(handle, changes, write);
-            var reply = await _redis.EvalAsync(LuaScripts.Commit, KeyForHandle(handle), args, "commit", cancellationToken, idempotent: true).ConfigureAwait(false);
-            var status = ParseWriteStatus(id, reply, out var rotatedTo, out var size, out var exceeded);
+            var args = ScriptWire.CommitArgs(target.Handle, changes, write, _options, _codec);
+            var reply = await _redis.EvalAsync(LuaScripts.Commit, target.Key, args, "commit", cancellationToken, idempotent: true).ConfigureAwait(false);
+            var status = WriteStatus(session, reply, out var rotatedTo, out var size, out var exceeded);
             if (status == CommitStatus.Rotated && followRotation && hop < MaxRotationHops && SessionIds.IsValid(rotatedTo))
             {
-                LogFollowedRotation(_logger, SessionIds.TagOfHandle(handle), SessionIds.TagOfHandle(rotatedTo));
-                handle = rotatedTo!;
+                StoreLog.FollowedRotation(_logger, target.Tag, SessionIds.TagOfHandle(rotatedTo));
+                target = KeyOfHandle(rotatedTo!);
                 continue;
             }
 
@@ -264,7 +375,7 @@ public sealed partial class RedisSessionStore
                 _metrics.CommitBytes.Record(size);
             }
 
-            return new CommitResult(status, hop == 0 ? id : handle, rotatedTo) { ExceededLimit = exceeded };
+            return new CommitResult(status, target.Id, rotatedTo) { ExceededLimit = exceeded };
         }
     }
 
@@ -279,23 +390,249 @@ public sealed partial class RedisSessionStore
     public async Task<int> RewriteStaleAsync(SessionRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        ThrowIfMalformed(record.Id);
+        var session = Key(record.Id);
         if (record.StaleStored.Count == 0)
         {
             return 0;
         }
 
-        var handle = SessionIds.Handle(record.Id);
         var args = new List<RedisValue>(3 * record.StaleStored.Count);
         foreach (var (key, stored) in record.StaleStored)
         {
             var field = SessionLayout.ToField(key);
             args.Add(field);
             args.Add(stored);
-            args.Add(_codec.Encode(handle, field, record.Values[key]));
+            args.Add(_codec.Encode(session.Handle, field, record.Values[key]));
         }
 
-        return (int)await _redis.EvalAsync(LuaScripts.Rewrite, KeyForHandle(handle), [.. args], "rewrite", cancellationToken, idempotent: true).ConfigureAwait(false);
+        return (int)await _redis.EvalAsync(LuaScripts.Rewrite, session.Key, [.. args], "rewrite", cancellationToken, idempotent: true).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Rotates a loaded session to a new identifier, carrying its values and pending changes over.
+    /// Correct on Redis Cluster where the old and new keys live in different slots: write the new
+    /// session first, then turn the old key into a short-lived tombstone that names the new session's
+    /// handle (never its identifier), then copy over whatever other requests wrote in between. No
+    /// request can load the old identifier once it is sealed; a request that loaded it before commits
+    /// into the new session by following the tombstone.
+    /// </summary>
+    /// <param name="snapshot">The session as this request loaded it.</param>
+    /// <param name="pending">This request's changes not yet written; they are written into the new session.</param>
+    /// <param name="write">Metadata to set on the new session (for example a user on sign-in), or null.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>
+    /// <see cref="CommitStatus.Committed"/> with the new identifier in <see cref="CommitResult.SessionId"/>;
+    /// <see cref="CommitStatus.Rotated"/> with the winner's handle in <see cref="CommitResult.RotatedTo"/> when another
+    /// request rotated it first; or <see cref="CommitStatus.Gone"/> when the old session ended (or was rotated by another request)
+    /// meanwhile, in which case nothing was created.
+    /// </returns>
+    public async Task<CommitResult> RotateAsync(SessionRecord snapshot, SessionChanges pending, SessionWrite? write = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(pending);
+        using var activity = TesseraTelemetry.StartOperation("rotation");
+        var old = Key(snapshot.Id);
+        var meta = snapshot.Metadata;
+
+        // 1. The new session: the snapshot with this request's changes applied, the old creation time and deadline.
+        var carried = RotationChanges.Carried(snapshot, pending);
+        // A sign-in as someone else starts without the previous user's login and authentication time.
+        var newWrite = SessionWrite.ForRotation(write, meta);
+        var fresh = Key(SessionIds.NewId());
+        var (created, _, _, exceeded) = await CreateCoreAsync(fresh, carried, newWrite, cancellationToken).ConfigureAwait(false);
+        if (created != CommitStatus.Committed)
+        {
+            return new CommitResult(created, old.Id) { ExceededLimit = exceeded };
+        }
+
+        // The new id is indexed before the old one is sealed, so a "log out everywhere" that takes the
+        // index from here on sees it; one that took it earlier is caught by the confirmation below.
+        if (newWrite.UserId is { } boundUser)
+        {
+            try
+            {
+                // The session it replaces is not counted: a rotation is not a new device.
+                await _users.IndexHandleAsync(boundUser, fresh.Handle, null, newWrite.AbsoluteDeadline!.Value, cancellationToken, newWrite.IsCompanion, exemptHandle: old.Handle).ConfigureAwait(false);
+            }
+            catch (SessionLimitException)
+            {
+                // Nothing was sealed: the old session is as it was, and the new one never served.
+                await _users.DeleteAsync(fresh.Handle, boundUser, cancellationToken).ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        // 2. Seal the old key: from here on it refuses loads and points commits to the new one.
+        var sealedReply = (RedisResult[])(await _redis.EvalAsync(
+            LuaScripts.Seal,
+            old.Key,
+            [fresh.Handle, (long)_options.RotationGracePeriod.TotalMilliseconds],
+            "rotate",
+            cancellationToken).ConfigureAwait(false))!;
+        if ((ScriptStatus)(int)sealedReply[0] != ScriptStatus.Ok)
+        {
+            // The old session ended, or another request rotated it first: never hand out a session
+            // this request did not own. Drop the new key; say where the winner went, if anywhere.
+            await _users.DeleteAsync(fresh.Handle, newWrite.UserId, cancellationToken).ConfigureAwait(false);
+            var winner = (ScriptStatus)(int)sealedReply[0] == ScriptStatus.Rotated ? (string?)sealedReply[1] : null;
+            return winner is not null && SessionIds.IsValid(winner)
+                ? new CommitResult(CommitStatus.Rotated, old.Id, winner)
+                : new CommitResult(CommitStatus.Gone, old.Id);
+        }
+
+        // 3. Copy what other requests wrote to the old key between this request's load and the seal.
+        if (!pending.Cleared)
+        {
+            var patch = RotationChanges.Patch(old.Handle, snapshot, pending, (RedisResult[])sealedReply[2]!, _codec);
+            if (!patch.IsEmpty)
+            {
+                await CommitCoreAsync(fresh, patch, null, followRotation: false, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // 4. Confirm against "log out everywhere": the new id must still be indexed, and no revocation
+        // of the user may have started after this request loaded the session it rotates.
+        if (newWrite.UserId is { } user && !await _users.ConfirmIndexedAsync(user, SessionLayout.IndexMember(fresh.Handle, newWrite.IsCompanion), old.Handle, snapshot.ServerTime, cancellationToken).ConfigureAwait(false))
+        {
+            await _users.DeleteAsync(fresh.Handle, user, cancellationToken).ConfigureAwait(false);
+            StoreLog.RotationRevoked(_logger, old.Tag);
+            return new CommitResult(CommitStatus.Revoked, old.Id);
+        }
+
+        if (meta.UserId is { } oldUser && oldUser != newWrite.UserId)
+        {
+            await _users.UnindexHandleAsync(oldUser, old.Handle, cancellationToken).ConfigureAwait(false);
+        }
+
+        _metrics.Rotated.Add(1);
+        StoreLog.Rotated(_logger, old.Tag, fresh.Tag);
+        Raise(new TesseraEvent(TesseraEventKind.Rotated, old.Tag, newWrite.UserId, fresh.Tag));
+        return new CommitResult(CommitStatus.Committed, fresh.Id);
+    }
+
+    /// <summary>Adds <paramref name="delta"/> to an integer value, creating it at 0 first, in one round trip.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <param name="key">The caller key.</param>
+    /// <param name="delta">The amount to add.</param>
+    /// <param name="followRotation">Whether to follow a rotation to the new session (only for a request that loaded before it).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The new value, or the reason nothing changed.</returns>
+    /// <exception cref="InvalidOperationException">The stored value is not an integer.</exception>
+    public async Task<AtomicResult> IncrementAsync(string id, string key, long delta = 1, bool followRotation = false, CancellationToken cancellationToken = default)
+    {
+        var target = Key(id);
+        ArgumentNullException.ThrowIfNull(key);
+        var field = SessionLayout.ToField(key);
+        for (var hop = 0; ; hop++)
+        {
+            var reply = await _redis.EvalAsync(
+                LuaScripts.Increment,
+                target.Key,
+                [field, delta, _options.MaxSessionBytes, _granularityMs, _options.MaxSessionFields],
+                "incr",
+                cancellationToken).ConfigureAwait(false);
+            if (Interpret(target, key, reply, followRotation && hop < MaxRotationHops, out var next) is { } result)
+            {
+                return result;
+            }
+
+            target = KeyOfHandle(next!);
+        }
+    }
+
+    /// <summary>Sets a value only when the key has none, in one round trip.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <param name="key">The caller key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="followRotation">Whether to follow a rotation to the new session.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see cref="AtomicResult.Succeeded"/> when the value was set.</returns>
+    public Task<AtomicResult> SetIfAbsentAsync(string id, string key, ReadOnlyMemory<byte> value, bool followRotation = false, CancellationToken cancellationToken = default) =>
+        AtomicAsync(id, "setnx", key, value, RedisValue.EmptyString, followRotation, cancellationToken);
+
+    /// <summary>Replaces a value only when it still equals <paramref name="expected"/>, in one round trip.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <param name="key">The caller key.</param>
+    /// <param name="expected">The value the caller saw, or <see langword="null"/> for "no value".</param>
+    /// <param name="value">The new value.</param>
+    /// <param name="followRotation">Whether to follow a rotation to the new session.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see cref="AtomicResult.Succeeded"/> when the value was replaced.</returns>
+    public Task<AtomicResult> CompareAndSetAsync(string id, string key, ReadOnlyMemory<byte>? expected, ReadOnlyMemory<byte> value, bool followRotation = false, CancellationToken cancellationToken = default) =>
+        AtomicAsync(id, "cas", key, expected is { } e ? (RedisValue)e : RedisValue.Null, value, followRotation, cancellationToken);
+
+    /// <summary>Removes a value, in one round trip with the existence check and the sliding refresh.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <param name="key">The caller key.</param>
+    /// <param name="followRotation">Whether to follow a rotation to the new session.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see cref="AtomicResult.Succeeded"/> when a value was removed.</returns>
+    public Task<AtomicResult> RemoveAsync(string id, string key, bool followRotation = false, CancellationToken cancellationToken = default) =>
+        AtomicAsync(id, "del", key, RedisValue.Null, RedisValue.EmptyString, followRotation, cancellationToken);
+
+    private async Task<AtomicResult> AtomicAsync(
+        string id, string op, string key, RedisValue a, RedisValue b, bool followRotation, CancellationToken cancellationToken)
+    {
+        var target = Key(id);
+        ArgumentNullException.ThrowIfNull(key);
+        var field = SessionLayout.ToField(key);
+        for (var hop = 0; ; hop++)
+        {
+            // Ciphertexts carry a fresh nonce each time: with encryption, compare-and-set compares plaintexts
+            // here, then lets the script swap only if the stored bytes are still the very ones compared.
+            RedisValue? expectedStored = op == "cas" && _codec.AuthenticatesValues
+                ? (RedisValue?)await ExpectedStoredAsync(target, field, a, cancellationToken).ConfigureAwait(false)
+                : null;
+            var reply = await _redis.EvalAsync(
+                LuaScripts.Atomic,
+                target.Key,
+                ScriptWire.AtomicArgs(op, target.Handle, field, a, b, expectedStored, _options, _granularityMs, _codec),
+                op,
+                cancellationToken).ConfigureAwait(false);
+            if (Interpret(target, key, reply, followRotation && hop < MaxRotationHops, out var next) is { } result)
+            {
+                return result;
+            }
+
+            target = KeyOfHandle(next!);
+        }
+    }
+
+    /// <summary>
+    /// Reads the reply of an atomic script: its result (for <paramref name="target"/>: the id on the
+    /// first hop, the handle it was forwarded to after), or, when <paramref name="follow"/> and the key
+    /// was a tombstone, null with the handle it forwards to in <paramref name="next"/>.
+    /// </summary>
+    private AtomicResult? Interpret(SessionKey target, string key, RedisResult reply, bool follow, out string? next)
+    {
+        var parts = (RedisResult[])reply!;
+        var code = (ScriptStatus)(int)parts[0];
+        next = null;
+        switch (code)
+        {
+            case ScriptStatus.Ok:
+                return new AtomicResult(CommitStatus.Committed, (long)parts[2], target.Id);
+            case ScriptStatus.Rotated when follow && SessionIds.IsValid((string?)parts[1]):
+                next = (string)parts[1]!;
+                return null;
+            case ScriptStatus.NotInteger:
+                throw new SessionValueTypeException($"The session value '{key}' is not an integer, so it cannot be incremented.");
+            default:
+                var status = ScriptWire.StatusOf(code);
+                if (status == CommitStatus.Corrupt)
+                {
+                    ReportCorrupt(target, "the key is not a Tessera session hash");
+                }
+
+                return new AtomicResult(status, 0, target.Id) { ExceededLimit = ScriptWire.LimitOf(code) };
+        }
+    }
+
+    /// <summary>For compare-and-set with encryption: the stored bytes to swap when they decrypt to <paramref name="expected"/>.</summary>
+    private async Task<RedisValue> ExpectedStoredAsync(SessionKey target, string field, RedisValue expected, CancellationToken cancellationToken)
+    {
+        var stored = await _redis.RunAsync("cas", db => db.HashGetAsync(target.Key, field), cancellationToken, idempotent: true, "HGET").ConfigureAwait(false);
+        return ScriptWire.ExpectedStored(stored, expected, target.Handle, field, _codec);
     }
 
     /// <summary>Deletes a session (logout) and removes it from its user's index.</summary>
@@ -305,23 +642,16 @@ public sealed partial class RedisSessionStore
     /// <returns><see langword="true"/> when a session was deleted.</returns>
     public async Task<bool> DestroyAsync(string id, string? userId = null, CancellationToken cancellationToken = default)
     {
-        ThrowIfMalformed(id);
-        var (deleted, user) = await DeleteCoreAsync(SessionIds.Handle(id), userId, cancellationToken).ConfigureAwait(false);
-        userId = user;
+        var session = Key(id);
+        var (deleted, user) = await _users.DeleteAsync(session.Handle, userId, cancellationToken).ConfigureAwait(false);
         if (deleted)
         {
             _metrics.Destroyed.Add(1);
-            LogDestroyed(_logger, SessionIds.LogTag(id));
-            Raise(new TesseraEvent(TesseraEventKind.Destroyed, SessionIds.LogTag(id), userId));
+            StoreLog.Destroyed(_logger, session.Tag);
+            Raise(new TesseraEvent(TesseraEventKind.Destroyed, session.Tag, user));
         }
 
         return deleted;
-    }
-
-    private void ReportCorrupt(string id, string reason)
-    {
-        _metrics.Corrupt.Add(1);
-        LogCorrupt(_logger, SessionIds.LogTag(id), reason);
     }
 
     /// <summary>Tells every observer; an observer that throws is logged, never allowed to fail the request.</summary>
@@ -336,16 +666,26 @@ public sealed partial class RedisSessionStore
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                LogObserverFailed(_logger, observer.GetType().Name, ex);
+                StoreLog.ObserverFailed(_logger, observer.GetType().Name, ex);
             }
         }
     }
 
-    private static void ThrowIfMalformed(string id)
+    /// <summary>A create's or commit's status; a key that is not a session is reported as corrupt.</summary>
+    private CommitStatus WriteStatus(SessionKey session, RedisResult reply, out string? rotatedTo, out long size, out SessionSizeLimit exceeded)
     {
-        if (!SessionIds.IsValid(id))
+        var status = ScriptWire.WriteStatus(reply, out rotatedTo, out size, out exceeded);
+        if (status == CommitStatus.Corrupt)
         {
-            throw new ArgumentException("Not a well-formed session identifier.", nameof(id));
+            ReportCorrupt(session, "the key is not a Tessera session hash");
         }
+
+        return status;
+    }
+
+    private void ReportCorrupt(SessionKey session, string reason)
+    {
+        _metrics.Corrupt.Add(1);
+        StoreLog.Corrupt(_logger, session.Tag, reason);
     }
 }

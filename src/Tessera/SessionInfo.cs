@@ -5,7 +5,7 @@ namespace Tessera;
 /// The device's handle: of its login (a cookie-authentication ticket) when it has one, else of its
 /// session (<see cref="SessionIds.Handle"/> of the identifier, the name Redis holds it under). Not a
 /// credential: presented as a cookie it opens nothing, so it may be shown and logged. Revoke the
-/// device with <see cref="RedisSessionStore.RevokeByHandleAsync"/>.
+/// device with <see cref="SessionUsers.RevokeByHandleAsync"/>.
 /// </param>
 /// <param name="Metadata">
 /// Created, authenticated at, last seen (the latest of the device's login and sessions), first and

@@ -44,6 +44,23 @@ public sealed class SessionWrite
     // snapshot: the login link and authentication time belong to the user signed in, so a sign-in as
     // someone else carries neither of the previous user's.
 
+    /// <summary>
+    /// The metadata of the session a rotation creates: the old session's creation time, deadline, timeouts,
+    /// user and client unless <paramref name="write"/> sets them, under the login and authentication rule below.
+    /// </summary>
+    internal static SessionWrite ForRotation(SessionWrite? write, SessionMetadata meta) => new()
+    {
+        Created = meta.Created,
+        AbsoluteDeadline = write?.AbsoluteDeadline ?? meta.AbsoluteDeadline,
+        IdleTimeout = write?.IdleTimeout ?? meta.IdleTimeout,
+        UserId = write?.UserId ?? meta.UserId,
+        ClientIp = write?.ClientIp ?? meta.ClientIp,
+        UserAgent = write?.UserAgent ?? meta.UserAgent,
+        AuthenticatedAt = AuthenticatedAfter(write, meta),
+        LoginHandle = LoginAfter(write, meta),
+        Companion = write?.Companion ?? false,
+    };
+
     /// <summary>The login handle a session has after <paramref name="write"/> (null: none).</summary>
     internal static string? LoginAfter(SessionWrite? write, SessionMetadata meta) =>
         write?.LoginHandle ?? (SameUser(write, meta) ? meta.LoginHandle : null);

@@ -30,7 +30,7 @@ public sealed class BlazorRevalidationBrowserTests(BrowserFixture browser, Redis
             // Spread the revocations over the re-check's phase.
             await Task.Delay(Random.Shared.Next(0, 1000), TestContext.Current.CancellationToken);
             var started = Stopwatch.GetTimestamp();
-            Assert.True(await app.Store.RevokeUserSessionsAsync(user, cancellationToken: TestContext.Current.CancellationToken) >= 1);
+            Assert.True(await app.Store.Users.RevokeUserSessionsAsync(user, cancellationToken: TestContext.Current.CancellationToken) >= 1);
             await Assertions.Expect(page.Locator("#who")).ToHaveTextAsync("anonymous", new() { Timeout = 5000 });
             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
 

@@ -29,8 +29,8 @@ public sealed class UserEraseCommandTests(RedisFixture redis)
         Assert.Equal(new[] { prefix + "revoked:alice", prefix + SessionIds.Handle(bob), prefix + "user:bob" }.Order(StringComparer.Ordinal), left);
         var ttl = await redis.Db.KeyTimeToLiveAsync(prefix + "revoked:alice");
         Assert.True(ttl is { } t && t <= TimeSpan.FromMinutes(10), $"The revocation mark lives {ttl}.");
-        Assert.Empty(await store.GetUserSessionsAsync("alice"));
-        Assert.Single(await store.GetUserSessionsAsync("bob"));
+        Assert.Empty(await store.Users.GetUserSessionsAsync("alice"));
+        Assert.Single(await store.Users.GetUserSessionsAsync("bob"));
     }
 
     [Fact]

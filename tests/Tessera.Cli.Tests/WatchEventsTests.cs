@@ -17,7 +17,7 @@ public sealed class WatchEventsTests(RedisFixture redis)
         var store = new RedisSessionStore(connection, options, observers: [analytics]);
         var id = SessionIds.NewId();
         await store.CreateAsync(id, new SessionChanges(), new SessionWrite { UserId = "alice" });
-        Assert.True(await store.RevokeAsync(id));
+        Assert.True(await store.Users.RevokeAsync(id));
         var stream = AnalyticsLayout.StreamKey(prefix);
         var deadline = DateTime.UtcNow.AddSeconds(5);
         while (await redis.Db.StreamLengthAsync(stream) < 2 && DateTime.UtcNow < deadline)

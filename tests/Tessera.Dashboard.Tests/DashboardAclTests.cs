@@ -62,7 +62,7 @@ public sealed partial class DashboardAclTests
 
         var live = await ops.GetStringAsync("/admin/sessions/live");
         Assert.Contains(">Revoked<", live, StringComparison.Ordinal);
-        Assert.Single(await app.Store.GetUserSessionsAsync("ada"));
+        Assert.Single(await app.Store.Users.GetUserSessionsAsync("ada"));
 
         var log = (object?[])Admin(redis, "ACL", "LOG")!;
         Assert.True(log.Length == 0, "refused: " + string.Join("; ", log.OfType<object?[]>().Select(Describe)));

@@ -67,7 +67,7 @@ public sealed class DashboardBrowserTests(RedisFixture redis, BrowserFixture bro
         // The click submits a form: wait for the result page's rows rather than count the old page's.
         await Assertions.Expect(rows).ToHaveCountAsync(2);
         var html = await page.ContentAsync();
-        foreach (var session in await app.Store.GetUserSessionsAsync("bob"))
+        foreach (var session in await app.Store.Users.GetUserSessionsAsync("bob"))
         {
             Assert.DoesNotContain(session.Handle, html, StringComparison.Ordinal);
         }

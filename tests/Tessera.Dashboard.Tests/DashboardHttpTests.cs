@@ -32,7 +32,7 @@ public sealed partial class DashboardHttpTests(RedisFixture redis)
         using var anonymous = app.Client(asOperator: false);
         using var response = await anonymous.PostAsync("/admin/sessions/users/revoke-all", new FormUrlEncodedContent([new("user", "erin")]));
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Single(await app.Store.GetUserSessionsAsync("erin"));
+        Assert.Single(await app.Store.Users.GetUserSessionsAsync("erin"));
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed partial class DashboardHttpTests(RedisFixture redis)
         using var response = await client.PostAsync("/admin/sessions/users/revoke-all", new FormUrlEncodedContent([new("user", "frank")]));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("security token", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Single(await app.Store.GetUserSessionsAsync("frank"));
+        Assert.Single(await app.Store.Users.GetUserSessionsAsync("frank"));
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed partial class DashboardHttpTests(RedisFixture redis)
         using var response = await client.PostAsync("/admin/sessions/users/revoke-all", new FormUrlEncodedContent([token, new("user", "gina")]));
         Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
         Assert.Equal("/admin/sessions/users?user=gina&m=revoked-all&n=2", response.Headers.Location!.ToString());
-        Assert.Empty(await app.Store.GetUserSessionsAsync("gina"));
+        Assert.Empty(await app.Store.Users.GetUserSessionsAsync("gina"));
         Assert.Equal("new visitor", await device.GetStringAsync("/whoami"));
     }
 

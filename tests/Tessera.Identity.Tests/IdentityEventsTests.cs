@@ -24,7 +24,7 @@ public sealed class IdentityEventsTests(RedisServer redis)
         await laptop.PostAsync("/cart/add?item=book");
         await Flows.LoginAsync(stolenPhone, Email);
         await stolenPhone.PostAsync("/cart/add?item=phone");
-        Assert.Equal(2, (await app.Store.GetUserSessionsAsync(TemplateApp.UserKey(userId))).Count);
+        Assert.Equal(2, (await app.Store.Users.GetUserSessionsAsync(TemplateApp.UserKey(userId))).Count);
 
         var changed = await Flows.ChangePasswordAsync(laptop, "N3w-passw0rd!long");
         Assert.Equal(HttpStatusCode.Redirect, changed.Status);
@@ -34,7 +34,7 @@ public sealed class IdentityEventsTests(RedisServer redis)
         Assert.Equal(string.Empty, (await stolenPhone.PageAsync("/cart")).Body);
         Assert.True(await Flows.IsSignedInAsync(laptop));
         Assert.Equal("book", (await laptop.PageAsync("/cart")).Body);
-        Assert.Single(await app.Store.GetUserSessionsAsync(TemplateApp.UserKey(userId)));
+        Assert.Single(await app.Store.Users.GetUserSessionsAsync(TemplateApp.UserKey(userId)));
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class IdentityEventsTests(RedisServer redis)
 
         Assert.False(await Flows.IsSignedInAsync(a));
         Assert.False(await Flows.IsSignedInAsync(b));
-        Assert.Empty(await app.Store.GetUserSessionsAsync(TemplateApp.UserKey(userId)));
+        Assert.Empty(await app.Store.Users.GetUserSessionsAsync(TemplateApp.UserKey(userId)));
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class IdentityEventsTests(RedisServer redis)
 
         Assert.False(await Flows.IsSignedInAsync(other));
         Assert.False(await Flows.IsSignedInAsync(laptop));
-        Assert.Empty(await app.Store.GetUserSessionsAsync(TemplateApp.UserKey(userId)));
+        Assert.Empty(await app.Store.Users.GetUserSessionsAsync(TemplateApp.UserKey(userId)));
     }
 
     [Fact]
@@ -194,7 +194,7 @@ public sealed class IdentityEventsTests(RedisServer redis)
 
         Assert.True(await Flows.IsSignedInAsync(a));
         Assert.True(await Flows.IsSignedInAsync(b));
-        Assert.Equal(2, (await app.Store.GetUserSessionsAsync(TemplateApp.UserKey(userId))).Count);
+        Assert.Equal(2, (await app.Store.Users.GetUserSessionsAsync(TemplateApp.UserKey(userId))).Count);
     }
 
     [Fact]
@@ -220,6 +220,6 @@ public sealed class IdentityEventsTests(RedisServer redis)
 
         await app.WithUsersAsync(async users => Assert.NotEqual(hashBefore, (await users.FindByIdAsync(userId))!.PasswordHash));
         Assert.Equal("book", (await guest.PageAsync("/cart")).Body);
-        Assert.Single(await app.Store.GetUserSessionsAsync(TemplateApp.UserKey(userId)));
+        Assert.Single(await app.Store.Users.GetUserSessionsAsync(TemplateApp.UserKey(userId)));
     }
 }

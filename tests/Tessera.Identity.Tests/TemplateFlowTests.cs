@@ -41,7 +41,7 @@ public sealed class TemplateFlowTests(RedisServer redis)
         Assert.StartsWith("/Identity/Account/LoginWith2fa", step1.Location);
 
         // After the password alone: no login, no device, the session is the guest's still.
-        Assert.Empty(await app.Store.GetUserSessionsAsync(TemplateApp.UserKey(userId)));
+        Assert.Empty(await app.Store.Users.GetUserSessionsAsync(TemplateApp.UserKey(userId)));
         var pending = await Flows.SessionOfAsync(app, browser);
         Assert.NotNull(pending);
         Assert.Null(pending.Metadata.UserId);
@@ -54,7 +54,7 @@ public sealed class TemplateFlowTests(RedisServer redis)
         var step2 = await Flows.SubmitRecoveryCodeAsync(browser, codes[0]);
         Assert.True(step2.Status == HttpStatusCode.Redirect && step2.Location == "/", $"{(int)step2.Status} {step2.Location}");
         Assert.True(await Flows.IsSignedInAsync(browser));
-        Assert.Single(await app.Store.GetUserSessionsAsync(TemplateApp.UserKey(userId)));
+        Assert.Single(await app.Store.Users.GetUserSessionsAsync(TemplateApp.UserKey(userId)));
         var signedIn = await Flows.SessionOfAsync(app, browser);
         Assert.NotNull(signedIn);
         Assert.Equal(TemplateApp.UserKey(userId), signedIn.Metadata.UserId);

@@ -52,7 +52,7 @@ internal sealed class LiveConnectionRegistry(
         string?[] live;
         try
         {
-            live = await store.LiveHandlesAsync(handles, cancellationToken).ConfigureAwait(false);
+            live = await store.Users.LiveHandlesAsync(handles, cancellationToken).ConfigureAwait(false);
         }
         catch (TesseraUnavailableException ex)
         {

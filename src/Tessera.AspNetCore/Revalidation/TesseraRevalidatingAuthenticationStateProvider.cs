@@ -33,7 +33,7 @@ internal sealed partial class TesseraRevalidatingAuthenticationStateProvider(
 
         try
         {
-            var live = await store.LiveHandlesAsync([handle], cancellationToken).ConfigureAwait(false);
+            var live = await store.Users.LiveHandlesAsync([handle], cancellationToken).ConfigureAwait(false);
             if (live[0] is null)
             {
                 RevalidationLog.CircuitSignedOut(_logger, SessionIds.TagOfHandle(handle));

@@ -69,7 +69,7 @@ internal sealed partial class TesseraSession
             await _budget.RunAsync(
                 async ct =>
                 {
-                    await _store.IndexAsCompanionAsync(userId, id, deadline, ct).ConfigureAwait(false);
+                    await _store.Users.IndexAsCompanionAsync(userId, id, deadline, ct).ConfigureAwait(false);
                     return true;
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -81,7 +81,7 @@ internal sealed partial class TesseraSession
     {
         await LoadAsync(cancellationToken).ConfigureAwait(false);
         return UserId is { } user
-            ? (await _budget.RunAsync(ct => _store.GetUserSessionsPageAsync(user, 0, int.MaxValue, _state.Phase == SessionPhase.Live ? _state.Id : null, ct), cancellationToken).ConfigureAwait(false)).Devices
+            ? (await _budget.RunAsync(ct => _store.Users.GetUserSessionsPageAsync(user, 0, int.MaxValue, _state.Phase == SessionPhase.Live ? _state.Id : null, ct), cancellationToken).ConfigureAwait(false)).Devices
             : [];
     }
 
@@ -90,7 +90,7 @@ internal sealed partial class TesseraSession
     {
         await LoadAsync(cancellationToken).ConfigureAwait(false);
         return UserId is { } user && _state.Phase == SessionPhase.Live
-            ? await _budget.RunAsync(ct => _store.RevokeUserSessionsAsync(user, _state.Id, ct), cancellationToken).ConfigureAwait(false)
+            ? await _budget.RunAsync(ct => _store.Users.RevokeUserSessionsAsync(user, _state.Id, ct), cancellationToken).ConfigureAwait(false)
             : 0;
     }
 
@@ -104,7 +104,7 @@ internal sealed partial class TesseraSession
         }
 
         var user = UserId;
-        return await _budget.RunAsync(ct => _store.RevokeUserDeviceAsync(user, handle, ct), cancellationToken).ConfigureAwait(false);
+        return await _budget.RunAsync(ct => _store.Users.RevokeUserDeviceAsync(user, handle, ct), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<string> RotateCoreAsync(string? userId, CancellationToken cancellationToken, bool companion = false)
@@ -180,7 +180,7 @@ internal sealed partial class TesseraSession
             await _budget.RunAsync(
                 async ct =>
                 {
-                    await _store.IndexAsync(userId, id, null, record.Metadata.AbsoluteDeadline, ct, companion).ConfigureAwait(false);
+                    await _store.Users.IndexAsync(userId, id, null, record.Metadata.AbsoluteDeadline, ct, companion).ConfigureAwait(false);
                     return true;
                 },
                 cancellationToken).ConfigureAwait(false);

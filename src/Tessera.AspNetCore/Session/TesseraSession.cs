@@ -237,7 +237,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
                     await _budget.RunAsync(
                         async ct =>
                         {
-                            await _store.IndexAsync(bound, target.Id, null, deadline, ct).ConfigureAwait(false);
+                            await _store.Users.IndexAsync(bound, target.Id, null, deadline, ct).ConfigureAwait(false);
                             return true;
                         },
                         cancellationToken).ConfigureAwait(false);

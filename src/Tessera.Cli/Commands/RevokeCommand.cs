@@ -45,7 +45,7 @@ internal sealed class RevokeCommand(CliEnvironment environment) : ConnectedComma
             return exists ? ExitCodes.Ok : ExitCodes.NotFound;
         }
 
-        var revoked = await redis.Store().RevokeByHandleAsync(handle, cancellationToken).ConfigureAwait(false);
+        var revoked = await redis.Store().Users.RevokeByHandleAsync(handle, cancellationToken).ConfigureAwait(false);
         if (settings.Json)
         {
             Output.Json(Env, new { Revoked = revoked, Tag = tag });

@@ -7,7 +7,7 @@ namespace Tessera.Cli.Commands;
 
 /// <summary>
 /// <c>tessera user erase USER --yes</c>: erases what Tessera holds about a user (a GDPR erasure):
-/// every session and login is revoked, and the user index goes (<see cref="RedisSessionStore.EraseUserAsync"/>).
+/// every session and login is revoked, and the user index goes (<see cref="Tessera.Admin.UserData.EraseAsync"/>).
 /// It cannot be undone, so it asks first on a terminal; anywhere else it needs <c>--yes</c>.
 /// </summary>
 internal sealed class UserEraseCommand(CliEnvironment environment) : ConnectedCommand<UserEraseCommand.Settings>(environment)
@@ -25,7 +25,7 @@ internal sealed class UserEraseCommand(CliEnvironment environment) : ConnectedCo
         var user = Output.Stored(settings.User);
         if (!settings.Yes)
         {
-            var devices = await store.GetUserSessionsAsync(settings.User, cancellationToken).ConfigureAwait(false);
+            var devices = await store.Users.GetUserSessionsAsync(settings.User, cancellationToken).ConfigureAwait(false);
             var what = $"{devices.Count} device(s), {devices.Sum(static d => 1 + d.LinkedHandles.Count)} session(s)";
             if (!Env.CanPrompt || settings.Json || settings.PasswordStdin)
             {
@@ -42,16 +42,16 @@ internal sealed class UserEraseCommand(CliEnvironment environment) : ConnectedCo
             }
         }
 
-        var erased = await store.EraseUserAsync(settings.User, cancellationToken).ConfigureAwait(false);
+        var erased = await new Tessera.Admin.UserData(store).EraseAsync(settings.User, cancellationToken).ConfigureAwait(false);
         if (settings.Json)
         {
             Output.Json(Env, new { settings.User, Erased = erased });
             return ExitCodes.Ok;
         }
 
-        var mark = Markup.Escape((string)store.RevokedKeyFor(TerminalText.Strip(settings.User))!);
+        var mark = Markup.Escape((string)store.Users.RevokedKeyFor(TerminalText.Strip(settings.User))!);
         Env.Out.MarkupLine($"Erased {erased} session(s) of [bold]{user}[/]: every device is signed out and the user index is gone.");
-        Env.Out.MarkupLine($"A revocation mark ({mark}: the user id and a time) stays {RedisSessionStore.RevocationMarkLifetime.TotalMinutes:0} minutes, so a sign-in under way cannot survive the erasure.");
+        Env.Out.MarkupLine($"A revocation mark ({mark}: the user id and a time) stays {Tessera.Internal.SessionLayout.RevocationMarkLifetime.TotalMinutes:0} minutes, so a sign-in under way cannot survive the erasure.");
         return ExitCodes.Ok;
     }
 }

@@ -3,13 +3,14 @@ using System.Globalization;
 using System.Text;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Tessera.Admin;
 using Tessera.Cli.Infrastructure;
 
 namespace Tessera.Cli.Commands;
 
 /// <summary>
 /// <c>tessera user export USER --json</c>: what Tessera holds about a user (a GDPR access request):
-/// the device records and each session's and login's values, decoded (<see cref="RedisSessionStore.ExportUserAsync"/>).
+/// the device records and each session's and login's values, decoded (<see cref="Tessera.Admin.UserData.ExportAsync"/>).
 /// JSON is exact: values in base64, times in ISO 8601, sessions named by handle (never an id). Encrypted
 /// values need the application's key ring (<c>--key-file</c>, <c>--key-stdin</c> or <c>$TESSERA_ENCRYPTION_KEYS</c>);
 /// a session that cannot be decoded is left out, said on stderr, and the exit code is 1.
@@ -55,7 +56,7 @@ internal sealed class UserExportCommand(CliEnvironment environment) : ConnectedC
         // Compressed values decode without a key; encrypted ones only with the ring given.
         var ring = Secrets.ReadKeyRing(Env, settings.KeyFile, settings.KeyStdin) ?? new EncryptionOptions();
         var store = redis.Store(new ProtectedValueCodec(new CompressionOptions(), ring));
-        var export = await store.ExportUserAsync(settings.User, cancellationToken).ConfigureAwait(false);
+        var export = await new Tessera.Admin.UserData(store).ExportAsync(settings.User, cancellationToken).ConfigureAwait(false);
         if (settings.Json)
         {
             Output.Json(Env, new

@@ -45,7 +45,7 @@ internal sealed class UserRevokeAllCommand(CliEnvironment environment) : Connect
             return await DryRunAsync(redis, settings, except, cancellationToken).ConfigureAwait(false);
         }
 
-        var count = await redis.Store().RevokeUserSessionsByHandleAsync(settings.User, except, cancellationToken).ConfigureAwait(false);
+        var count = await redis.Store().Users.RevokeUserSessionsByHandleAsync(settings.User, except, cancellationToken).ConfigureAwait(false);
         if (settings.Json)
         {
             Output.Json(Env, new { settings.User, Revoked = count });
@@ -65,7 +65,7 @@ internal sealed class UserRevokeAllCommand(CliEnvironment environment) : Connect
     private async Task<int> DryRunAsync(Connected redis, Settings settings, string? except, CancellationToken cancellationToken)
     {
         var store = redis.Store();
-        var members = await redis.Keyspace.Database.SortedSetRangeByRankAsync(store.UserKeyFor(settings.User))
+        var members = await redis.Keyspace.Database.SortedSetRangeByRankAsync(store.Users.UserKeyFor(settings.User))
             .WaitAsync(cancellationToken).ConfigureAwait(false);
         // A login's companion session is listed as '~' + handle: it is revoked too, so it counts.
         var candidates = members

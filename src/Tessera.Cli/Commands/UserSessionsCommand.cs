@@ -13,7 +13,7 @@ internal sealed class UserSessionsCommand(CliEnvironment environment) : Connecte
 {
     protected override async Task<int> RunAsync(Connected redis, UserSettings settings, CancellationToken cancellationToken)
     {
-        var devices = await redis.Store().GetUserSessionsAsync(settings.User, cancellationToken).ConfigureAwait(false);
+        var devices = await redis.Store().Users.GetUserSessionsAsync(settings.User, cancellationToken).ConfigureAwait(false);
         var now = await redis.Keyspace.ServerTimeAsync(cancellationToken).ConfigureAwait(false);
         var sessions = devices.Sum(static d => 1 + d.LinkedHandles.Count);
         if (settings.Json)

@@ -8,7 +8,7 @@ namespace Tessera.Cli.Commands;
 internal class UserSettings : ConnectionSettings
 {
     /// <summary>The longest user id the store accepts.</summary>
-    public const int MaxUserLength = RedisSessionStore.MaxUserIdLength;
+    public const int MaxUserLength = Tessera.Internal.SessionLayout.MaxUserIdLength;
 
     [CommandArgument(0, "<USER>")]
     [Description("The user id the application bound the sessions to (for a cookie login: the NameIdentifier claim, issuer|value when not issued locally).")]

@@ -1,7 +1,7 @@
 
 namespace Tessera.Internal;
 
-/// <summary>The user index scripts (add, list, take, confirm, the revocation mark) and logout.</summary>
+/// <summary>The user index scripts (add, list, take, confirm, the revocation mark), logout, and an identity provider session's logins.</summary>
 internal static partial class LuaScripts
 {
     /// <summary>
@@ -113,5 +113,26 @@ internal static partial class LuaScripts
         end
         if redis.call('HEXISTS', KEYS[1], '{{{SessionLayout.Created}}}') == 0 then return {{{{(int)ScriptStatus.NotFound}}}, false, false} end
         return {redis.call('DEL', KEYS[1]), u, false}
+        """;
+
+    /// <summary>
+    /// Adds a member (a login handle) to an identity provider session's set and keeps the key until the
+    /// later of its current expiry and ARGV[2] (unix ms). KEYS[1] the set (<see cref="SessionLayout.IdpSessionKey"/>).
+    /// </summary>
+    public const string SetAddUntil = """
+        redis.call('SADD', KEYS[1], ARGV[1])
+        local at = tonumber(ARGV[2])
+        local ttl = redis.call('PTTL', KEYS[1])
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        if ttl < 0 or now + ttl < at then redis.call('PEXPIREAT', KEYS[1], at) end
+        return 1
+        """;
+
+    /// <summary>Returns a set's members and deletes it in one step. KEYS[1] the set.</summary>
+    public const string SetTake = """
+        local m = redis.call('SMEMBERS', KEYS[1])
+        redis.call('DEL', KEYS[1])
+        return m
         """;
 }

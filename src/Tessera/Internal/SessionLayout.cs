@@ -1,5 +1,7 @@
 namespace Tessera.Internal;
 
+using System.Security.Cryptography;
+using System.Text;
 using StackExchange.Redis;
 
 /// <summary>
@@ -11,6 +13,7 @@ using StackExchange.Redis;
 /// <see cref="SessionIds.Handle"/> of the identifier: the identifier itself never reaches Redis.</item>
 /// <item>A user's index is the sorted set <c>{prefix}user:{userId}</c> of handles scored by absolute deadline.</item>
 /// <item>A session's lock is <c>{prefix}lock:{handle}</c>; a "log out everywhere" mark <c>{prefix}revoked:{userId}</c>.</item>
+/// <item>An identity provider session's logins are the set <c>{prefix}idp:{digest}</c>; a one-time claim <c>{prefix}once:{scope}:{digest}</c>.</item>
 /// </list>
 /// Maps caller keys to hash fields. Metadata fields start with one '#'; a caller key that starts
 /// with '#' is stored with a second '#' in front, so no caller can ever write a metadata field.
@@ -97,6 +100,44 @@ internal static class SessionLayout
     /// <param name="userId">The user.</param>
     /// <returns><c>{prefix}revoked:{userId}</c>.</returns>
     public static RedisKey RevokedKey(string prefix, string userId) => string.Concat(prefix, RevokedInfix, userId);
+
+    /// <summary>The infix of an identity provider session's logins: <c>{prefix}idp:{hash of issuer and sid}</c>, a set of login handles.</summary>
+    public const string IdpSessionInfix = "idp:";
+
+    /// <summary>The infix of a one-time marker: <c>{prefix}once:{scope}:{hash of issuer and value}</c>.</summary>
+    public const string OnceInfix = "once:";
+
+    /// <summary>The longest user id the store accepts (the CLI, dashboard and ticket store check against it too).</summary>
+    public const int MaxUserIdLength = 512;
+
+    /// <summary>How long a "log out everywhere" mark is kept: longer than any request holds a loaded session.</summary>
+    public static readonly TimeSpan RevocationMarkLifetime = TimeSpan.FromMinutes(10);
+
+    /// <summary>The user-id rule: 1 to <see cref="MaxUserIdLength"/> characters, no control characters.</summary>
+    /// <param name="userId">The candidate.</param>
+    /// <returns>Whether it is a usable user id.</returns>
+    public static bool IsValidUser(string? userId) => userId is { Length: > 0 and <= MaxUserIdLength } && !userId.Any(char.IsControl);
+
+    /// <summary>The key of an identity provider session's logins.</summary>
+    /// <param name="prefix">The key prefix.</param>
+    /// <param name="issuer">The identity provider (the <c>iss</c> of its tokens).</param>
+    /// <param name="sid">Its session id (the <c>sid</c> claim).</param>
+    /// <returns><c>{prefix}idp:{base64url(SHA-256(issuer NUL sid))}</c>: bounded whatever the provider sends.</returns>
+    public static RedisKey IdpSessionKey(string prefix, string issuer, string sid) => string.Concat(prefix, IdpSessionInfix, Digest(issuer, sid));
+
+    /// <summary>The key of a one-time claim.</summary>
+    /// <param name="prefix">The key prefix.</param>
+    /// <param name="scope">What the value is (<c>jti</c>).</param>
+    /// <param name="issuer">Who issued it.</param>
+    /// <param name="value">The value.</param>
+    /// <returns><c>{prefix}once:{scope}:{base64url(SHA-256(issuer NUL value))}</c>.</returns>
+    public static RedisKey OnceKey(string prefix, string scope, string issuer, string value) => string.Concat(prefix, OnceInfix, scope, ":", Digest(issuer, value));
+
+    private static string Digest(string first, string second)
+    {
+        var bytes = Encoding.UTF8.GetBytes(string.Concat(first, "\0", second));
+        return Convert.ToBase64String(SHA256.HashData(bytes)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
 
     /// <summary>
     /// The counter rule: a value stored as plain decimal text (no codec header) is a counter written

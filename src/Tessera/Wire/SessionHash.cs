@@ -93,6 +93,55 @@ internal static class SessionHash
         LastUserAgent = Text(slots[(int)MetadataSlot.LastUserAgent]),
     };
 
+    /// <summary>
+    /// The record of a session's hash: its metadata and its caller values decoded, with the counters
+    /// (plain decimal text) and the values stored with a retired key (to re-encode) marked.
+    /// </summary>
+    /// <param name="id">The identifier the record is loaded under.</param>
+    /// <param name="handle">The session's handle (values are decoded for it).</param>
+    /// <param name="slots">The metadata slots of a key whose kind is <see cref="SessionHashKind.Session"/>.</param>
+    /// <param name="userFields">The caller fields as stored.</param>
+    /// <param name="codec">The value codec.</param>
+    /// <param name="now">When it was read.</param>
+    /// <returns>The record.</returns>
+    /// <exception cref="CorruptSessionException">A field or value cannot be read.</exception>
+    public static SessionRecord Record(string id, string handle, ReadOnlySpan<RedisValue> slots, List<HashEntry> userFields, ValueCodec codec, DateTimeOffset now)
+    {
+        var metadata = Metadata(slots);
+        var values = new Dictionary<string, byte[]>(userFields.Count, StringComparer.Ordinal);
+        HashSet<string>? counters = null, stale = null;
+        Dictionary<string, byte[]>? staleStored = null;
+        foreach (var entry in userFields)
+        {
+            var field = (string)entry.Name!;
+            var fieldKey = SessionLayout.ToKey(field)!;
+            var stored = (byte[])entry.Value!;
+            values[fieldKey] = codec.Decode(handle, field, stored);
+            if (codec.NeedsRewrite(stored))
+            {
+                (stale ??= new HashSet<string>(StringComparer.Ordinal)).Add(fieldKey);
+                (staleStored ??= new Dictionary<string, byte[]>(StringComparer.Ordinal))[fieldKey] = stored;
+            }
+
+            if (ValueCodec.IsCounter(stored))
+            {
+                if (codec.AuthenticatesValues && !ValueCodec.IsWholeInteger(stored))
+                {
+                    throw new CorruptSessionException("A plaintext value is not a whole integer, with encryption on.");
+                }
+
+                (counters ??= new HashSet<string>(StringComparer.Ordinal)).Add(fieldKey);
+            }
+        }
+
+        return new SessionRecord(id, metadata, values, now)
+        {
+            Counters = counters ?? (IReadOnlySet<string>)new HashSet<string>(),
+            Stale = stale ?? (IReadOnlySet<string>)new HashSet<string>(),
+            StaleStored = staleStored ?? (IReadOnlyDictionary<string, byte[]>)new Dictionary<string, byte[]>(),
+        };
+    }
+
     /// <summary>An integer metadata field: 0 when absent.</summary>
     /// <exception cref="CorruptSessionException">It is present and not an integer.</exception>
     public static long Integer(RedisValue value) =>

@@ -207,7 +207,7 @@ public sealed class OutageRulesTests
 
         // The oldest device could not be ended: it is still live, so it must still be listed.
         Assert.Equal(LoadStatus.Found, (await healthy.LoadAsync(oldest)).Status);
-        var listed = (await healthy.GetUserSessionsAsync("ivy")).Select(s => s.Handle).ToHashSet();
+        var listed = (await healthy.Users.GetUserSessionsAsync("ivy")).Select(s => s.Handle).ToHashSet();
         Assert.Contains(SessionIds.Handle(oldest), listed);
         Assert.Contains(SessionIds.Handle(second), listed);
 
@@ -220,13 +220,13 @@ public sealed class OutageRulesTests
         Assert.Equal(LoadStatus.Found, (await healthy.LoadAsync(fourth)).Status);
         Assert.Equal(
             new[] { third, fourth }.Select(SessionIds.Handle).Order(),
-            (await healthy.GetUserSessionsAsync("ivy")).Select(s => s.Handle).Order());
+            (await healthy.Users.GetUserSessionsAsync("ivy")).Select(s => s.Handle).Order());
     }
 
     private static async Task RevokeDirectlyAsync(string endpoint, string user)
     {
         var store = await TestStore.CreateAsync(endpoint, "slow:");
-        await store.RevokeUserSessionsAsync(user);
+        await store.Users.RevokeUserSessionsAsync(user);
     }
 
     private static async Task<bool> ReadyAsync(CookieClient client) =>

@@ -62,7 +62,7 @@ public abstract class AttackerBehaviour(ServerFixture server)
             var s = ctx.Session.AsTessera();
             await s.LoadAsync();
             var id = s.Id;
-            await ctx.RequestServices.GetRequiredService<RedisSessionStore>().RevokeAsync(id);
+            await ctx.RequestServices.GetRequiredService<RedisSessionStore>().Users.RevokeAsync(id);
             await s.IncrementAsync("n");
             s.SetString("x", "y");
             return Results.Text(id);
@@ -204,7 +204,7 @@ public abstract class AttackerBehaviour(ServerFixture server)
         Assert.True(record.Metadata.AbsoluteDeadline > DateTimeOffset.UtcNow);
         // The first id is this session or gone: never a second, orphaned session.
         Assert.True(ids[0] == cookie || (await app.Store.LoadAsync(ids[0])).Status != LoadStatus.Found);
-        var devices = await app.Store.GetUserSessionsAsync("ada");
+        var devices = await app.Store.Users.GetUserSessionsAsync("ada");
         Assert.Equal(SessionIds.Handle(cookie), Assert.Single(devices).Handle);
     }
 
@@ -224,7 +224,7 @@ public abstract class AttackerBehaviour(ServerFixture server)
 
         Assert.NotEqual(LoadStatus.Found, (await app.Store.LoadAsync(current)).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetTextAsync("/peek")).Status);
-        Assert.Empty(await app.Store.GetUserSessionsAsync("ada"));
+        Assert.Empty(await app.Store.Users.GetUserSessionsAsync("ada"));
     }
 
     [Fact]
@@ -280,7 +280,7 @@ public abstract class AttackerBehaviour(ServerFixture server)
         Assert.Equal((HttpStatusCode.OK, "book"), await client.GetTextAsync("/get?k=cart"));
         Assert.Equal((HttpStatusCode.OK, "1"), await client.GetTextAsync($"/get?k=from-{a}"));
         Assert.Equal((HttpStatusCode.OK, "1"), await client.GetTextAsync($"/get?k=from-{b}"));
-        Assert.Single(await app.Store.GetUserSessionsAsync("ada"));
+        Assert.Single(await app.Store.Users.GetUserSessionsAsync("ada"));
     }
 
     [Fact]
@@ -378,7 +378,7 @@ public abstract class AttackerBehaviour(ServerFixture server)
             await store.CreateAsync(id, values, new SessionWrite { UserId = user }, ct);
             var snapshot = (await store.LoadAsync(id, ct)).Record!;
             var rotation = store.RotateAsync(snapshot, new SessionChanges(), null, ct);
-            var revoke = store.RevokeUserSessionsAsync(user, null, ct);
+            var revoke = store.Users.RevokeUserSessionsAsync(user, null, ct);
             var rotated = await rotation;
             await revoke;
             var live = (await store.LoadAsync(id, ct)).Status == LoadStatus.Found

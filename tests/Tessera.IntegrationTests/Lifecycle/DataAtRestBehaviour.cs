@@ -436,13 +436,13 @@ public abstract class DataAtRestBehaviour(ServerFixture server)
     public async Task AForeignTypeUnderAUserIndexKey_NeverBecomesA500()
     {
         await using var app = await TestApp.StartAsync(Server.Endpoint, Server.PrefixFor());
-        await Server.Db.StringSetAsync(app.Store.UserKeyFor("ada"), "not an index");
+        await Server.Db.StringSetAsync(app.Store.Users.UserKeyFor("ada"), "not an index");
         using var client = app.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/signin?user=ada")).Status);
         Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek"));
         Assert.Equal(HttpStatusCode.OK, (await client.GetTextAsync("/devices")).Status);
         Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/logout-others")).Status);
-        Assert.Equal("not an index", (string?)await Server.Db.StringGetAsync(app.Store.UserKeyFor("ada")));
+        Assert.Equal("not an index", (string?)await Server.Db.StringGetAsync(app.Store.Users.UserKeyFor("ada")));
     }
 }
 

@@ -73,7 +73,7 @@ public abstract class DevicesBehaviour(ServerFixture server)
         var device = Assert.Single(devices);
         Assert.EndsWith("current 1", device);
 
-        var listed = Assert.Single(await app.Store.GetUserSessionsAsync("ada"));
+        var listed = Assert.Single(await app.Store.Users.GetUserSessionsAsync("ada"));
         Assert.Contains(SessionIds.Handle(browser.Cookie("__Host-Tessera")!), listed.LinkedHandles);
         Assert.NotNull(listed.Metadata.AuthenticatedAt);
         // The handle is the login's: it opens nothing as a cookie.
@@ -133,8 +133,8 @@ public abstract class DevicesBehaviour(ServerFixture server)
         Assert.Equal(HttpStatusCode.OK, (await entra.GetTextAsync("/auth/me")).Status);
         Assert.Equal(HttpStatusCode.OK, (await google.GetTextAsync("/auth/me")).Status);
         Assert.Single(await DevicesAsync(google));
-        Assert.Single(await app.Store.GetUserSessionsAsync("https://accounts.google.com|12345"));
-        Assert.Single(await app.Store.GetUserSessionsAsync("https://accounts.google.com%7C12345"));
+        Assert.Single(await app.Store.Users.GetUserSessionsAsync("https://accounts.google.com|12345"));
+        Assert.Single(await app.Store.Users.GetUserSessionsAsync("https://accounts.google.com%7C12345"));
     }
 
     [Fact]
@@ -154,18 +154,18 @@ public abstract class DevicesBehaviour(ServerFixture server)
         Assert.Equal(HttpStatusCode.Conflict, status);
         Assert.Contains("MaxSessionsPerUser", body);
         Assert.Equal(HttpStatusCode.Unauthorized, (await third.GetTextAsync("/auth/me")).Status);
-        Assert.Equal(2, (await app.Store.GetUserSessionsAsync("linus")).Count);
+        Assert.Equal(2, (await app.Store.Users.GetUserSessionsAsync("linus")).Count);
         Assert.Equal(HttpStatusCode.OK, (await first.GetTextAsync("/auth/me")).Status);
         Assert.Equal(HttpStatusCode.OK, (await second.GetTextAsync("/auth/me")).Status);
         // Nothing of the refused sign-in is bound to the user: its session is anonymous or gone.
-        foreach (var member in await Server.Db.SortedSetRangeByRankAsync(app.Store.UserKeyFor("linus")))
+        foreach (var member in await Server.Db.SortedSetRangeByRankAsync(app.Store.Users.UserKeyFor("linus")))
         {
             var handle = ((string)member!).TrimStart('~');
             Assert.NotEqual(SessionIds.Handle(third.Cookie("__Host-Tessera") ?? SessionIds.NewId()), handle);
         }
 
         // Revoking a device makes room.
-        Assert.True(await app.Store.RevokeByHandleAsync((await app.Store.GetUserSessionsAsync("linus"))[0].Handle));
+        Assert.True(await app.Store.Users.RevokeByHandleAsync((await app.Store.Users.GetUserSessionsAsync("linus"))[0].Handle));
         Assert.Equal((HttpStatusCode.OK, "ok"), await third.PostTextAsync("/auth/login?user=linus"));
     }
 
@@ -187,7 +187,7 @@ public abstract class DevicesBehaviour(ServerFixture server)
         Assert.Equal(HttpStatusCode.NotFound, (await oldest.GetTextAsync("/get?k=cart")).Status);
         Assert.Equal(HttpStatusCode.OK, (await middle.GetTextAsync("/auth/me")).Status);
         Assert.Equal(HttpStatusCode.OK, (await newest.GetTextAsync("/auth/me")).Status);
-        Assert.Equal(2, (await app.Store.GetUserSessionsAsync("barbara")).Count);
+        Assert.Equal(2, (await app.Store.Users.GetUserSessionsAsync("barbara")).Count);
     }
 
     [Fact]
@@ -213,7 +213,7 @@ public abstract class DevicesBehaviour(ServerFixture server)
         Assert.Contains("MaxSessionsPerUser", body);
         Assert.Equal(HttpStatusCode.NotFound, (await second.GetTextAsync("/get?k=username")).Status);
         Assert.Equal((HttpStatusCode.OK, "kept"), await second.GetTextAsync("/get?k=cart"));
-        var device = Assert.Single(await app.Store.GetUserSessionsAsync("edsger"));
+        var device = Assert.Single(await app.Store.Users.GetUserSessionsAsync("edsger"));
         Assert.Equal(SessionIds.Handle(first.Cookie("__Host-Tessera")!), device.Handle);
     }
 
@@ -252,7 +252,7 @@ public abstract class DevicesBehaviour(ServerFixture server)
     /// <summary>Every index member names a live session of the user whose deadline is its score; companions name their login.</summary>
     private async Task AssertIndexAgreesAsync(TestApp app, string user, int devices)
     {
-        var members = await Server.Db.SortedSetRangeByRankWithScoresAsync(app.Store.UserKeyFor(user));
+        var members = await Server.Db.SortedSetRangeByRankWithScoresAsync(app.Store.Users.UserKeyFor(user));
         foreach (var member in members)
         {
             var text = (string)member.Element!;
@@ -268,7 +268,7 @@ public abstract class DevicesBehaviour(ServerFixture server)
             Assert.Equal(text.StartsWith('~'), !fields[2].IsNull);
         }
 
-        Assert.Equal(devices, (await app.Store.GetUserSessionsAsync(user)).Count);
+        Assert.Equal(devices, (await app.Store.Users.GetUserSessionsAsync(user)).Count);
     }
 
     [Fact]
@@ -281,8 +281,8 @@ public abstract class DevicesBehaviour(ServerFixture server)
         }
 
         // EvictOldest by default: the newest sign-ins win, and the index never passes the limit.
-        Assert.Equal(TesseraDefaults.MaxSessionsPerUser, await Server.Db.SortedSetLengthAsync(store.UserKeyFor("bot")));
-        Assert.Equal(TesseraDefaults.MaxSessionsPerUser, (await store.GetUserSessionsPageAsync("bot", 0, 10)).Total);
+        Assert.Equal(TesseraDefaults.MaxSessionsPerUser, await Server.Db.SortedSetLengthAsync(store.Users.UserKeyFor("bot")));
+        Assert.Equal(TesseraDefaults.MaxSessionsPerUser, (await store.Users.GetUserSessionsPageAsync("bot", 0, 10)).Total);
     }
 
     [Fact]
@@ -292,8 +292,8 @@ public abstract class DevicesBehaviour(ServerFixture server)
         var handle = SessionIds.Handle(SessionIds.NewId());
         await Server.Db.StringSetAsync(store.KeyForHandle(handle), "someone else's data");
 
-        Assert.False(await store.RevokeByHandleAsync(handle));
-        Assert.False(await store.RevokeByHandleAsync(SessionIds.Handle(SessionIds.NewId())));
+        Assert.False(await store.Users.RevokeByHandleAsync(handle));
+        Assert.False(await store.Users.RevokeByHandleAsync(SessionIds.Handle(SessionIds.NewId())));
         Assert.Equal("someone else's data", (string?)await Server.Db.StringGetAsync(store.KeyForHandle(handle)));
     }
 
@@ -319,8 +319,8 @@ public abstract class DevicesBehaviour(ServerFixture server)
         }));
 
         Assert.Equal(5, outcomes.Count(ok => ok));
-        Assert.Equal(5, (await store.GetUserSessionsAsync("race")).Count);
-        Assert.Equal(5, await Server.Db.SortedSetLengthAsync(store.UserKeyFor("race")));
+        Assert.Equal(5, (await store.Users.GetUserSessionsAsync("race")).Count);
+        Assert.Equal(5, await Server.Db.SortedSetLengthAsync(store.Users.UserKeyFor("race")));
     }
 
     [Fact]
@@ -338,16 +338,16 @@ public abstract class DevicesBehaviour(ServerFixture server)
         await browser.GetTextAsync("/auth/me");
         await browser.GetTextAsync("/get?k=x");
         Assert.True(await Eventually.WaitAsync(
-            async () => (await app.Store.GetUserSessionsAsync("margaret")).Single().Metadata.LastUserAgent == "LaterBrowser/2.0",
+            async () => (await app.Store.Users.GetUserSessionsAsync("margaret")).Single().Metadata.LastUserAgent == "LaterBrowser/2.0",
             TimeSpan.FromSeconds(3)), "the refresh records the client last seen");
-        var device = Assert.Single(await app.Store.GetUserSessionsAsync("margaret"));
+        var device = Assert.Single(await app.Store.Users.GetUserSessionsAsync("margaret"));
         Assert.Equal("FirstBrowser/1.0", device.Metadata.UserAgent);
         Assert.NotNull(device.Metadata.AuthenticatedAt);
         Assert.True(device.Metadata.AuthenticatedAt <= device.Metadata.LastAccess);
 
         using var other = await SignedInAsync(app, "margaret");
         using var third = await SignedInAsync(app, "margaret");
-        var page = await app.Store.GetUserSessionsPageAsync("margaret", 1, 1);
+        var page = await app.Store.Users.GetUserSessionsPageAsync("margaret", 1, 1);
         Assert.Equal(3, page.Total);
         Assert.Single(page.Devices);
     }
@@ -365,7 +365,7 @@ public abstract class DevicesBehaviour(ServerFixture server)
         // Signing in again on the same browser is a re-authentication (the login is renewed, not a new device).
         Assert.Equal((HttpStatusCode.OK, "ok"), await browser.PostTextAsync("/auth/login?user=frances"));
         Assert.Equal((HttpStatusCode.OK, "recovery codes of frances"), await browser.GetTextAsync("/sensitive"));
-        Assert.Single(await app.Store.GetUserSessionsAsync("frances"));
+        Assert.Single(await app.Store.Users.GetUserSessionsAsync("frances"));
 
         using var anonymous = app.CreateClient();
         CookieLogins.AssertStepUpChallenge(await anonymous.GetAsync("/sensitive"), "/sensitive", "not-authenticated");
@@ -396,19 +396,19 @@ public abstract class DevicesBehaviour(ServerFixture server)
         using var laptop = await SignedInAsync(app, "rosalind", cart: "dna");
         using var phone = await SignedInAsync(app, "rosalind");
 
-        var export = await app.Store.ExportUserAsync("rosalind");
+        var export = await new Tessera.Admin.UserData(app.Store).ExportAsync("rosalind");
         Assert.Equal(2, export.Devices.Count);
         Assert.Equal(4, export.Sessions.Count);
         Assert.Contains(export.Sessions, s => s.Values.TryGetValue("cart", out var v) && System.Text.Encoding.UTF8.GetString(v) == "dna");
         Assert.All(export.Sessions, s => Assert.Equal("rosalind", s.Metadata.UserId));
 
-        Assert.Equal(4, await app.Store.EraseUserAsync("rosalind"));
-        Assert.False(await Server.Db.KeyExistsAsync(app.Store.UserKeyFor("rosalind")));
+        Assert.Equal(4, await new Tessera.Admin.UserData(app.Store).EraseAsync("rosalind"));
+        Assert.False(await Server.Db.KeyExistsAsync(app.Store.Users.UserKeyFor("rosalind")));
         Assert.All(export.Sessions, s => Assert.False(Server.Db.KeyExists(app.Store.KeyForHandle(s.Handle))));
         Assert.Equal(HttpStatusCode.Unauthorized, (await laptop.GetTextAsync("/auth/me")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await laptop.GetTextAsync("/get?k=cart")).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await phone.GetTextAsync("/auth/me")).Status);
-        Assert.Empty((await app.Store.ExportUserAsync("rosalind")).Sessions);
+        Assert.Empty((await new Tessera.Admin.UserData(app.Store).ExportAsync("rosalind")).Sessions);
     }
 
     [Fact]
@@ -419,7 +419,7 @@ public abstract class DevicesBehaviour(ServerFixture server)
         var before = browser.Cookie("__Host-Tessera");
         await browser.PostTextAsync("/rotate");
         Assert.NotEqual(before, browser.Cookie("__Host-Tessera"));
-        var device = Assert.Single(await app.Store.GetUserSessionsAsync("karen"));
+        var device = Assert.Single(await app.Store.Users.GetUserSessionsAsync("karen"));
         Assert.Contains(SessionIds.Handle(browser.Cookie("__Host-Tessera")!), device.LinkedHandles);
         Assert.Equal((HttpStatusCode.OK, "0"), await browser.PostTextAsync("/my/devices/others"));
         Assert.Equal(HttpStatusCode.OK, (await browser.GetTextAsync("/auth/me")).Status);

@@ -162,7 +162,7 @@ public abstract class LifecycleBehaviour(ServerFixture server)
         Assert.Equal((HttpStatusCode.OK, "1"), await laptop.PostTextAsync("/logout-others"));
         Assert.Equal(HttpStatusCode.Unauthorized, (await phone.GetTextAsync("/peek")).Status);
         Assert.Equal((HttpStatusCode.OK, "grace"), await laptop.GetTextAsync("/peek"));
-        var sessions = await app.Store.GetUserSessionsAsync("grace");
+        var sessions = await app.Store.Users.GetUserSessionsAsync("grace");
         Assert.Equal(SessionIds.Handle(laptop.Cookie("__Host-Tessera")!), Assert.Single(sessions).Handle);
     }
 
@@ -177,17 +177,17 @@ public abstract class LifecycleBehaviour(ServerFixture server)
         }
 
         var ids = clients.Select(c => c.Cookie("__Host-Tessera")!).ToArray();
-        Assert.True(await app.Store.RevokeAsync(ids[0]));
+        Assert.True(await app.Store.Users.RevokeAsync(ids[0]));
         Assert.Equal(HttpStatusCode.Unauthorized, (await clients[0].GetTextAsync("/peek")).Status);
-        Assert.Equal(2, (await app.Store.GetUserSessionsAsync("linus")).Count);
+        Assert.Equal(2, (await app.Store.Users.GetUserSessionsAsync("linus")).Count);
 
         // A session that expired on its own is dropped from the listing without keyspace notifications.
         await Server.Db.KeyDeleteAsync(app.Store.KeyFor(ids[1]));
-        Assert.Equal(SessionIds.Handle(ids[2]), Assert.Single(await app.Store.GetUserSessionsAsync("linus")).Handle);
+        Assert.Equal(SessionIds.Handle(ids[2]), Assert.Single(await app.Store.Users.GetUserSessionsAsync("linus")).Handle);
 
-        Assert.Equal(1, await app.Store.RevokeUserSessionsAsync("linus"));
+        Assert.Equal(1, await app.Store.Users.RevokeUserSessionsAsync("linus"));
         Assert.Equal(HttpStatusCode.Unauthorized, (await clients[2].GetTextAsync("/peek")).Status);
-        Assert.Empty(await app.Store.GetUserSessionsAsync("linus"));
+        Assert.Empty(await app.Store.Users.GetUserSessionsAsync("linus"));
         foreach (var c in clients)
         {
             c.Dispose();
@@ -200,9 +200,9 @@ public abstract class LifecycleBehaviour(ServerFixture server)
         await using var app = await StartAppAsync();
         using var client = app.CreateClient();
         await client.PostTextAsync("/signin?user=barbara");
-        Assert.Single(await app.Store.GetUserSessionsAsync("barbara"));
+        Assert.Single(await app.Store.Users.GetUserSessionsAsync("barbara"));
         await client.PostTextAsync("/logout");
-        Assert.Equal(0, await Server.Db.SortedSetLengthAsync(app.Store.UserKeyFor("barbara")));
+        Assert.Equal(0, await Server.Db.SortedSetLengthAsync(app.Store.Users.UserKeyFor("barbara")));
     }
 
     [Fact]
@@ -299,7 +299,7 @@ public abstract class LifecycleBehaviour(ServerFixture server)
         await client.PostTextAsync("/logout");
         using var other = app.CreateClient();
         await other.PostTextAsync("/signin?user=ev");
-        await app.Store.RevokeUserSessionsAsync("ev");
+        await app.Store.Users.RevokeUserSessionsAsync("ev");
 
         var kinds = events.Select(e => e.Kind).ToList();
         Assert.Contains(TesseraEventKind.Created, kinds);
@@ -345,7 +345,7 @@ public abstract class LifecycleBehaviour(ServerFixture server)
         await client.PostTextAsync("/remember?user=ruth");
         var id = client.Cookie("__Host-Tessera")!;
         var deadline = long.Parse((string)(await Server.Db.HashGetAsync(app.Store.KeyFor(id), "#d"))!, System.Globalization.CultureInfo.InvariantCulture);
-        var score = await Server.Db.SortedSetScoreAsync(app.Store.UserKeyFor("ruth"), SessionIds.Handle(id));
+        var score = await Server.Db.SortedSetScoreAsync(app.Store.Users.UserKeyFor("ruth"), SessionIds.Handle(id));
         Assert.True(deadline > DateTimeOffset.UtcNow.AddDays(29).ToUnixTimeMilliseconds());
         Assert.Equal(deadline, (long)score!.Value);
     }

@@ -24,9 +24,9 @@ public abstract class TicketStoreBehaviour(ServerFixture server)
         Assert.True(authCookie.Length < 400, "the auth cookie carries only a reference");
         Assert.Equal((HttpStatusCode.OK, "margaret"), await client.GetTextAsync("/auth/me"));
 
-        var logins = await app.Store.GetUserSessionsAsync("margaret");
+        var logins = await app.Store.Users.GetUserSessionsAsync("margaret");
         Assert.NotEmpty(logins);
-        Assert.True(await app.Store.RevokeUserSessionsAsync("margaret") >= 1);
+        Assert.True(await app.Store.Users.RevokeUserSessionsAsync("margaret") >= 1);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetTextAsync("/auth/me")).Status);
     }
 
@@ -41,7 +41,7 @@ public abstract class TicketStoreBehaviour(ServerFixture server)
         var signedIn = client.Cookie("__Host-Tessera")!;
         Assert.NotEqual(anonymous, signedIn);
         Assert.Equal((HttpStatusCode.OK, "book"), await client.GetTextAsync("/get?k=cart"));
-        Assert.Contains(await app.Store.GetUserSessionsAsync("katherine"), s => s.Handle == SessionIds.Handle(signedIn) || s.LinkedHandles.Contains(SessionIds.Handle(signedIn)));
+        Assert.Contains(await app.Store.Users.GetUserSessionsAsync("katherine"), s => s.Handle == SessionIds.Handle(signedIn) || s.LinkedHandles.Contains(SessionIds.Handle(signedIn)));
         using var old = app.CreateClient();
         old.SetCookie("__Host-Tessera", anonymous);
         Assert.Equal(HttpStatusCode.NotFound, (await old.GetTextAsync("/get?k=cart")).Status);
@@ -64,7 +64,7 @@ public abstract class TicketStoreBehaviour(ServerFixture server)
         await Task.Delay(4_000);
         // Past the first expiry, within the renewed one.
         Assert.Equal((HttpStatusCode.OK, "grace"), await client.GetTextAsync("/auth/me"));
-        Assert.True(await app.Store.RevokeUserSessionsAsync("grace") >= 1, "the renewed login must still be in its user's index");
+        Assert.True(await app.Store.Users.RevokeUserSessionsAsync("grace") >= 1, "the renewed login must still be in its user's index");
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetTextAsync("/auth/me")).Status);
     }
 
@@ -76,14 +76,14 @@ public abstract class TicketStoreBehaviour(ServerFixture server)
         await client.PostTextAsync("/auth/login?user=mallory");
         await client.PostTextAsync("/auth/login?user=alice");
         Assert.Equal((HttpStatusCode.OK, "alice"), await client.GetTextAsync("/auth/me"));
-        var tickets = await Server.Db.SortedSetRangeByRankAsync(app.Store.UserKeyFor("mallory"));
+        var tickets = await Server.Db.SortedSetRangeByRankAsync(app.Store.Users.UserKeyFor("mallory"));
         foreach (var member in tickets)
         {
             var user = (string?)await Server.Db.HashGetAsync(app.Store.KeyFor((string)member!), "#u");
             Assert.NotEqual("alice", user);
         }
 
-        Assert.True(await app.Store.RevokeUserSessionsAsync("alice") >= 1);
+        Assert.True(await app.Store.Users.RevokeUserSessionsAsync("alice") >= 1);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetTextAsync("/auth/me")).Status);
     }
 
@@ -97,7 +97,7 @@ public abstract class TicketStoreBehaviour(ServerFixture server)
         var aliceSession = client.Cookie("__Host-Tessera")!;
         Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/auth/logout")).Status);
         Assert.NotEqual(LoadStatus.Found, (await app.Store.LoadAsync(aliceSession)).Status);
-        Assert.Empty(await app.Store.GetUserSessionsAsync("alice"));
+        Assert.Empty(await app.Store.Users.GetUserSessionsAsync("alice"));
 
         await client.PostTextAsync("/auth/login?user=bob");
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetTextAsync("/get?k=cart")).Status);

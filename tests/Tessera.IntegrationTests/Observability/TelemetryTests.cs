@@ -36,7 +36,7 @@ public sealed class TelemetryTests(RedisFixture redis)
             Assert.Equal(CommitStatus.Committed, (await store.CommitAsync(id, more)).Status);
             await store.IncrementAsync(id, "n");
             var rotated = await store.RotateAsync(loaded.Record!, new SessionChanges());
-            Assert.True(await store.RevokeAsync(rotated.SessionId));
+            Assert.True(await store.Users.RevokeAsync(rotated.SessionId));
         }
 
         tracer.ForceFlush();

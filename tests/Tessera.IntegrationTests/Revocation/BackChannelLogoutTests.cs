@@ -298,7 +298,7 @@ public sealed class BackChannelLogoutTests(RedisFixture redis) : IAsyncLifetime
     public async Task ProviderSessionIndex_IsOneKeyUnderThePrefix_LivingAsLongAsTheLogin()
     {
         using var laptop = await SignInAsync("erin", "sid-erin");
-        var key = _app.Store.IdpSessionKeyFor(_idp.Issuer, "sid-erin");
+        var key = _app.Store.Users.IdpSessionKeyFor(_idp.Issuer, "sid-erin");
         Assert.StartsWith(_app.Store.KeyForHandle(string.Empty).ToString(), key.ToString());
         Assert.Equal(1, await redis.Db.SetLengthAsync(key));
         var ttl = await redis.Db.KeyTimeToLiveAsync(key);

@@ -29,7 +29,7 @@ public sealed class BlazorRevalidationTests(RedisFixture redis)
         var aliceChanged = Changed(aliceCircuit);
         var bobChanged = Changed(bobCircuit);
 
-        Assert.Equal(1, await store.RevokeUserSessionsAsync("alice", cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Equal(1, await store.Users.RevokeUserSessionsAsync("alice", cancellationToken: TestContext.Current.CancellationToken));
         var state = await aliceChanged.WaitAsync(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
 
         Assert.False(state.User.Identity?.IsAuthenticated);

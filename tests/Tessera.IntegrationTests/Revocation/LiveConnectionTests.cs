@@ -97,7 +97,7 @@ public sealed class LiveConnectionTests(RedisFixture redis, ITestOutputHelper ou
             await c.StartAsync(TestContext.Current.CancellationToken);
         }
 
-        Assert.True(await _two.Store.RevokeUserSessionsAsync("grace", cancellationToken: TestContext.Current.CancellationToken) >= 1);
+        Assert.True(await _two.Store.Users.RevokeUserSessionsAsync("grace", cancellationToken: TestContext.Current.CancellationToken) >= 1);
 
         Assert.True(await Eventually.WaitAsync(() => Task.FromResult(onOne.State == HubConnectionState.Disconnected && onTwo.State == HubConnectionState.Disconnected), TimeSpan.FromSeconds(3)));
         Assert.Equal("heidi", await heidi.InvokeAsync<string>("Whoami", TestContext.Current.CancellationToken));

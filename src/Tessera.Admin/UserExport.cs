@@ -1,4 +1,4 @@
-namespace Tessera;
+namespace Tessera.Admin;
 
 /// <summary>What Tessera holds about one user: their devices and each session's values (a GDPR export).</summary>
 /// <param name="UserId">The user.</param>
