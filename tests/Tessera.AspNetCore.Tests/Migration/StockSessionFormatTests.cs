@@ -1,7 +1,7 @@
 using System.Text;
 using Tessera.AspNetCore.Migration;
 
-namespace Tessera.Tests;
+namespace Tessera.AspNetCore.Tests;
 
 public sealed class StockSessionFormatTests
 {

@@ -2,7 +2,7 @@ using System.Security.Claims;
 using FsCheck.Xunit;
 using Tessera.AspNetCore;
 
-namespace Tessera.Tests;
+namespace Tessera.AspNetCore.Tests;
 
 public sealed class TesseraUserKeyTests
 {

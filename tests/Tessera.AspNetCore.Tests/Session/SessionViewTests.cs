@@ -1,7 +1,7 @@
 using System.Text;
 using Tessera.AspNetCore;
 
-namespace Tessera.Tests.Session;
+namespace Tessera.AspNetCore.Tests.Session;
 
 public sealed class SessionViewTests
 {

@@ -1,6 +1,6 @@
 using Tessera.AspNetCore;
 
-namespace Tessera.Tests.Session;
+namespace Tessera.AspNetCore.Tests.Session;
 
 public sealed class RequestSessionStateTests
 {
