@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using StackExchange.Redis;
+using Tessera.Admin;
 using Tessera.AspNetCore;
-using Tessera.Internal;
 using Tessera.Demo.Model;
 
 namespace Tessera.Demo;
@@ -22,11 +22,11 @@ internal sealed class SessionReader(RedisSessionStore store)
     /// <summary>The key of the one-time message between a POST and the page it redirects to.</summary>
     public const string FlashKey = "flash";
 
-    private static readonly string[] MetadataOrder =
+    private static readonly SessionMetadataField[] MetadataOrder =
     [
-        SessionLayout.User, SessionLayout.Created, SessionLayout.LastAccess, SessionLayout.IdleMs,
-        SessionLayout.Deadline, SessionLayout.Size, SessionLayout.ClientIp, SessionLayout.UserAgent,
-        SessionLayout.AuthenticatedAt, SessionLayout.LastClientIp, SessionLayout.LastUserAgent, SessionLayout.Login,
+        SessionMetadataField.User, SessionMetadataField.Created, SessionMetadataField.LastAccess, SessionMetadataField.IdleMs,
+        SessionMetadataField.Deadline, SessionMetadataField.Size, SessionMetadataField.ClientIp, SessionMetadataField.UserAgent,
+        SessionMetadataField.AuthenticatedAt, SessionMetadataField.LastClientIp, SessionMetadataField.LastUserAgent, SessionMetadataField.Login,
     ];
 
     /// <summary>The shown prefix of an identifier.</summary>
@@ -98,7 +98,7 @@ internal sealed class SessionReader(RedisSessionStore store)
         var fields = entries
             .Select(static e => Describe((string)e.Name!, (byte[])e.Value!))
             .OrderBy(static f => f.IsMetadata ? 1 : 0)
-            .ThenBy(static f => f.IsMetadata ? Array.IndexOf(MetadataOrder, f.Field) is var i and >= 0 ? i : 99 : 0)
+            .ThenBy(static f => SessionHashFields.MetadataOf(f.Field) is { } m && Array.IndexOf(MetadataOrder, m) is var i and >= 0 ? i : 99)
             .ThenBy(static f => f.Field, StringComparer.Ordinal)
             .ToList();
         // The key is named by the session's handle, not its id: it can be shown whole.
@@ -108,22 +108,22 @@ internal sealed class SessionReader(RedisSessionStore store)
     private static StoredField Describe(string field, byte[] value)
     {
         var text = Encoding.UTF8.GetString(value);
-        if (SessionLayout.ToKey(field) is null)
+        if (SessionHashFields.MetadataOf(field) is { } metadata)
         {
-            return field switch
+            return metadata switch
             {
-                SessionLayout.Created => new StoredField(field, "created", true, value.Length, Time(text)),
-                SessionLayout.LastAccess => new StoredField(field, "last access (sliding refresh)", true, value.Length, Time(text)),
-                SessionLayout.Deadline => new StoredField(field, "absolute deadline", true, value.Length, Time(text)),
-                SessionLayout.IdleMs => new StoredField(field, "idle timeout", true, value.Length, Duration(text)),
-                SessionLayout.Size => new StoredField(field, "size of the app's values", true, value.Length, text + " bytes"),
-                SessionLayout.User => new StoredField(field, "user (index: session:user:…)", true, value.Length, Shorten(text)),
-                SessionLayout.ClientIp => new StoredField(field, "client address (first seen)", true, value.Length, Shorten(text)),
-                SessionLayout.UserAgent => new StoredField(field, "user agent (first seen)", true, value.Length, Shorten(text)),
-                SessionLayout.AuthenticatedAt => new StoredField(field, "authenticated at (step-up measures from it)", true, value.Length, Time(text)),
-                SessionLayout.LastClientIp => new StoredField(field, "client address last seen (with the sliding refresh)", true, value.Length, Shorten(text)),
-                SessionLayout.LastUserAgent => new StoredField(field, "user agent last seen", true, value.Length, Shorten(text)),
-                SessionLayout.Login => new StoredField(field, "login handle (one device with it)", true, value.Length, Shorten(text)),
+                SessionMetadataField.Created => new StoredField(field, "created", true, value.Length, Time(text)),
+                SessionMetadataField.LastAccess => new StoredField(field, "last access (sliding refresh)", true, value.Length, Time(text)),
+                SessionMetadataField.Deadline => new StoredField(field, "absolute deadline", true, value.Length, Time(text)),
+                SessionMetadataField.IdleMs => new StoredField(field, "idle timeout", true, value.Length, Duration(text)),
+                SessionMetadataField.Size => new StoredField(field, "size of the app's values", true, value.Length, text + " bytes"),
+                SessionMetadataField.User => new StoredField(field, "user (index: session:user:…)", true, value.Length, Shorten(text)),
+                SessionMetadataField.ClientIp => new StoredField(field, "client address (first seen)", true, value.Length, Shorten(text)),
+                SessionMetadataField.UserAgent => new StoredField(field, "user agent (first seen)", true, value.Length, Shorten(text)),
+                SessionMetadataField.AuthenticatedAt => new StoredField(field, "authenticated at (step-up measures from it)", true, value.Length, Time(text)),
+                SessionMetadataField.LastClientIp => new StoredField(field, "client address last seen (with the sliding refresh)", true, value.Length, Shorten(text)),
+                SessionMetadataField.LastUserAgent => new StoredField(field, "user agent last seen", true, value.Length, Shorten(text)),
+                SessionMetadataField.Login => new StoredField(field, "login handle (one device with it)", true, value.Length, Shorten(text)),
                 _ => new StoredField(field, "Tessera metadata", true, value.Length, Shorten(text)),
             };
         }
@@ -134,7 +134,7 @@ internal sealed class SessionReader(RedisSessionStore store)
             return new StoredField(field, "app value", false, value.Length, Shorten(Encoding.UTF8.GetString(value, 1, value.Length - 1)));
         }
 
-        if (SessionLayout.IsCounter(value))
+        if (ValueCodec.IsCounter(value))
         {
             return new StoredField(field, "app counter (HINCRBY)", false, value.Length, text);
         }

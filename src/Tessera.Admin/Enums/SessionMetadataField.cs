@@ -1,0 +1,50 @@
+namespace Tessera.Admin;
+
+/// <summary>
+/// What a metadata field of a session hash holds, for tools that show the hash as stored
+/// (<see cref="SessionHashFields.MetadataOf"/>). The names and order follow Tessera's layout.
+/// </summary>
+public enum SessionMetadataField
+{
+    /// <summary><c>#c</c>: created, Unix ms.</summary>
+    Created,
+
+    /// <summary><c>#a</c>: last access, Unix ms.</summary>
+    LastAccess,
+
+    /// <summary><c>#i</c>: idle timeout, ms.</summary>
+    IdleMs,
+
+    /// <summary><c>#d</c>: absolute deadline, Unix ms.</summary>
+    Deadline,
+
+    /// <summary><c>#s</c>: size of the caller fields, bytes.</summary>
+    Size,
+
+    /// <summary><c>#u</c>: the bound user.</summary>
+    User,
+
+    /// <summary><c>#ip</c>: the client address.</summary>
+    ClientIp,
+
+    /// <summary><c>#ua</c>: the user agent.</summary>
+    UserAgent,
+
+    /// <summary><c>#r</c>: on a tombstone, the handle of the session it was rotated into.</summary>
+    RotatedTo,
+
+    /// <summary><c>#au</c>: when the user last signed in (authenticated) on this session, Unix ms.</summary>
+    AuthenticatedAt,
+
+    /// <summary><c>#ln</c>: the handle of the login (a ticket) this session belongs to.</summary>
+    Login,
+
+    /// <summary><c>#lip</c>: the client address last seen (updated with the sliding refresh).</summary>
+    LastClientIp,
+
+    /// <summary><c>#lua</c>: the user agent last seen (updated with the sliding refresh).</summary>
+    LastUserAgent,
+
+    /// <summary>A metadata field (it starts with one <c>#</c>) this version of Tessera does not know.</summary>
+    Unknown,
+}
