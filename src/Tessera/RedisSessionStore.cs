@@ -30,7 +30,7 @@ public sealed class RedisSessionStore
     private readonly ILogger _logger;
     private readonly TesseraMetrics _metrics;
     private readonly RedisValue _granularityMs;
-    private readonly ITesseraObserver[] _observers;
+    private readonly SessionEvents _events;
     private readonly RedisGateway _redis;
     private readonly SessionUsers _users;
 
@@ -59,7 +59,7 @@ public sealed class RedisSessionStore
         _metrics = metrics ?? new TesseraMetrics();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _granularityMs = _options.RefreshGranularity is { } granularity ? Math.Max(1L, (long)granularity.TotalMilliseconds) : 0L;
-        _observers = observers?.ToArray() ?? [];
+        _events = new SessionEvents(observers, _logger);
         _redis = new RedisGateway(connection, _options, _metrics, _logger, timeProvider ?? TimeProvider.System);
         _users = new SessionUsers(this);
     }
@@ -165,8 +165,7 @@ public sealed class RedisSessionStore
             entries = WrongType;
         }
 
-        _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
-        return ParseLoad(session, entries, client, refresh: true);
+        return Loaded(session, start, entries, client, refresh: true);
     }
 
     private async Task<LoadResult> LoadCoreAsync(SessionKey session, IClientSource? client, bool refresh, CancellationToken cancellationToken)
@@ -182,6 +181,11 @@ public sealed class RedisSessionStore
             entries = WrongType;
         }
 
+        return Loaded(session, start, entries, client, refresh);
+    }
+
+    private LoadResult Loaded(SessionKey session, long start, HashEntry[] entries, IClientSource? client, bool refresh)
+    {
         _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
         return ParseLoad(session, entries, client, refresh);
     }
@@ -291,16 +295,8 @@ public sealed class RedisSessionStore
             if (write?.UserId is { } user)
             {
                 var deadline = write.AbsoluteDeadline ?? DateTimeOffset.FromUnixTimeMilliseconds(now) + _options.AbsoluteTimeout;
-                try
-                {
-                    await _users.IndexHandleAsync(user, session.Handle, null, deadline, cancellationToken, write.IsCompanion).ConfigureAwait(false);
-                }
-                catch (SessionLimitException)
-                {
-                    // Past the per-user limit (DenyNew): the new session or login never serves.
-                    await _users.DeleteAsync(session.Handle, user, cancellationToken).ConfigureAwait(false);
-                    throw;
-                }
+                // Past the per-user limit (DenyNew) the new session or login is deleted: it never serves.
+                await _users.IndexNewAsync(user, session.Handle, deadline, write.IsCompanion, null, cancellationToken).ConfigureAwait(false);
 
                 // A "log out everywhere" that started after this session was created (and so may have
                 // taken the index before it was added) ends it: a sign-in in flight cannot outlive it. The
@@ -447,19 +443,11 @@ public sealed class RedisSessionStore
 
         // The new id is indexed before the old one is sealed, so a "log out everywhere" that takes the
         // index from here on sees it; one that took it earlier is caught by the confirmation below.
+        // The session it replaces is not counted: a rotation is not a new device. Past the limit nothing
+        // was sealed: the old session is as it was, and the new one is deleted, never served.
         if (newWrite.UserId is { } boundUser)
         {
-            try
-            {
-                // The session it replaces is not counted: a rotation is not a new device.
-                await _users.IndexHandleAsync(boundUser, fresh.Handle, null, newWrite.AbsoluteDeadline!.Value, cancellationToken, newWrite.IsCompanion, exemptHandle: old.Handle).ConfigureAwait(false);
-            }
-            catch (SessionLimitException)
-            {
-                // Nothing was sealed: the old session is as it was, and the new one never served.
-                await _users.DeleteAsync(fresh.Handle, boundUser, cancellationToken).ConfigureAwait(false);
-                throw;
-            }
+            await _users.IndexNewAsync(boundUser, fresh.Handle, newWrite.AbsoluteDeadline!.Value, newWrite.IsCompanion, old.Handle, cancellationToken).ConfigureAwait(false);
         }
 
         // 2. Seal the old key: from here on it refuses loads and points commits to the new one.
@@ -518,27 +506,8 @@ public sealed class RedisSessionStore
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The new value, or the reason nothing changed.</returns>
     /// <exception cref="InvalidOperationException">The stored value is not an integer.</exception>
-    public async Task<AtomicResult> IncrementAsync(string id, string key, long delta = 1, bool followRotation = false, CancellationToken cancellationToken = default)
-    {
-        var target = Key(id);
-        ArgumentNullException.ThrowIfNull(key);
-        var field = SessionLayout.ToField(key);
-        for (var hop = 0; ; hop++)
-        {
-            var reply = await _redis.EvalAsync(
-                LuaScripts.Increment,
-                target.Key,
-                [field, delta, _options.MaxSessionBytes, _granularityMs, _options.MaxSessionFields],
-                "incr",
-                cancellationToken).ConfigureAwait(false);
-            if (Interpret(target, key, reply, followRotation && hop < MaxRotationHops, out var next) is { } result)
-            {
-                return result;
-            }
-
-            target = KeyOfHandle(next!);
-        }
-    }
+    public Task<AtomicResult> IncrementAsync(string id, string key, long delta = 1, bool followRotation = false, CancellationToken cancellationToken = default) =>
+        AtomicAsync(id, "incr", key, delta, RedisValue.Null, followRotation, cancellationToken);
 
     /// <summary>Sets a value only when the key has none, in one round trip.</summary>
     /// <param name="id">The session identifier.</param>
@@ -584,7 +553,7 @@ public sealed class RedisSessionStore
                 ? (RedisValue?)await ExpectedStoredAsync(target, field, a, cancellationToken).ConfigureAwait(false)
                 : null;
             var reply = await _redis.EvalAsync(
-                LuaScripts.Atomic,
+                op == "incr" ? LuaScripts.Increment : LuaScripts.Atomic,
                 target.Key,
                 ScriptWire.AtomicArgs(op, target.Handle, field, a, b, expectedStored, _options, _granularityMs, _codec),
                 op,
@@ -654,22 +623,9 @@ public sealed class RedisSessionStore
         return deleted;
     }
 
-    /// <summary>Tells every observer; an observer that throws is logged, never allowed to fail the request.</summary>
+    /// <summary>Tells every observer (<see cref="SessionEvents"/>); an observer that throws never fails the request.</summary>
     /// <param name="sessionEvent">The event.</param>
-    internal void Raise(in TesseraEvent sessionEvent)
-    {
-        foreach (var observer in _observers)
-        {
-            try
-            {
-                observer.OnEvent(sessionEvent);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                StoreLog.ObserverFailed(_logger, observer.GetType().Name, ex);
-            }
-        }
-    }
+    internal void Raise(in TesseraEvent sessionEvent) => _events.Raise(sessionEvent);
 
     /// <summary>A create's or commit's status; a key that is not a session is reported as corrupt.</summary>
     private CommitStatus WriteStatus(SessionKey session, RedisResult reply, out string? rotatedTo, out long size, out SessionSizeLimit exceeded)

@@ -321,6 +321,24 @@ public sealed class SessionUsers
         }
     }
 
+    /// <summary>
+    /// Indexes a session just created (a sign-in, a rotation's new session); when the per-user limit
+    /// refuses it (<see cref="SessionLimitPolicy.DenyNew"/>) deletes it, so it never serves, and throws.
+    /// </summary>
+    /// <exception cref="SessionLimitException">The user is at the limit.</exception>
+    internal async Task IndexNewAsync(string userId, string handle, DateTimeOffset deadline, bool companion, string? exemptHandle, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await IndexHandleAsync(userId, handle, null, deadline, cancellationToken, companion, exemptHandle).ConfigureAwait(false);
+        }
+        catch (SessionLimitException)
+        {
+            await DeleteAsync(handle, userId, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>Makes a session its login's companion in the index: listed and revoked with the login, not counted as a device.</summary>
     internal Task IndexAsCompanionAsync(string userId, string id, DateTimeOffset deadline, CancellationToken cancellationToken) =>
         IndexAsync(userId, id, id, deadline, cancellationToken, companion: true);

@@ -81,14 +81,15 @@ internal static class ScriptWire
     }
 
     /// <summary>
-    /// The arguments of <see cref="LuaScripts.Atomic"/>: the operation, the field, the two operands encoded
+    /// The arguments of <see cref="LuaScripts.Increment"/> (for <c>incr</c>: the field, the delta, the limits
+    /// and the refresh granularity) and of <see cref="LuaScripts.Atomic"/>: the operation, the field, the two operands encoded
     /// (the counter of <c>incr</c> is decimal text; set-if-absent and compare-and-set store encoded values),
     /// the limits and the refresh granularity.
     /// </summary>
-    /// <param name="op"><c>setnx</c>, <c>cas</c> or <c>del</c>.</param>
+    /// <param name="op"><c>incr</c>, <c>setnx</c>, <c>cas</c> or <c>del</c>.</param>
     /// <param name="handle">The session's handle (values are encoded for it).</param>
     /// <param name="field">The field.</param>
-    /// <param name="a">The first operand (set-if-absent's value, compare-and-set's expected value or null).</param>
+    /// <param name="a">The first operand (the increment's delta, set-if-absent's value, compare-and-set's expected value or null).</param>
     /// <param name="b">The second operand (compare-and-set's new value).</param>
     /// <param name="expectedStored">With encryption, the stored bytes compare-and-set swaps (read first), else null.</param>
     /// <param name="options">The store options (limits).</param>
@@ -97,6 +98,12 @@ internal static class ScriptWire
     /// <returns>The arguments.</returns>
     public static RedisValue[] AtomicArgs(string op, string handle, string field, RedisValue a, RedisValue b, RedisValue? expectedStored, TesseraOptions options, RedisValue granularityMs, ValueCodec codec)
     {
+        if (op == "incr")
+        {
+            // LuaScripts.Increment: the delta is sent as it is (a counter is stored as decimal text).
+            return [field, a, options.MaxSessionBytes, granularityMs, options.MaxSessionFields];
+        }
+
         var encodedA = op is "setnx" or "cas" && !a.IsNull ? (RedisValue)codec.Encode(handle, field, ((ReadOnlyMemory<byte>)a).Span) : a;
         var encodedB = op == "cas" ? (RedisValue)codec.Encode(handle, field, ((ReadOnlyMemory<byte>)b).Span) : b;
         if (op == "cas" && a.IsNull)
