@@ -132,6 +132,10 @@ public sealed class RedisSessionStore
     internal Task<LoadResult> LoadAsync(string id, IClientSource? client, CancellationToken cancellationToken) =>
         LoadCoreAsync(Key(id), client, refresh: true, cancellationToken);
 
+    /// <summary>As <see cref="LoadAsync(string, IClientSource?, CancellationToken)"/>, for a request that holds its key.</summary>
+    internal Task<LoadResult> LoadAsync(SessionKey session, IClientSource? client, CancellationToken cancellationToken) =>
+        LoadCoreAsync(session, client, refresh: true, cancellationToken);
+
     /// <summary>
     /// Loads the session a handle names (a tombstone's forward), for a request that lost a rotation
     /// race and must check the winner. The record's <see cref="SessionRecord.Id"/> is the handle.
@@ -151,9 +155,11 @@ public sealed class RedisSessionStore
     /// <param name="id">A well-formed session identifier.</param>
     /// <param name="client">The client of this request (last seen address and user agent), or null.</param>
     /// <returns>What was found.</returns>
-    internal LoadResult Load(string id, IClientSource? client)
+    internal LoadResult Load(string id, IClientSource? client) => Load(Key(id), client);
+
+    /// <summary>As <see cref="Load(string, IClientSource?)"/>, for a request that holds its key.</summary>
+    internal LoadResult Load(SessionKey session, IClientSource? client)
     {
-        var session = Key(id);
         var start = Stopwatch.GetTimestamp();
         HashEntry[] entries;
         try
@@ -344,15 +350,13 @@ public sealed class RedisSessionStore
         SessionChanges changes,
         SessionWrite? write = null,
         bool followRotation = true,
-        CancellationToken cancellationToken = default)
-    {
-        var session = Key(id);
-        ArgumentNullException.ThrowIfNull(changes);
-        return CommitCoreAsync(session, changes, write, followRotation, cancellationToken);
-    }
+        CancellationToken cancellationToken = default) =>
+        CommitAsync(Key(id), changes, write, followRotation, cancellationToken);
 
-    private async Task<CommitResult> CommitCoreAsync(SessionKey session, SessionChanges changes, SessionWrite? write, bool followRotation, CancellationToken cancellationToken)
+    /// <summary>As <see cref="CommitAsync(string, SessionChanges, SessionWrite?, bool, CancellationToken)"/>, for a request that holds its key.</summary>
+    internal async Task<CommitResult> CommitAsync(SessionKey session, SessionChanges changes, SessionWrite? write, bool followRotation, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(changes);
         var target = session;
         for (var hop = 0; ; hop++)
         {
@@ -392,16 +396,7 @@ public sealed class RedisSessionStore
             return 0;
         }
 
-        var args = new List<RedisValue>(3 * record.StaleStored.Count);
-        foreach (var (key, stored) in record.StaleStored)
-        {
-            var field = SessionLayout.ToField(key);
-            args.Add(field);
-            args.Add(stored);
-            args.Add(_codec.Encode(session.Handle, field, record.Values[key]));
-        }
-
-        return (int)await _redis.EvalAsync(LuaScripts.Rewrite, session.Key, [.. args], "rewrite", cancellationToken, idempotent: true).ConfigureAwait(false);
+        return (int)await _redis.EvalAsync(LuaScripts.Rewrite, session.Key, ScriptWire.RewriteArgs(session.Handle, record, _codec), "rewrite", cancellationToken, idempotent: true).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -474,7 +469,7 @@ public sealed class RedisSessionStore
             var patch = RotationChanges.Patch(old.Handle, snapshot, pending, (RedisResult[])sealedReply[2]!, _codec);
             if (!patch.IsEmpty)
             {
-                await CommitCoreAsync(fresh, patch, null, followRotation: false, cancellationToken).ConfigureAwait(false);
+                await CommitAsync(fresh, patch, null, followRotation: false, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -507,7 +502,11 @@ public sealed class RedisSessionStore
     /// <returns>The new value, or the reason nothing changed.</returns>
     /// <exception cref="InvalidOperationException">The stored value is not an integer.</exception>
     public Task<AtomicResult> IncrementAsync(string id, string key, long delta = 1, bool followRotation = false, CancellationToken cancellationToken = default) =>
-        AtomicAsync(id, "incr", key, delta, RedisValue.Null, followRotation, cancellationToken);
+        IncrementAsync(Key(id), key, delta, followRotation, cancellationToken);
+
+    /// <summary>As <see cref="IncrementAsync(string, string, long, bool, CancellationToken)"/>, for a request that holds its key.</summary>
+    internal Task<AtomicResult> IncrementAsync(SessionKey session, string key, long delta, bool followRotation, CancellationToken cancellationToken) =>
+        AtomicAsync(session, "incr", key, delta, RedisValue.Null, followRotation, cancellationToken);
 
     /// <summary>Sets a value only when the key has none, in one round trip.</summary>
     /// <param name="id">The session identifier.</param>
@@ -517,7 +516,11 @@ public sealed class RedisSessionStore
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns><see cref="AtomicResult.Succeeded"/> when the value was set.</returns>
     public Task<AtomicResult> SetIfAbsentAsync(string id, string key, ReadOnlyMemory<byte> value, bool followRotation = false, CancellationToken cancellationToken = default) =>
-        AtomicAsync(id, "setnx", key, value, RedisValue.EmptyString, followRotation, cancellationToken);
+        SetIfAbsentAsync(Key(id), key, value, followRotation, cancellationToken);
+
+    /// <summary>As <see cref="SetIfAbsentAsync(string, string, ReadOnlyMemory{byte}, bool, CancellationToken)"/>, for a request that holds its key.</summary>
+    internal Task<AtomicResult> SetIfAbsentAsync(SessionKey session, string key, ReadOnlyMemory<byte> value, bool followRotation, CancellationToken cancellationToken) =>
+        AtomicAsync(session, "setnx", key, value, RedisValue.EmptyString, followRotation, cancellationToken);
 
     /// <summary>Replaces a value only when it still equals <paramref name="expected"/>, in one round trip.</summary>
     /// <param name="id">The session identifier.</param>
@@ -528,7 +531,11 @@ public sealed class RedisSessionStore
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns><see cref="AtomicResult.Succeeded"/> when the value was replaced.</returns>
     public Task<AtomicResult> CompareAndSetAsync(string id, string key, ReadOnlyMemory<byte>? expected, ReadOnlyMemory<byte> value, bool followRotation = false, CancellationToken cancellationToken = default) =>
-        AtomicAsync(id, "cas", key, expected is { } e ? (RedisValue)e : RedisValue.Null, value, followRotation, cancellationToken);
+        CompareAndSetAsync(Key(id), key, expected, value, followRotation, cancellationToken);
+
+    /// <summary>As <see cref="CompareAndSetAsync(string, string, ReadOnlyMemory{byte}?, ReadOnlyMemory{byte}, bool, CancellationToken)"/>, for a request that holds its key.</summary>
+    internal Task<AtomicResult> CompareAndSetAsync(SessionKey session, string key, ReadOnlyMemory<byte>? expected, ReadOnlyMemory<byte> value, bool followRotation, CancellationToken cancellationToken) =>
+        AtomicAsync(session, "cas", key, expected is { } e ? (RedisValue)e : RedisValue.Null, value, followRotation, cancellationToken);
 
     /// <summary>Removes a value, in one round trip with the existence check and the sliding refresh.</summary>
     /// <param name="id">The session identifier.</param>
@@ -537,12 +544,17 @@ public sealed class RedisSessionStore
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns><see cref="AtomicResult.Succeeded"/> when a value was removed.</returns>
     public Task<AtomicResult> RemoveAsync(string id, string key, bool followRotation = false, CancellationToken cancellationToken = default) =>
-        AtomicAsync(id, "del", key, RedisValue.Null, RedisValue.EmptyString, followRotation, cancellationToken);
+        RemoveAsync(Key(id), key, followRotation, cancellationToken);
 
+    /// <summary>As <see cref="RemoveAsync(string, string, bool, CancellationToken)"/>, for a request that holds its key.</summary>
+    internal Task<AtomicResult> RemoveAsync(SessionKey session, string key, bool followRotation, CancellationToken cancellationToken) =>
+        AtomicAsync(session, "del", key, RedisValue.Null, RedisValue.EmptyString, followRotation, cancellationToken);
+
+    /// <summary>An atomic operation (<c>incr</c>, <c>setnx</c>, <c>cas</c>, <c>del</c>): the one atomic path.</summary>
     private async Task<AtomicResult> AtomicAsync(
-        string id, string op, string key, RedisValue a, RedisValue b, bool followRotation, CancellationToken cancellationToken)
+        SessionKey session, string op, string key, RedisValue a, RedisValue b, bool followRotation, CancellationToken cancellationToken)
     {
-        var target = Key(id);
+        var target = session;
         ArgumentNullException.ThrowIfNull(key);
         var field = SessionLayout.ToField(key);
         for (var hop = 0; ; hop++)
@@ -609,9 +621,12 @@ public sealed class RedisSessionStore
     /// <param name="userId">The user it is bound to, when the caller knows; otherwise it is read first.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns><see langword="true"/> when a session was deleted.</returns>
-    public async Task<bool> DestroyAsync(string id, string? userId = null, CancellationToken cancellationToken = default)
+    public Task<bool> DestroyAsync(string id, string? userId = null, CancellationToken cancellationToken = default) =>
+        DestroyAsync(Key(id), userId, cancellationToken);
+
+    /// <summary>As <see cref="DestroyAsync(string, string?, CancellationToken)"/>, for a request that holds its key.</summary>
+    internal async Task<bool> DestroyAsync(SessionKey session, string? userId, CancellationToken cancellationToken)
     {
-        var session = Key(id);
         var (deleted, user) = await _users.DeleteAsync(session.Handle, userId, cancellationToken).ConfigureAwait(false);
         if (deleted)
         {

@@ -23,7 +23,7 @@ internal sealed partial class TesseraSession
     {
         ArgumentNullException.ThrowIfNull(key);
         var result = await RunAtomicAsync(
-            static (store, target, state, ct) => store.IncrementAsync(target.Id, state.key, state.delta, target.FollowRotation, ct),
+            static (store, session, follow, state, ct) => store.IncrementAsync(session, state.key, state.delta, follow, ct),
             (key, delta),
             cancellationToken).ConfigureAwait(false);
         if (result is not { } r)
@@ -42,7 +42,7 @@ internal sealed partial class TesseraSession
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
         var result = await RunAtomicAsync(
-            static (store, target, state, ct) => store.SetIfAbsentAsync(target.Id, state.key, state.value, target.FollowRotation, ct),
+            static (store, session, follow, state, ct) => store.SetIfAbsentAsync(session, state.key, state.value, follow, ct),
             (key, value),
             cancellationToken).ConfigureAwait(false);
         if (result is null)
@@ -68,7 +68,7 @@ internal sealed partial class TesseraSession
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
         var result = await RunAtomicAsync(
-            static (store, target, state, ct) => store.CompareAndSetAsync(target.Id, state.key, state.expected, state.value, target.FollowRotation, ct),
+            static (store, session, follow, state, ct) => store.CompareAndSetAsync(session, state.key, state.expected, state.value, follow, ct),
             (key, expected, value),
             cancellationToken).ConfigureAwait(false);
         if (result is null)
@@ -97,7 +97,7 @@ internal sealed partial class TesseraSession
     {
         ArgumentNullException.ThrowIfNull(key);
         var result = await RunAtomicAsync(
-            static (store, target, key, ct) => store.RemoveAsync(target.Id, key, target.FollowRotation, ct),
+            static (store, session, follow, key, ct) => store.RemoveAsync(session, key, follow, ct),
             key,
             cancellationToken).ConfigureAwait(false);
         if (result is { Succeeded: true })
@@ -114,7 +114,7 @@ internal sealed partial class TesseraSession
     /// request is then a new visitor.
     /// </summary>
     private async Task<AtomicResult?> RunAtomicAsync<TState>(
-        Func<RedisSessionStore, SessionTarget, TState, CancellationToken, Task<AtomicResult>> operation,
+        Func<RedisSessionStore, SessionKey, bool, TState, CancellationToken, Task<AtomicResult>> operation,
         TState state,
         CancellationToken cancellationToken)
     {
@@ -129,7 +129,8 @@ internal sealed partial class TesseraSession
             return null;
         }
 
-        var result = await _budget.RunAsync(ct => operation(_store, target, state, ct), cancellationToken).ConfigureAwait(false);
+        var session = KeyOf(target.Id);
+        var result = await _budget.RunAsync(ct => operation(_store, session, target.FollowRotation, state, ct), cancellationToken).ConfigureAwait(false);
         switch (result.Status)
         {
             case CommitStatus.Committed:

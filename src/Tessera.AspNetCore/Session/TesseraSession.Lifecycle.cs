@@ -12,7 +12,7 @@ internal sealed partial class TesseraSession
         {
             // Through a tombstone too: logging out with a rotated-away cookie ends the session it points to.
             var user = _state.Phase == SessionPhase.Live ? _view.Metadata?.UserId : null;
-            await _budget.RunAsync(ct => _store.DestroyAsync(target.Id, user, ct), cancellationToken).ConfigureAwait(false);
+            await _budget.RunAsync(ct => _store.DestroyAsync(KeyOf(target.Id), user, ct), cancellationToken).ConfigureAwait(false);
         }
 
         _state.OnDestroyed();

@@ -20,7 +20,7 @@ internal sealed partial class TesseraSession
         LoadResult result;
         try
         {
-            result = await _budget.RunAsync(ct => _store.LoadAsync(target.Id, this, ct), cancellationToken).ConfigureAwait(false);
+            result = await _budget.RunAsync(ct => _store.LoadAsync(KeyOf(target.Id), this, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (TesseraUnavailableException ex) when (_options.OutagePolicy != OutagePolicy.Fail)
         {
@@ -64,7 +64,7 @@ internal sealed partial class TesseraSession
         LoadResult result;
         try
         {
-            result = _store.Load(target.Id, this);
+            result = _store.Load(KeyOf(target.Id), this);
         }
         catch (TesseraUnavailableException ex)
         {

@@ -24,6 +24,9 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
     private readonly RedisBudget _budget;
     private bool _degraded;
 
+    /// <summary>The key of the id the last call targeted: a request's id is checked and hashed once.</summary>
+    private SessionKey _key;
+
     public TesseraSession(RedisSessionStore store, TesseraSessionOptions options, HttpContext context, string? cookieId, ILogger logger)
     {
         _store = store;
@@ -223,7 +226,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
         }
 
         var result = await _budget.RunAsync(
-            ct => _store.CommitAsync(target.Id, _view.Pending, _view.Write, target.FollowRotation, ct),
+            ct => _store.CommitAsync(KeyOf(target.Id), _view.Pending, _view.Write, target.FollowRotation, ct),
             cancellationToken).ConfigureAwait(false);
         switch (result.Status)
         {
@@ -388,4 +391,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
     private SessionTooLargeException TooLarge(SessionSizeLimit exceeded) => exceeded == SessionSizeLimit.Fields
         ? new($"The session would hold more than TesseraOptions.MaxSessionFields ({_options.MaxSessionFields}) values; nothing was written.")
         : new($"The session would be larger than TesseraOptions.MaxSessionBytes ({_options.MaxSessionBytes} bytes, each value counting its key, its bytes and {Tessera.Internal.SessionLayout.FieldOverhead} bytes of overhead); nothing was written.");
+
+    /// <summary>The key of the id a call targets, built once per id per request (<see cref="RedisSessionStore.Key"/>).</summary>
+    private SessionKey KeyOf(string id) => _key.Id == id ? _key : _key = _store.Key(id);
 }

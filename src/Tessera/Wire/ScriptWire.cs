@@ -152,6 +152,26 @@ internal static class ScriptWire
         }
     }
 
+    /// <summary>The arguments of <see cref="LuaScripts.Rewrite"/>: per stale value, the field, its stored bytes as read, and its new encoding.</summary>
+    /// <param name="handle">The session's handle (values are encoded for it).</param>
+    /// <param name="record">The record as loaded.</param>
+    /// <param name="codec">The value codec (the current settings).</param>
+    /// <returns>The arguments.</returns>
+    public static RedisValue[] RewriteArgs(string handle, SessionRecord record, ValueCodec codec)
+    {
+        var args = new RedisValue[3 * record.StaleStored.Count];
+        var n = 0;
+        foreach (var (key, stored) in record.StaleStored)
+        {
+            var field = SessionLayout.ToField(key);
+            args[n++] = field;
+            args[n++] = stored;
+            args[n++] = codec.Encode(handle, field, record.Values[key]);
+        }
+
+        return args;
+    }
+
     /// <summary>Reads a create's or commit's reply: <c>{status, rotated-to or now, size}</c>.</summary>
     /// <param name="reply">The reply.</param>
     /// <param name="rotatedTo">The handle a tombstone forwards to, for <see cref="ScriptStatus.Rotated"/>.</param>
