@@ -70,7 +70,7 @@ public class SessionDataBenchmarks
 
     [Benchmark(Description = "Tessera: encode delta (1 key changed)")]
     [BenchmarkCategory("encode")]
-    public RedisValue[] TesseraEncode() => _store.BuildCommitArgsForBenchmark(Id, _delta);
+    public RedisValue[] TesseraEncode() => Tessera.Wire.ScriptWire.CommitArgs(SessionIds.Handle(Id), _delta, null, _store.Options, _store.Codec);
 
     private static byte[] StockSerialize(Dictionary<string, byte[]> values)
     {

@@ -137,27 +137,19 @@ public sealed class RedisSessionStore
         LoadCoreAsync(session, client, refresh: true, cancellationToken);
 
     /// <summary>
-    /// Loads the session a handle names (a tombstone's forward), for a request that lost a rotation
-    /// race and must check the winner. The record's <see cref="SessionRecord.Id"/> is the handle.
+    /// Loads the session a handle names: a tombstone's forward, for a request that lost a rotation race
+    /// and must check the winner, or (without the sliding refresh) an operator's read. The record's
+    /// <see cref="SessionRecord.Id"/> is the handle.
     /// </summary>
-    internal Task<LoadResult> LoadHandleAsync(string handle, CancellationToken cancellationToken = default) => LoadHandleAsync(handle, true, cancellationToken);
-
-    /// <summary>As <see cref="LoadHandleAsync(string, CancellationToken)"/>; without the sliding refresh for an operator's read.</summary>
     internal Task<LoadResult> LoadHandleAsync(string handle, bool refresh, CancellationToken cancellationToken) =>
         LoadCoreAsync(KeyOfHandle(handle), null, refresh, cancellationToken);
 
     /// <summary>Loads a session synchronously (for <c>ISession.TryGetValue</c> without a prior <c>LoadAsync</c>).</summary>
     /// <param name="id">A well-formed session identifier.</param>
     /// <returns>What was found.</returns>
-    public LoadResult Load(string id) => Load(id, null);
+    public LoadResult Load(string id) => Load(Key(id), null);
 
-    /// <summary>Loads a session synchronously, recording the client with the sliding refresh when it is due.</summary>
-    /// <param name="id">A well-formed session identifier.</param>
-    /// <param name="client">The client of this request (last seen address and user agent), or null.</param>
-    /// <returns>What was found.</returns>
-    internal LoadResult Load(string id, IClientSource? client) => Load(Key(id), client);
-
-    /// <summary>As <see cref="Load(string, IClientSource?)"/>, for a request that holds its key.</summary>
+    /// <summary>Loads a session synchronously for a request that holds its key, recording the client (or null) with the sliding refresh when due.</summary>
     internal LoadResult Load(SessionKey session, IClientSource? client)
     {
         var start = Stopwatch.GetTimestamp();
@@ -198,9 +190,6 @@ public sealed class RedisSessionStore
 
     /// <summary>For the benchmarks: decodes a load reply.</summary>
     internal LoadResult ParseLoadForBenchmark(string id, HashEntry[] reply) => ParseLoad(Key(id), reply, null, refresh: false);
-
-    /// <summary>For the benchmarks: encodes a commit's arguments.</summary>
-    internal RedisValue[] BuildCommitArgsForBenchmark(string id, SessionChanges changes) => ScriptWire.CommitArgs(SessionIds.Handle(id), changes, null, _options, _codec);
 
     private LoadResult ParseLoad(SessionKey session, HashEntry[] entries, IClientSource? client, bool refresh)
     {
@@ -326,7 +315,7 @@ public sealed class RedisSessionStore
         ArgumentNullException.ThrowIfNull(changes);
         var args = ScriptWire.CreateArgs(session.Handle, changes, write, _options, _codec);
         var reply = await _redis.EvalAsync(LuaScripts.Create, session.Key, args, "create", cancellationToken).ConfigureAwait(false);
-        var status = WriteStatus(session, reply, out _, out var size, out var exceeded);
+        var status = Checked(session, ScriptWire.WriteStatus(reply, out _, out var size, out var exceeded));
         var now = status == CommitStatus.Committed ? (long)((RedisResult[])reply!)[1] : 0;
         return (status, now, size, exceeded);
     }
@@ -362,7 +351,7 @@ public sealed class RedisSessionStore
         {
             var args = ScriptWire.CommitArgs(target.Handle, changes, write, _options, _codec);
             var reply = await _redis.EvalAsync(LuaScripts.Commit, target.Key, args, "commit", cancellationToken, idempotent: true).ConfigureAwait(false);
-            var status = WriteStatus(session, reply, out var rotatedTo, out var size, out var exceeded);
+            var status = Checked(session, ScriptWire.WriteStatus(reply, out var rotatedTo, out var size, out var exceeded));
             if (status == CommitStatus.Rotated && followRotation && hop < MaxRotationHops && SessionIds.IsValid(rotatedTo))
             {
                 StoreLog.FollowedRotation(_logger, target.Tag, SessionIds.TagOfHandle(rotatedTo));
@@ -599,13 +588,7 @@ public sealed class RedisSessionStore
             case ScriptStatus.NotInteger:
                 throw new SessionValueTypeException($"The session value '{key}' is not an integer, so it cannot be incremented.");
             default:
-                var status = ScriptWire.StatusOf(code);
-                if (status == CommitStatus.Corrupt)
-                {
-                    ReportCorrupt(target, "the key is not a Tessera session hash");
-                }
-
-                return new AtomicResult(status, 0, target.Id) { ExceededLimit = ScriptWire.LimitOf(code) };
+                return new AtomicResult(Checked(target, ScriptWire.StatusOf(code)), 0, target.Id) { ExceededLimit = ScriptWire.LimitOf(code) };
         }
     }
 
@@ -642,10 +625,9 @@ public sealed class RedisSessionStore
     /// <param name="sessionEvent">The event.</param>
     internal void Raise(in TesseraEvent sessionEvent) => _events.Raise(sessionEvent);
 
-    /// <summary>A create's or commit's status; a key that is not a session is reported as corrupt.</summary>
-    private CommitStatus WriteStatus(SessionKey session, RedisResult reply, out string? rotatedTo, out long size, out SessionSizeLimit exceeded)
+    /// <summary>A script's status; a key that is not a session is reported as corrupt.</summary>
+    private CommitStatus Checked(SessionKey session, CommitStatus status)
     {
-        var status = ScriptWire.WriteStatus(reply, out rotatedTo, out size, out exceeded);
         if (status == CommitStatus.Corrupt)
         {
             ReportCorrupt(session, "the key is not a Tessera session hash");

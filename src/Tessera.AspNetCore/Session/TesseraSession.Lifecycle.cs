@@ -252,7 +252,7 @@ internal sealed partial class TesseraSession
         var handle = winnerHandle;
         for (var hop = 0; hop < 4; hop++)
         {
-            var load = await _budget.RunAsync(ct => _store.LoadHandleAsync(handle, ct), cancellationToken).ConfigureAwait(false);
+            var load = await _budget.RunAsync(ct => _store.LoadHandleAsync(handle, refresh: true, ct), cancellationToken).ConfigureAwait(false);
             if (load is { Status: LoadStatus.Rotated, RotatedTo: { } next } && SessionIds.IsValid(next))
             {
                 handle = next;
