@@ -38,6 +38,7 @@ public sealed class TestApp : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new TestOutputLoggerProvider());
         services?.Invoke(builder.Services);
         builder.Services.AddTessera(o =>
         {
