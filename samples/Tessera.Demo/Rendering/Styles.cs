@@ -33,6 +33,7 @@ internal static class Styles
         .idle-warning { display:flex; gap:1rem; align-items:center; justify-content:space-between; margin:.75rem 0 0; }
         .idle-warning[hidden] { display:none; }
         .idle-warning p { margin:0; }
+        .idle-warning button { white-space:nowrap; }
         .notice-error { background:var(--err-bg); color:var(--err-ink); border-color:#f1b0b0; }
         .grid { display:grid; grid-template-columns:repeat(auto-fit, minmax(330px, 1fr)); gap:1rem; }
         .card { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:1rem 1.25rem; }
