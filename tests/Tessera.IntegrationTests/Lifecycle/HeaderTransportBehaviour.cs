@@ -254,6 +254,25 @@ public abstract class HeaderTransportBehaviour(ServerFixture server)
     }
 
     [Fact]
+    public async Task Header_LockedEndpoint_SerializesTheSessionsRequests()
+    {
+        await using var app = await StartAppAsync();
+        using var client = app.CreateHeaderClient();
+        await client.PostTextAsync("/set?k=a&v=1");
+        var id = client.Id!;
+        // Read-modify-write under the per-session lock, the lock named by the header's id.
+        var adds = Enumerable.Range(0, 8).Select(async n =>
+        {
+            using var tab = app.CreateHeaderClient();
+            tab.Id = id;
+            return (await tab.PostTextAsync($"/cart/add?item=i{n}")).Status;
+        });
+        Assert.All(await Task.WhenAll(adds), static status => Assert.Equal(HttpStatusCode.OK, status));
+        var (_, cart) = await client.GetTextAsync("/cart");
+        Assert.Equal(8, System.Text.Json.JsonSerializer.Deserialize<List<string>>(cart)!.Count);
+    }
+
+    [Fact]
     public async Task Both_AnswersEachClientTheWayItsIdCame()
     {
         await using var app = await StartAppAsync(o => o.IdTransport = SessionIdTransport.Both);
