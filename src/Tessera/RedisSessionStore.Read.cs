@@ -20,7 +20,10 @@ public sealed partial class RedisSessionStore
     /// <param name="id">A well-formed session identifier.</param>
     /// <param name="client">The client of this request (last seen address and user agent), or null.</param>
     /// <returns>What was found.</returns>
-    internal LoadResult Load(string id, IClientSource? client)
+    internal LoadResult Load(string id, IClientSource? client) => Load(id, client, true);
+
+    /// <summary>As <see cref="Load(string, IClientSource?)"/>; with <paramref name="slide"/> false, never sends the sliding refresh.</summary>
+    internal LoadResult Load(string id, IClientSource? client, bool slide)
     {
         ThrowIfMalformed(id);
         var start = Stopwatch.GetTimestamp();
@@ -37,7 +40,7 @@ public sealed partial class RedisSessionStore
         }
 
         _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
-        return ParseLoad(id, handle, key, entries, client);
+        return ParseLoad(id, handle, key, entries, client, slide);
     }
 
     /// <summary>Stands for a key of another type: never a session.</summary>

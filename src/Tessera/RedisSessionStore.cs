@@ -108,10 +108,13 @@ public sealed partial class RedisSessionStore
     /// <param name="client">The client of this request, or null.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>What was found.</returns>
-    internal async Task<LoadResult> LoadAsync(string id, IClientSource? client, CancellationToken cancellationToken)
+    internal Task<LoadResult> LoadAsync(string id, IClientSource? client, CancellationToken cancellationToken) => LoadAsync(id, client, true, cancellationToken);
+
+    /// <summary>As <see cref="LoadAsync(string, IClientSource?, CancellationToken)"/>; with <paramref name="slide"/> false, never sends the sliding refresh (an endpoint that must not extend the session).</summary>
+    internal async Task<LoadResult> LoadAsync(string id, IClientSource? client, bool slide, CancellationToken cancellationToken)
     {
         ThrowIfMalformed(id);
-        return await LoadCoreAsync(id, SessionIds.Handle(id), cancellationToken, client).ConfigureAwait(false);
+        return await LoadCoreAsync(id, SessionIds.Handle(id), cancellationToken, client, slide).ConfigureAwait(false);
     }
 
     /// <summary>

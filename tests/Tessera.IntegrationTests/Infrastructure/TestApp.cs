@@ -71,6 +71,11 @@ public sealed class TestApp : IAsyncDisposable
     /// <returns>The client.</returns>
     public CookieClient CreateClient() => new(App.GetTestServer().CreateHandler(), Https);
 
+    /// <summary>A client that never sends cookies and carries the session id in a header.</summary>
+    /// <param name="headerName">The session header.</param>
+    /// <returns>The client.</returns>
+    public HeaderClient CreateHeaderClient(string headerName = TesseraSessionOptions.DefaultHeaderName) => new(App.GetTestServer().CreateHandler(), Https, headerName);
+
     /// <summary>A plain client that sends exactly the headers a test gives it.</summary>
     /// <returns>The client.</returns>
     public HttpClient CreateRawClient()
