@@ -32,7 +32,9 @@ internal static partial class DemoEndpoints
         MapDevices(app, settings);
         MapStepUp(app);
         app.MapGet("/api/session", ApiSessionAsync);
-        app.MapGet("/api/ttl", ApiTtlAsync);
+        // The countdown's poll reads the session without extending it; "Stay signed in" is an ordinary (sliding) endpoint.
+        app.MapGet("/api/ttl", ApiTtlAsync).WithoutSessionSliding();
+        app.MapPost("/api/stay", ApiStayAsync);
         app.MapHealthChecks("/healthz");
     }
 
@@ -280,17 +282,45 @@ internal static partial class DemoEndpoints
         await ctx.Response.WriteAsJsonAsync(new { instance = instance.Name, port = instance.Port, session }, Json, ctx.RequestAborted);
     }
 
+    /// <summary>The time left, read with the session on an endpoint that does not slide it: polling it never keeps a session alive.</summary>
     private static async Task ApiTtlAsync(HttpContext ctx)
     {
-        var cookieName = ctx.RequestServices.GetRequiredService<IOptions<TesseraSessionOptions>>().Value.Cookie.Name!;
-        var ttl = -2L;
-        if (ctx.Request.Cookies.TryGetValue(cookieName, out var id) && SessionIds.IsValid(id))
+        var s = ctx.GetTesseraSession();
+        await s.LoadAsync(ctx.RequestAborted);
+        await WriteTimeLeftAsync(ctx, s);
+    }
+
+    /// <summary>"Stay signed in": an ordinary endpoint, so reading the session slides it; answers the new time left.</summary>
+    private static async Task ApiStayAsync(HttpContext ctx)
+    {
+        if (!await ctx.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(ctx))
         {
-            ttl = await ctx.RequestServices.GetRequiredService<SessionReader>().TimeToLiveAsync(id);
+            ctx.Response.StatusCode = StatusCodes.Status400BadRequest;
+            ctx.Response.Headers.CacheControl = "no-store";
+            await ctx.Response.WriteAsJsonAsync(new { error = "This page is out of date: reload it." }, Json, ctx.RequestAborted);
+            return;
         }
 
+        var s = ctx.GetTesseraSession();
+        await s.LoadAsync(ctx.RequestAborted);
+        await WriteTimeLeftAsync(ctx, s);
+    }
+
+    private static async Task WriteTimeLeftAsync(HttpContext ctx, ITesseraSession s)
+    {
+        var left = s.TimeLeft;
         ctx.Response.Headers.CacheControl = "no-store";
-        await ctx.Response.WriteAsJsonAsync(new { exists = ttl != -2, ttlMs = ttl, instance = Instance(ctx).Name }, Json, ctx.RequestAborted);
+        await ctx.Response.WriteAsJsonAsync(
+            new
+            {
+                exists = left is not null,
+                ttlMs = left is { } l ? (long)l.TotalMilliseconds : -2L,
+                expiresAt = s.ExpiresAt,
+                absoluteExpiresAt = s.AbsoluteExpiresAt,
+                instance = Instance(ctx).Name,
+            },
+            Json,
+            ctx.RequestAborted);
     }
 
     private static async Task WritePageAsync(HttpContext ctx, DemoPage page, int status, Notice? notice, FormError? error, string? returnUrl = null)

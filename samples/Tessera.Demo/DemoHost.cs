@@ -64,6 +64,7 @@ public sealed class DemoHost : IAsyncDisposable
         {
             _garnet = EmbeddedGarnet.Start();
             Redis = _garnet.Endpoint;
+            await WarmAsync(Redis);
         }
 
         var instances = Enumerable.Range(1, Settings.Instances).Select(static n => new InstanceInfo(n)).ToArray();
@@ -76,6 +77,39 @@ public sealed class DemoHost : IAsyncDisposable
         var (proxy, port) = await ProxyServer.StartAsync(Settings.Port, instances, Settings, log, cancellationToken);
         _proxy = proxy;
         Url = new Uri($"http://127.0.0.1:{port}/");
+    }
+
+    /// <summary>
+    /// Sends the embedded Garnet the kinds of command the apps will (a list read, a hash write and read,
+    /// a script, the capability probe's COMMAND INFO) once, with a generous bound. A server just started
+    /// in this process compiles its command paths on first use, and its first COMMAND INFO loads its
+    /// command table; on a busy machine the first app's probe held up its data-protection key read
+    /// (queued behind it on the same connection) past the 2 s bound, and the demo did not start
+    /// (seen once in a full test run: "Timeout performing LRANGE ... next: COMMAND"). Paid here, once.
+    /// </summary>
+    private static async Task WarmAsync(string redis)
+    {
+        var config = ConfigurationOptions.Parse(redis);
+        config.AbortOnConnectFail = true;
+        config.ConnectTimeout = config.SyncTimeout = config.AsyncTimeout = 30_000;
+        try
+        {
+            await using var mux = await ConnectionMultiplexer.ConnectAsync(config);
+            var db = mux.GetDatabase();
+            RedisKey key = "tessera-demo:warm-up";
+            await db.PingAsync();
+            await db.ListRangeAsync(key);
+            await db.HashSetAsync(key, "f", "v");
+            await db.HashGetAllAsync(key);
+            await db.ScriptEvaluateAsync("return redis.call('HLEN', KEYS[1])", [key]);
+            await db.KeyDeleteAsync(key);
+            // The apps' capability probe: Garnet loads its command table on the first COMMAND INFO.
+            await db.ExecuteAsync("COMMAND", "INFO", "xadd", "hexpire", "publish");
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw new DemoStartException($"The embedded Garnet at {redis} did not answer within 30 s: {ex.Message}", ex);
+        }
     }
 
     private static async Task CheckRedisAsync(string redis)

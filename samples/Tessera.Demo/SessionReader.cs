@@ -58,23 +58,6 @@ internal sealed class SessionReader(RedisSessionStore store)
         return new SessionState(Prefix(id), session.UserId, session.GetInt64(CounterKey), session.Metadata, stored, devices);
     }
 
-    /// <summary>The time to live Redis gives a session, without loading it (so without sliding its expiry).</summary>
-    /// <param name="id">A well-formed identifier.</param>
-    /// <returns>PTTL: milliseconds; -2 when the key is gone, -1 when it has no TTL.</returns>
-    /// <exception cref="TesseraUnavailableException">Redis did not answer.</exception>
-    public async Task<long> TimeToLiveAsync(string id)
-    {
-        try
-        {
-            var db = await store.Connection.GetDatabaseAsync();
-            return (long)await db.ExecuteAsync("PTTL", store.KeyFor(id));
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            throw new TesseraUnavailableException("Redis did not answer PTTL.", ex);
-        }
-    }
-
     private async Task<StoredSession> ReadStoredAsync(string id)
     {
         try

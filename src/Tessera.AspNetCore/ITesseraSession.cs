@@ -15,6 +15,25 @@ public interface ITesseraSession : ISession
     SessionMetadata? Metadata { get; }
 
     /// <summary>
+    /// When the session ends if no later request slides it: the sooner of its idle expiry and its absolute
+    /// deadline, as Redis holds it after this request (a read on an endpoint that slides may have moved it;
+    /// one marked <see cref="NoSessionSlidingAttribute"/> never does). Reading it loads the session (the
+    /// request's one read); <see langword="null"/> when there is no session.
+    /// </summary>
+    DateTimeOffset? ExpiresAt { get; }
+
+    /// <summary>The session's absolute deadline (it ends then however active it is); <see langword="null"/> when there is no session.</summary>
+    DateTimeOffset? AbsoluteExpiresAt { get; }
+
+    /// <summary>
+    /// The time left until <see cref="ExpiresAt"/> by the app's clock (<see cref="TimeProvider"/>), zero
+    /// when past; <see langword="null"/> when there is no session. On an endpoint marked
+    /// <see cref="NoSessionSlidingAttribute"/> (<c>WithoutSessionSliding()</c>) asking costs the one read
+    /// and extends nothing: what an idle warning polls.
+    /// </summary>
+    TimeSpan? TimeLeft { get; }
+
+    /// <summary>
     /// Adds <paramref name="delta"/> to an integer value in one round trip (with the existence check
     /// and sliding refresh), creating the session for a new visitor. The new value is visible to the
     /// rest of the request. Counters are stored as decimal text; read them with <see cref="GetInt64"/>.

@@ -24,6 +24,22 @@ public static class TesseraEndpointConventionBuilderExtensions
     }
 
     /// <summary>
+    /// Requests to this endpoint read the session without extending it (<see cref="NoSessionSlidingAttribute"/>):
+    /// for polls and for asking <see cref="ITesseraSession.TimeLeft"/> without resetting it. MVC has the
+    /// attribute itself. <c>app.UseRouting()</c> must come before <c>app.UseTessera()</c>.
+    /// </summary>
+    /// <typeparam name="TBuilder">The builder type.</typeparam>
+    /// <param name="builder">The endpoint builder.</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
+    public static TBuilder WithoutSessionSliding<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Add(static endpoint => endpoint.Metadata.Add(new NoSessionSlidingAttribute()));
+        return builder;
+    }
+
+    /// <summary>
     /// Step-up: the endpoint runs only when its user signed in (or re-authenticated) within
     /// <paramref name="maxAge"/>; otherwise the request gets a challenge (cookie authentication
     /// redirects to its login page, with this URL to return to) and a <c>Tessera-Step-Up</c> header.

@@ -17,7 +17,7 @@ internal sealed partial class TesseraMiddleware
     private readonly RedisSessionStore _store;
     private readonly TesseraSessionOptions _options;
     private readonly ILogger _logger;
-    private readonly string _cookieName;
+    private readonly SessionIdChannel _channel;
     private readonly RecentTouches? _touches;
     private readonly StockSessionMigrator? _migrator;
 
@@ -27,7 +27,7 @@ internal sealed partial class TesseraMiddleware
         _store = store;
         _options = options.Value;
         _logger = logger;
-        _cookieName = _options.Cookie.Name!;
+        _channel = new SessionIdChannel(_options);
         if (_options.SlideUntouchedSessions && !_options.ClientBinding.IsEnabled)
         {
             // The one refresh rule: a cookie-carrying request that never uses its session slides it at most once per granularity.
@@ -38,27 +38,29 @@ internal sealed partial class TesseraMiddleware
 
     public async Task InvokeAsync(HttpContext context)
     {
-        string? cookieId = null;
-        if (context.Request.Cookies.TryGetValue(_cookieName, out var raw))
+        // Cookie, header or both: one reader (SessionIdChannel); a value not of Tessera's form is a new visitor and never reaches Redis.
+        var cookieId = _channel.Read(context.Request, out var source, out var refusedLength);
+        if (refusedLength >= 0)
         {
-            if (SessionIds.IsValid(raw))
+            if (source == SessionIdSource.Header)
             {
-                cookieId = raw;
+                LogMalformedHeader(_logger, refusedLength);
             }
             else
             {
-                // A malformed cookie is a new visitor, and is never sent to Redis.
-                LogMalformedCookie(_logger, raw?.Length ?? 0);
+                LogMalformedCookie(_logger, refusedLength);
             }
         }
 
-        if (cookieId is null && _migrator is not null)
+        if (cookieId is null && source != SessionIdSource.Header && _migrator is not null)
         {
             // Only for requests that carry the stock AddSession() cookie; every other request pays one dictionary lookup.
             cookieId = await _migrator.TryMigrateAsync(context).ConfigureAwait(false);
+            source = cookieId is null ? source : SessionIdSource.Cookie;
         }
 
-        var session = new TesseraSession(_store, _options, context, cookieId, _logger);
+        var slides = context.GetEndpoint()?.Metadata.GetMetadata<NoSessionSlidingAttribute>() is null;
+        var session = new TesseraSession(_store, _options, context, cookieId, _logger, _channel, source, slides);
         context.Features.Set<ISessionFeature>(session);
         SessionLock? held = null;
         try
@@ -96,7 +98,7 @@ internal sealed partial class TesseraMiddleware
             {
                 await session.CommitAtEndAsync().ConfigureAwait(false);
             }
-            else if (_touches is not null && session.State.Phase == SessionPhase.Unread && session.CookieId is { } untouched && _touches.ShouldTouch(untouched))
+            else if (slides && _touches is not null && session.State.Phase == SessionPhase.Unread && session.CookieId is { } untouched && _touches.ShouldTouch(untouched))
             {
                 // The request never used its session: slide it in the background, as the stock session would.
                 _store.Touch(untouched, session);
@@ -139,6 +141,9 @@ internal sealed partial class TesseraMiddleware
 
     [LoggerMessage(30, LogLevel.Debug, "A session cookie of {Length} characters is not a Tessera identifier; treated as a new visitor.")]
     private static partial void LogMalformedCookie(ILogger logger, int length);
+
+    [LoggerMessage(34, LogLevel.Debug, "A session header of {Length} characters is not one Tessera identifier; treated as a new visitor.")]
+    private static partial void LogMalformedHeader(ILogger logger, int length);
 
     [LoggerMessage(31, LogLevel.Debug, "Answered 503 ({Reason}): the session store is unavailable.")]
     private static partial void LogUnavailableResponse(ILogger logger, string reason);

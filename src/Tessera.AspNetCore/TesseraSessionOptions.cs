@@ -40,6 +40,28 @@ public class TesseraSessionOptions : TesseraOptions
         IsEssential = true,
     };
 
+    /// <summary>The default <see cref="HeaderName"/>.</summary>
+    public const string DefaultHeaderName = "Tessera-Session";
+
+    /// <summary>
+    /// Where the session identifier travels: the cookie (browsers), a request and response header (API,
+    /// single-page and mobile clients that keep the id themselves), or both. The id is checked, hashed,
+    /// bound, rotated and revoked the same way whichever way it came. With a header, a browser sends no
+    /// ambient credential (cross-site request forgery needs one), but the id sits where page script can
+    /// read it (cross-site scripting can steal it); see docs/security.md.
+    /// </summary>
+    /// <value>Default <see cref="SessionIdTransport.Cookie"/>.</value>
+    public SessionIdTransport IdTransport { get; set; } = SessionIdTransport.Cookie;
+
+    /// <summary>
+    /// The request and response header that carries the session identifier when <see cref="IdTransport"/> is
+    /// <see cref="SessionIdTransport.Header"/> or <see cref="SessionIdTransport.Both"/>. A new or rotated id
+    /// is sent in the response header of this name; after a logout its value is empty. A browser script
+    /// behind CORS reads it only when the policy exposes it (<c>Access-Control-Expose-Headers</c>).
+    /// </summary>
+    /// <value>Default <see cref="DefaultHeaderName"/> (<c>Tessera-Session</c>).</value>
+    public string HeaderName { get; set; } = DefaultHeaderName;
+
     /// <summary>Optional binding of sessions to the client address or subnet and user agent.</summary>
     [Microsoft.Extensions.Options.ValidateObjectMembers]
     public ClientBindingOptions ClientBinding { get; set; } = new();

@@ -7,6 +7,12 @@ namespace Tessera.AspNetCore;
 internal sealed class TesseraSessionOptionsValidator(Configuration.TesseraOptionsSource source) : IValidateOptions<TesseraSessionOptions>
 {
     private static readonly TesseraOptionsValidator Core = new();
+    private static readonly System.Buffers.SearchValues<char> HeaderNameChars = System.Buffers.SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Cookie", "Set-Cookie", "Host", "Connection", "Content-Length", "Content-Type", "Transfer-Encoding", "Authorization", "Proxy-Authorization", "Upgrade", "TE", "Trailer", "Keep-Alive", "Forwarded", "X-Forwarded-For",
+    };
+
     private static readonly System.Buffers.SearchValues<char> CookieNameForbidden = System.Buffers.SearchValues.Create("=;, \t\r\n\"()<>@:\\/[]?{}");
 
     public ValidateOptionsResult Validate(string? name, TesseraSessionOptions options)
@@ -87,6 +93,28 @@ internal sealed class TesseraSessionOptionsValidator(Configuration.TesseraOption
             && (string.IsNullOrWhiteSpace(migration.CookieName) || migration.CookieName.AsSpan().IndexOfAny(CookieNameForbidden) >= 0 || migration.CookieName == cookie.Name))
         {
             builder.AddError($"StockSessionMigration.CookieName '{migration.CookieName}' must be the stock session's cookie name, a valid name other than Cookie.Name.", "StockSessionMigration.CookieName");
+        }
+
+        if (options.IdTransport is not (SessionIdTransport.Cookie or SessionIdTransport.Header or SessionIdTransport.Both))
+        {
+            builder.AddError($"IdTransport {(int)options.IdTransport} is not Cookie, Header or Both.", nameof(TesseraSessionOptions.IdTransport));
+        }
+        else if (options.IdTransport != SessionIdTransport.Cookie)
+        {
+            var header = options.HeaderName;
+            if (string.IsNullOrEmpty(header) || header.Length > 64 || header.AsSpan().ContainsAnyExcept(HeaderNameChars))
+            {
+                builder.AddError($"HeaderName '{header}' is not a valid HTTP header name (1 to 64 token characters, such as '{TesseraSessionOptions.DefaultHeaderName}').", nameof(TesseraSessionOptions.HeaderName));
+            }
+            else if (ReservedHeaders.Contains(header))
+            {
+                builder.AddError($"HeaderName '{header}' is a header HTTP, cookies or proxies already use: choose a name of its own, such as '{TesseraSessionOptions.DefaultHeaderName}'.", nameof(TesseraSessionOptions.HeaderName));
+            }
+
+            if (options.IdTransport == SessionIdTransport.Header && options.StockSessionMigration is { Enabled: true })
+            {
+                builder.AddError("StockSessionMigration carries cookie sessions over; it needs IdTransport Cookie or Both, not Header.", "StockSessionMigration.Enabled");
+            }
         }
 
         if (options.ConnectionStringName is { } connectionName && string.IsNullOrWhiteSpace(connectionName))

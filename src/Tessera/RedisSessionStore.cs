@@ -132,9 +132,12 @@ public sealed class RedisSessionStore
     internal Task<LoadResult> LoadAsync(string id, IClientSource? client, CancellationToken cancellationToken) =>
         LoadCoreAsync(Key(id), client, refresh: true, cancellationToken);
 
-    /// <summary>As <see cref="LoadAsync(string, IClientSource?, CancellationToken)"/>, for a request that holds its key.</summary>
-    internal Task<LoadResult> LoadAsync(SessionKey session, IClientSource? client, CancellationToken cancellationToken) =>
-        LoadCoreAsync(session, client, refresh: true, cancellationToken);
+    /// <summary>
+    /// As <see cref="LoadAsync(string, IClientSource?, CancellationToken)"/>, for a request that holds its key; with
+    /// <paramref name="slide"/> false, never sends the sliding refresh (an endpoint that must not extend the session).
+    /// </summary>
+    internal Task<LoadResult> LoadAsync(SessionKey session, IClientSource? client, bool slide, CancellationToken cancellationToken) =>
+        LoadCoreAsync(session, client, slide, cancellationToken);
 
     /// <summary>
     /// Loads the session a handle names: a tombstone's forward, for a request that lost a rotation race
@@ -147,10 +150,10 @@ public sealed class RedisSessionStore
     /// <summary>Loads a session synchronously (for <c>ISession.TryGetValue</c> without a prior <c>LoadAsync</c>).</summary>
     /// <param name="id">A well-formed session identifier.</param>
     /// <returns>What was found.</returns>
-    public LoadResult Load(string id) => Load(Key(id), null);
+    public LoadResult Load(string id) => Load(Key(id), null, slide: true);
 
-    /// <summary>Loads a session synchronously for a request that holds its key, recording the client (or null) with the sliding refresh when due.</summary>
-    internal LoadResult Load(SessionKey session, IClientSource? client)
+    /// <summary>Loads a session synchronously for a request that holds its key, recording the client (or null) with the sliding refresh when due and <paramref name="slide"/>.</summary>
+    internal LoadResult Load(SessionKey session, IClientSource? client, bool slide)
     {
         var start = Stopwatch.GetTimestamp();
         HashEntry[] entries;
@@ -163,7 +166,7 @@ public sealed class RedisSessionStore
             entries = WrongType;
         }
 
-        return Loaded(session, start, entries, client, refresh: true);
+        return Loaded(session, start, entries, client, slide);
     }
 
     private async Task<LoadResult> LoadCoreAsync(SessionKey session, IClientSource? client, bool refresh, CancellationToken cancellationToken)

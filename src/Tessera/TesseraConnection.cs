@@ -152,32 +152,13 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
 
     /// <summary>Gets the database synchronously, connecting first if needed.</summary>
     /// <returns>The database.</returns>
-    public IDatabase GetDatabase()
-    {
-        if (_multiplexer is { } m)
-        {
-            return m.GetDatabase();
-        }
-
-        _connectLock.Wait();
-        try
-        {
-            if (_multiplexer is null)
-            {
-                var made = _options.ConnectionMultiplexerFactory is { } factory
-                    ? factory().GetAwaiter().GetResult()
-                    : Connect(BuildConfiguration(_options), out _sentinels);
-                _multiplexer = made;
-                Attach(made);
-            }
-
-            return _multiplexer.GetDatabase();
-        }
-        finally
-        {
-            _connectLock.Release();
-        }
-    }
+    /// <remarks>
+    /// Connecting here blocks on the one connect path (<see cref="ConnectSlowAsync"/>): only a synchronous
+    /// first use (an <c>ISession</c> read before any <c>LoadAsync</c>, in an app whose start-up connect
+    /// has not finished) gets here unconnected, and StackExchange.Redis's own synchronous connect blocks the same way.
+    /// </remarks>
+    public IDatabase GetDatabase() =>
+        _multiplexer is { } m ? m.GetDatabase() : ConnectSlowAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>
     /// Turns the options into a StackExchange.Redis configuration: never abort on a failed first
@@ -262,28 +243,6 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
         catch
         {
             await sentinels.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    private static ConnectionMultiplexer Connect(ConfigurationOptions config, out IDisposable? sentinelConnection)
-    {
-        sentinelConnection = null;
-        if (string.IsNullOrEmpty(config.ServiceName) || !config.HighIntegrity)
-        {
-            return ConnectionMultiplexer.Connect(config);
-        }
-
-        var sentinels = ConnectionMultiplexer.SentinelConnect(ForSentinels(config));
-        try
-        {
-            var primary = sentinels.GetSentinelMasterConnection(config);
-            sentinelConnection = sentinels;
-            return primary;
-        }
-        catch
-        {
-            sentinels.Dispose();
             throw;
         }
     }

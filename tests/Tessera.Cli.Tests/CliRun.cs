@@ -22,11 +22,12 @@ public static class CliRun
     /// <param name="args">The arguments.</param>
     /// <param name="variables">Environment variables the run sees (no others).</param>
     /// <param name="stdin">What the run reads on standard input, or null for nothing.</param>
+    /// <param name="onOutput">Called with all of standard output so far each time the run writes to it (a test presses Ctrl+C on what it sees, not after a guessed delay).</param>
     /// <param name="cancellation">The Ctrl+C token.</param>
     /// <returns>The result.</returns>
-    public static async Task<CliResult> RunAsync(string[] args, IReadOnlyDictionary<string, string>? variables = null, string? stdin = null, CancellationToken cancellation = default)
+    public static async Task<CliResult> RunAsync(string[] args, IReadOnlyDictionary<string, string>? variables = null, string? stdin = null, Action<string>? onOutput = null, CancellationToken cancellation = default)
     {
-        var output = new StringWriter(new StringBuilder());
+        var output = new WatchedWriter(onOutput);
         var error = new StringWriter(new StringBuilder());
         var environment = new CliEnvironment(
             Console(output),
@@ -50,5 +51,27 @@ public static class CliRun
         });
         console.Profile.Width = 250;
         return console;
+    }
+
+    /// <summary>A string writer that tells a watcher what it holds after each write.</summary>
+    private sealed class WatchedWriter(Action<string>? onOutput) : StringWriter(new StringBuilder())
+    {
+        public override void Write(char value)
+        {
+            base.Write(value);
+            onOutput?.Invoke(ToString());
+        }
+
+        public override void Write(string? value)
+        {
+            base.Write(value);
+            onOutput?.Invoke(ToString());
+        }
+
+        public override void Write(char[] buffer, int index, int count)
+        {
+            base.Write(buffer, index, count);
+            onOutput?.Invoke(ToString());
+        }
     }
 }

@@ -74,9 +74,20 @@ public sealed class ErrorHandlingTests(RedisFixture redis)
     [Fact]
     public async Task CtrlC_DuringWatch_ExitsOneThirty()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
+        // Ctrl+C once the first sample is out (a fixed 400 ms fired before the first line on a busy box);
+        // the bound only ends a run that never prints, which then fails on the missing line.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
-        var result = await CliRun.RunAsync(["watch", "--redis", redis.Endpoint, "--interval", "50ms", "--prefix", redis.PrefixFor()], cancellation: cts.Token);
+        var result = await CliRun.RunAsync(
+            ["watch", "--redis", redis.Endpoint, "--interval", "50ms", "--prefix", redis.PrefixFor()],
+            cancellation: cts.Token,
+            onOutput: text =>
+            {
+                if (text.Contains("sessions=0", StringComparison.Ordinal))
+                {
+                    cts.Cancel();
+                }
+            });
 
         Assert.Equal(130, result.ExitCode);
         Assert.Contains("sessions=0", result.Out, StringComparison.Ordinal);

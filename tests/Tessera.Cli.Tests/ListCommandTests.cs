@@ -70,7 +70,7 @@ public sealed class ListCommandTests(RedisFixture redis)
 
         var result = await CliRun.RunAsync(["list", "--redis", redis.Endpoint, "--prefix", prefix, "--limit", "2"]);
 
-        Assert.Equal(0, result.ExitCode);
+        Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("2 session(s)", result.Out, StringComparison.Ordinal);
         Assert.Contains("--cursor ", result.Out, StringComparison.Ordinal);
         Assert.Equal(2, Enumerable.Range(0, 5).Count(n => result.Out.Contains(Seeder.IdOf(n), StringComparison.Ordinal)));

@@ -14,7 +14,7 @@ public sealed class RevokeCommandTests(RedisFixture redis)
 
         var result = await CliRun.RunAsync(["revoke", id, "--redis", redis.Endpoint, "--prefix", prefix]);
 
-        Assert.Equal(0, result.ExitCode);
+        Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains(SessionIds.LogTag(id), result.Out, StringComparison.Ordinal);
         Assert.False(await redis.Db.KeyExistsAsync(prefix + SessionIds.Handle(id)));
         Assert.True(await redis.Db.KeyExistsAsync(prefix + SessionIds.Handle(other)));

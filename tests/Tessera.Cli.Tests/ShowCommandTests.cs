@@ -13,7 +13,7 @@ public sealed class ShowCommandTests(RedisFixture redis)
 
         var result = await CliRun.RunAsync(["show", id, "--redis", redis.Endpoint, "--prefix", prefix]);
 
-        Assert.Equal(0, result.ExitCode);
+        Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains(SessionIds.Handle(id), result.Out, StringComparison.Ordinal);
         Assert.DoesNotContain(id, result.Out, StringComparison.Ordinal);
         Assert.Contains("alice", result.Out, StringComparison.Ordinal);

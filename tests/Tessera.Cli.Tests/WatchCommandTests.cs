@@ -28,7 +28,7 @@ public sealed class WatchCommandTests(RedisFixture redis)
 
         var result = await CliRun.RunAsync(["watch", "--iterations", "2", "--interval", "10ms", "--no-count", "--redis", redis.Endpoint, "--prefix", prefix]);
 
-        Assert.Equal(0, result.ExitCode);
+        Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(2, result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Contains("cmd/s=", result.Out, StringComparison.Ordinal);
     }

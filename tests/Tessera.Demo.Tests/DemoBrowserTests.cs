@@ -106,6 +106,36 @@ public sealed class DemoBrowserTests(DemoFixture demo, BrowserFixture browser)
     }
 
     [Fact]
+    public async Task IdleWarning_CountsDownWithoutExtending_AndStaySignedInSlidesTheSession()
+    {
+        await using var context = await browser.NewContextAsync("TesseraDemoTest/1.0 (desk)");
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(demo.Url.ToString());
+        var user = Unique("wes");
+        await page.FillAsync("#username", user);
+        await page.FillAsync("#password", Password);
+        await page.ClickAsync("#login");
+        await Expect(page.Locator("#user")).ToHaveTextAsync(user, Quick);
+        await page.FillAsync("#idle", "20");
+        await page.ClickAsync("#set-ttl");
+        await Expect(page.Locator("#idle-timeout")).ToHaveTextAsync("20 s", Quick);
+
+        // The countdown polls /api/ttl (WithoutSessionSliding) every 3 s: the warning comes anyway.
+        await Expect(page.Locator("#idle-warning")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Expect(page.Locator("#idle-warning")).ToContainTextAsync("You will be signed out in");
+        var seconds = int.Parse(await page.Locator("#idle-warning-seconds").InnerTextAsync(), CultureInfo.InvariantCulture);
+        Assert.InRange(seconds, 1, 10);
+        await BrowserFixture.ScreenshotAsync(page, "15-idle-warning");
+
+        // "Stay signed in" posts to an ordinary endpoint: the session slides and the warning goes.
+        await page.ClickAsync("#stay-signed-in");
+        await Expect(page.Locator("#idle-warning")).ToBeHiddenAsync(new() { Timeout = 10_000 });
+        var left = await page.EvaluateAsync<JsonElement>("async () => (await fetch('/api/ttl', { cache: 'no-store' })).json()");
+        Assert.True(left.GetProperty("exists").GetBoolean());
+        await Expect(page.Locator("#user")).ToHaveTextAsync(user, Quick);
+    }
+
+    [Fact]
     public async Task SecondBrowser_SeesBothDevices_AndLogsTheFirstOut()
     {
         var user = Unique("grace");

@@ -7,8 +7,10 @@ namespace Tessera.TestUtils;
 
 /// <summary>
 /// Redis Sentinel on loopback: a master, one replica and three sentinels (quorum 2), every process
-/// on a free port and stopped by its PID. Short down-after and failover timeouts make a failover
-/// finish in a few seconds. The sentinels start already knowing the replica and each other (preset
+/// on a free port and stopped by its PID. A failover test asks for a short down-after (1 s) so the
+/// failover finishes in a few seconds; every other user gets 30 s, because on a busy 2-core box the
+/// sentinels missed each other's 1 s deadline and reported themselves unusable (a doctor run saw
+/// "NOQUORUM 1 usable" after the start had seen 3), and could even fail a healthy master over. The sentinels start already knowing the replica and each other (preset
 /// sentinel ids), so nothing waits for the hello-message discovery.
 /// </summary>
 public sealed class RedisSentinelTopology : IDisposable
@@ -46,12 +48,12 @@ public sealed class RedisSentinelTopology : IDisposable
 
     /// <summary>Starts the topology and waits until the replica is in sync and every sentinel sees the full picture.</summary>
     /// <param name="serviceName">The master's name.</param>
-    /// <param name="downAfter">How long a master must be unreachable before a sentinel calls it down (default 1 s).</param>
+    /// <param name="downAfter">How long a master must be unreachable before a sentinel calls it down (default 30 s: only a failover test wants it short).</param>
     /// <param name="failoverTimeout">Sentinel's failover-timeout (default 3 s).</param>
     /// <returns>The running topology.</returns>
     public static RedisSentinelTopology Start(string serviceName = "tessera", TimeSpan? downAfter = null, TimeSpan? failoverTimeout = null)
     {
-        var down = (long)(downAfter ?? TimeSpan.FromSeconds(1)).TotalMilliseconds;
+        var down = (long)(downAfter ?? TimeSpan.FromSeconds(30)).TotalMilliseconds;
         var failover = (long)(failoverTimeout ?? TimeSpan.FromSeconds(3)).TotalMilliseconds;
         var servers = new List<RedisServerProcess>();
         var sentinels = new List<RedisServerProcess>();

@@ -152,9 +152,13 @@ internal static class PageView
               <p>Time to live in Redis (<code>PTTL</code>):</p>
               <p class="ttl"><span id="ttl" data-ttl-ms="{s.Stored.TtlMs}" data-idle-ms="{idleMs}">{ttlText}</span></p>
               <progress id="ttl-bar" max="1" value="{(idleMs > 0 && s.Stored.TtlMs > 0 ? Math.Min(1.0, s.Stored.TtlMs / (double)idleMs) : 0):0.000}" aria-label="Idle time left"></progress>
+              <div id="idle-warning" class="notice notice-warning idle-warning" role="alert" hidden>
+                <p>{(s.User is null ? "Your session ends" : "You will be signed out")} in <strong id="idle-warning-seconds">…</strong> s unless you do something.</p>
+                <button type="button" id="stay-signed-in" data-af="{m.AntiforgeryToken}">Stay signed in</button>
+              </div>
               {facts}
               {form}
-              <p class="help">Every request that reads the session slides the expiry (the countdown restarts). The countdown itself asks Redis for <code>PTTL</code> without loading the session, so watching it never keeps the session alive. Pick 15 s and wait.</p>
+              <p class="help">Every request that reads the session slides the expiry (the countdown restarts). The countdown asks <code>/api/ttl</code>, an endpoint marked <code>WithoutSessionSliding()</code>: it reads the session's <code>TimeLeft</code> without extending it, so watching it never keeps the session alive. Near the end it warns; <b>Stay signed in</b> calls an ordinary endpoint, which slides the session. Pick 15 s and wait.</p>
             </section>
             """);
     }

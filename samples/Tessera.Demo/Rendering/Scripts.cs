@@ -1,9 +1,10 @@
 namespace Tessera.Demo.Rendering;
 
 /// <summary>
-/// The page's only script: the live idle-TTL countdown. It asks /api/ttl, which reads PTTL without
-/// loading the session, so watching the countdown never keeps the session alive. Everything else
-/// works without it.
+/// The page's only script: the live idle-TTL countdown and the idle warning. It asks /api/ttl, an
+/// endpoint that does not slide the session (WithoutSessionSliding), so watching the countdown never
+/// keeps the session alive; near the end it warns, and "Stay signed in" posts to /api/stay, an ordinary
+/// endpoint that slides it. Everything else works without it.
 /// </summary>
 internal static class Scripts
 {
@@ -13,7 +14,12 @@ internal static class Scripts
           if (!el) return;
           const bar = document.getElementById('ttl-bar');
           const banner = document.getElementById('expired-banner');
+          const warning = document.getElementById('idle-warning');
+          const warningSeconds = document.getElementById('idle-warning-seconds');
+          const stay = document.getElementById('stay-signed-in');
           const idle = Number(el.dataset.idleMs) || 1;
+          // Warn for the last half of the idle timeout, at most the last minute.
+          const warnMs = Math.min(60000, idle / 2);
           let deadline = performance.now() + Number(el.dataset.ttlMs);
           let busy = false, done = false, checks = 0;
           const fmt = ms => ms >= 60000 ? Math.floor(ms / 60000) + ' min ' + Math.floor((ms % 60000) / 1000) + ' s' : (ms / 1000).toFixed(1) + ' s';
@@ -26,9 +32,18 @@ internal static class Scripts
               if (!j.exists) { expired(); } else if (j.ttlMs >= 0) { deadline = performance.now() + j.ttlMs; }
             } catch (e) { /* the next tick retries */ } finally { busy = false; }
           }
+          if (stay) stay.addEventListener('click', async () => {
+            stay.disabled = true;
+            try {
+              const r = await fetch('/api/stay', { method: 'POST', cache: 'no-store', credentials: 'same-origin', headers: { 'RequestVerificationToken': stay.dataset.af } });
+              const j = await r.json();
+              if (!j.exists) { expired(); } else { deadline = performance.now() + j.ttlMs; tick(); }
+            } catch (e) { /* the countdown goes on; the next sync corrects it */ } finally { stay.disabled = false; }
+          });
           function expired() {
             done = true;
             el.textContent = 'expired';
+            if (warning) warning.hidden = true;
             if (bar) bar.value = 0;
             if (banner) banner.hidden = false;
             setTimeout(() => location.assign('/'), 1500);
@@ -38,6 +53,11 @@ internal static class Scripts
             const left = Math.max(0, deadline - performance.now());
             el.textContent = fmt(left);
             if (bar) bar.value = Math.min(1, left / idle);
+            if (warning) {
+              const warn = left > 0 && left <= warnMs;
+              if (warn) warningSeconds.textContent = String(Math.ceil(left / 1000));
+              if (warning.hidden === warn) warning.hidden = !warn;
+            }
             if (left === 0) sync();
           }
           setInterval(tick, 100);

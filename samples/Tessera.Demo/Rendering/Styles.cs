@@ -30,6 +30,10 @@ internal static class Styles
         .notice-success { background:var(--ok-bg); color:var(--ok-ink); border-color:#a6d9b8; }
         .notice-info { background:var(--info-bg); color:var(--info-ink); border-color:#b5cbf5; }
         .notice-warning { background:var(--warn-bg); color:var(--warn-ink); border-color:#f0c987; }
+        .idle-warning { display:flex; gap:1rem; align-items:center; justify-content:space-between; margin:.75rem 0 0; }
+        .idle-warning[hidden] { display:none; }
+        .idle-warning p { margin:0; }
+        .idle-warning button { white-space:nowrap; }
         .notice-error { background:var(--err-bg); color:var(--err-ink); border-color:#f1b0b0; }
         .grid { display:grid; grid-template-columns:repeat(auto-fit, minmax(330px, 1fr)); gap:1rem; }
         .card { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:1rem 1.25rem; }

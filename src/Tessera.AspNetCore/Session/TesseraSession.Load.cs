@@ -20,7 +20,7 @@ internal sealed partial class TesseraSession
         LoadResult result;
         try
         {
-            result = await _budget.RunAsync(ct => _store.LoadAsync(KeyOf(target.Id), this, ct), cancellationToken).ConfigureAwait(false);
+            result = await _budget.RunAsync(ct => _store.LoadAsync(KeyOf(target.Id), this, _slides, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (TesseraUnavailableException ex) when (_options.OutagePolicy != OutagePolicy.Fail)
         {
@@ -64,7 +64,7 @@ internal sealed partial class TesseraSession
         LoadResult result;
         try
         {
-            result = _store.Load(KeyOf(target.Id), this);
+            result = _store.Load(KeyOf(target.Id), this, _slides);
         }
         catch (TesseraUnavailableException ex)
         {
@@ -92,6 +92,15 @@ internal sealed partial class TesseraSession
 
             _state.OnLoaded(id);
             _view.Attach(record);
+            if (_slides && Tessera.Internal.RefreshRule.IsDue(
+                    record.ServerTime.ToUnixTimeMilliseconds(),
+                    record.Metadata.LastAccess.ToUnixTimeMilliseconds(),
+                    (long)record.Metadata.IdleTimeout.TotalMilliseconds,
+                    _options.RefreshGranularity is { } granularity ? Math.Max(1L, (long)granularity.TotalMilliseconds) : 0L))
+            {
+                // The store sent the sliding refresh with this read (the same rule): the idle expiry moved.
+                _slidAt = record.ServerTime;
+            }
             if (record.Stale.Count > 0)
             {
                 // Stored with a retired key (or before encryption was on): rewritten with this request.

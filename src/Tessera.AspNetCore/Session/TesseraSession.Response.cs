@@ -105,21 +105,13 @@ internal sealed partial class TesseraSession
         }
 
         await RewriteStaleAsync().ConfigureAwait(false);
-        var cookie = _options.Cookie;
-        var action = _state.Cookie();
-        switch (action)
+        // Cookie, header or both, the way the request's id came (SessionIdChannel).
+        if (!_channel.Write(_context, _state.Cookie(), _state.Id, _idSource))
         {
-            case CookieAction.Issue:
-                _context.Response.Cookies.Append(cookie.Name!, _state.Id!, cookie.Build(_context));
-                break;
-            case CookieAction.Delete:
-                _context.Response.Cookies.Delete(cookie.Name!, cookie.Build(_context));
-                break;
-            default:
-                return;
+            return;
         }
 
-        // Never let a shared cache keep a response that carries a session cookie.
+        // Never let a shared cache keep a response that carries a session id.
         var headers = _context.Response.Headers;
         headers.CacheControl = "no-cache,no-store";
         headers.Pragma = "no-cache";

@@ -22,17 +22,26 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
     private readonly RequestSessionState _state;
     private readonly SessionView _view = new();
     private readonly RedisBudget _budget;
+    private readonly SessionIdChannel _channel;
+    private readonly SessionIdSource _idSource;
+    private readonly bool _slides;
     private bool _degraded;
 
     /// <summary>The key of the id the last call targeted: a request's id is checked and hashed once.</summary>
     private SessionKey _key;
 
-    public TesseraSession(RedisSessionStore store, TesseraSessionOptions options, HttpContext context, string? cookieId, ILogger logger)
+    /// <summary>When this request last slid the session's idle expiry (a due refresh sent with its read, or a commit), if it did.</summary>
+    private DateTimeOffset? _slidAt;
+
+    public TesseraSession(RedisSessionStore store, TesseraSessionOptions options, HttpContext context, string? cookieId, ILogger logger, SessionIdChannel channel, SessionIdSource idSource, bool slides)
     {
         _store = store;
         _options = options;
         _context = context;
         _logger = logger;
+        _channel = channel;
+        _idSource = idSource;
+        _slides = slides;
         _state = new RequestSessionState(cookieId);
         _budget = new RedisBudget(options.OperationTimeout);
         _view.CountersOnlyAsCounters = store.Codec.AuthenticatesValues;
@@ -110,6 +119,52 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
             return _view.Write?.UserId ?? (_state.Phase == SessionPhase.Live ? _view.Metadata?.UserId : null);
         }
     }
+
+    /// <inheritdoc/>
+    public DateTimeOffset? ExpiresAt
+    {
+        get
+        {
+            Load();
+            if (_state.Phase != SessionPhase.Live || _view.Metadata is not { } meta)
+            {
+                return null;
+            }
+
+            // As Redis holds it after this request: a refresh this request sent (or a commit) moved the idle expiry.
+            var lastAccess = _slidAt is { } slid && slid > meta.LastAccess ? slid : meta.LastAccess;
+            var idle = lastAccess + meta.IdleTimeout;
+            return idle < meta.AbsoluteDeadline ? idle : meta.AbsoluteDeadline;
+        }
+    }
+
+    /// <inheritdoc/>
+    public DateTimeOffset? AbsoluteExpiresAt
+    {
+        get
+        {
+            Load();
+            return _state.Phase == SessionPhase.Live ? _view.Metadata?.AbsoluteDeadline : null;
+        }
+    }
+
+    /// <inheritdoc/>
+    public TimeSpan? TimeLeft
+    {
+        get
+        {
+            if (ExpiresAt is not { } expires)
+            {
+                return null;
+            }
+
+            var left = expires - _store.Time.GetUtcNow();
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+    }
+
+    /// <summary>Whether this request's endpoint slides the session (not marked <see cref="NoSessionSlidingAttribute"/>).</summary>
+    internal bool Slides => _slides;
 
     /// <summary>Whether there are changes that the end of the request must write.</summary>
     internal bool IsDirty => _view.IsDirty;
@@ -233,7 +288,8 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
             case CommitStatus.Committed when result.SessionId == target.Id:
                 var newDeadline = _view.Write?.AbsoluteDeadline;
                 _state.OnWritten(target.Id);
-                _view.ApplyCommitted(_store.Time.GetUtcNow());
+                _slidAt = _store.Time.GetUtcNow();
+                _view.ApplyCommitted(_slidAt.Value);
                 if (newDeadline is { } deadline && _view.Metadata?.UserId is { } bound)
                 {
                     // "Remember me" after sign-in: the index entry's score follows the new deadline.

@@ -182,6 +182,9 @@ public sealed class ConfigurationBindingTests(RedisFixture redis)
     [InlineData("\"Compression\": { \"ThresholdBytes\": 1 }", "Tessera:Compression:ThresholdBytes")]
     [InlineData("\"Lock\": { \"FailureStatusCode\": 418 }", "Tessera:Lock:FailureStatusCode")]
     [InlineData("\"CircuitBreaker\": { \"ProbeInterval\": \"00:00:00.010\" }", "Tessera:CircuitBreaker:ProbeInterval")]
+    [InlineData("\"IdTransport\": \"Header\", \"HeaderName\": \"Cookie\"", "Tessera:HeaderName")]
+    [InlineData("\"IdTransport\": \"Both\", \"HeaderName\": \"bad name\"", "Tessera:HeaderName")]
+    [InlineData("\"IdTransport\": \"Header\", \"StockSessionMigration\": { \"Enabled\": true, \"CookieName\": \".AspNetCore.Session\" }", "Tessera:StockSessionMigration:Enabled")]
     [InlineData("\"Encryption\": { \"ActiveKeyId\": 1, \"Keys\": [ { \"Id\": 1, \"Key\": \"short\" } ] }", "Tessera:Encryption")]
     public async Task BadValueInSection_StopsStartup_NamingTheSetting(string json, string setting)
     {

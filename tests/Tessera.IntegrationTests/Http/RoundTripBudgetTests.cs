@@ -1,4 +1,8 @@
 using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using StackExchange.Redis;
+using Tessera.AspNetCore;
 using Tessera.TestUtils;
 
 namespace Tessera.IntegrationTests;
@@ -116,6 +120,44 @@ public sealed class RoundTripBudgetTests : IAsyncLifetime
         Assert.Equal(1, commands.GetValueOrDefault("hgetall"));
         Assert.Equal(1, commands.GetValueOrDefault("evalsha") + commands.GetValueOrDefault("eval"));
     }
+
+    [Fact]
+    public async Task Read_OnANonSlidingEndpoint_WhenTheRefreshIsDue_Costs1_AndSendsNoRefresh()
+    {
+        await using var app = await TestApp.StartAsync(_redis.Endpoint, "still:", o => o.RefreshGranularity = TimeSpan.FromMilliseconds(1), map: a =>
+        {
+            a.MapGet("/peek-still", async (HttpContext ctx) =>
+            {
+                var left = ctx.Session.AsTessera().TimeLeft;
+                return left is null ? Results.Text("no session", statusCode: 401) : Results.Text(ctx.Session.GetString("username") ?? "-");
+            }).WithoutSessionSliding();
+            a.MapGet("/nothing-still", () => Results.Text("fine")).WithoutSessionSliding();
+        });
+        using var client = app.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/login?user=ada")).Status);
+        var key = app.Store.KeyFor(client.Cookie("__Host-Tessera")!);
+        var db = await app.Store.Connection.GetDatabaseAsync();
+        var last = (long)await db.HashGetAsync(key, "#a");
+        // Every read is due once Redis's clock is past the granularity (1 ms): wait until it says so.
+        Assert.True(await Eventually.WaitAsync(async () => RedisMs((RedisResult[])(await db.ExecuteAsync("TIME"))!) > last + 1, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(5)));
+        var commands = await _counter.MeasureAsync(async () =>
+        {
+            for (var n = 0; n < 3; n++)
+            {
+                Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek-still"));
+                Assert.Equal(HttpStatusCode.OK, (await client.GetTextAsync("/nothing-still")).Status);
+            }
+
+            // The control: an ordinary read slides; its refresh reaching Redis closes the window, after
+            // anything the polls could have sent.
+            Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek"));
+            Assert.True(await Eventually.WaitAsync(async () => (long)await db.HashGetAsync(key, "#a") > last, TimeSpan.FromSeconds(5)));
+        });
+        Assert.Equal(4, commands.GetValueOrDefault("hgetall"));
+        Assert.Equal(1, commands.GetValueOrDefault("evalsha") + commands.GetValueOrDefault("eval"));
+    }
+
+    private static long RedisMs(RedisResult[] time) => ((long)time[0] * 1000) + ((long)time[1] / 1000);
 
     [Fact]
     public async Task ReadThenModify_Costs2()

@@ -38,6 +38,7 @@ public sealed class TestApp : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new TestOutputLoggerProvider());
         services?.Invoke(builder.Services);
         builder.Services.AddTessera(o =>
         {
@@ -69,6 +70,11 @@ public sealed class TestApp : IAsyncDisposable
     /// <summary>A browser-like client with its own cookie jar.</summary>
     /// <returns>The client.</returns>
     public CookieClient CreateClient() => new(App.GetTestServer().CreateHandler(), Https);
+
+    /// <summary>A client that never sends cookies and carries the session id in a header.</summary>
+    /// <param name="headerName">The session header.</param>
+    /// <returns>The client.</returns>
+    public HeaderClient CreateHeaderClient(string headerName = TesseraSessionOptions.DefaultHeaderName) => new(App.GetTestServer().CreateHandler(), Https, headerName);
 
     /// <summary>A plain client that sends exactly the headers a test gives it.</summary>
     /// <returns>The client.</returns>

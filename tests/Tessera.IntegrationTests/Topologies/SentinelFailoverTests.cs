@@ -15,7 +15,7 @@ public sealed class SentinelFailoverTests
     [Fact]
     public async Task MasterKilled_UnderLoad_SessionsSurvive_RequestsGet503OrSucceed_AndServiceResumes()
     {
-        using var topology = RedisSentinelTopology.Start("tessera-failover");
+        using var topology = RedisSentinelTopology.Start("tessera-failover", downAfter: TimeSpan.FromSeconds(1));
         await using var app = await TestApp.StartAsync(topology.Configuration, "fo:", o => o.OperationTimeout = TimeSpan.FromSeconds(1));
         var clients = new List<CookieClient>();
         try

@@ -21,3 +21,7 @@ public sealed class ValkeyDevicesTests(ValkeyFixture server) : DevicesBehaviour(
 public sealed class ValkeyTicketStoreTests(ValkeyFixture server) : TicketStoreBehaviour(server);
 
 public sealed class ValkeyConcurrencyTests(ValkeyFixture server) : ConcurrencyBehaviour(server);
+
+public sealed class ValkeyHeaderTransportTests(ValkeyFixture server) : HeaderTransportBehaviour(server);
+
+public sealed class ValkeySlidingTests(ValkeyFixture server) : SlidingBehaviour(server);
