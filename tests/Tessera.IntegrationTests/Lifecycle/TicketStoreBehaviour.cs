@@ -153,6 +153,24 @@ public abstract class TicketStoreBehaviour(ServerFixture server)
     }
 
     [Fact]
+    public async Task SignIn_WithARevokedLoginCookie_StoresANewLogin()
+    {
+        await using var app = await StartAsync();
+        using var client = app.CreateClient();
+        await client.PostTextAsync("/auth/login?user=hedy");
+        var revoked = CookieLogins.LoginKeyOf(app, client.Cookie(CookieLogins.LoginCookie)!);
+        Assert.True(await app.Store.RevokeByHandleAsync(SessionIds.Handle(revoked)));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetTextAsync("/auth/me")).Status);
+
+        // The browser still sends the dead cookie: the handler finds no login and stores a new one.
+        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/auth/login?user=hedy")).Status);
+        var fresh = CookieLogins.LoginKeyOf(app, client.Cookie(CookieLogins.LoginCookie)!);
+        Assert.NotEqual(revoked, fresh);
+        Assert.Equal((HttpStatusCode.OK, "hedy"), await client.GetTextAsync("/auth/me"));
+        Assert.Contains(await app.Store.GetUserSessionsAsync("hedy"), s => s.Handle == SessionIds.Handle(fresh) || s.LinkedHandles.Contains(SessionIds.Handle(fresh)));
+    }
+
+    [Fact]
     public async Task CookieSignOut_EndsTheSession_SoTheNextUserGetsNothingOfThePrevious()
     {
         await using var app = await StartAsync();
