@@ -199,7 +199,7 @@ public sealed class TesseraTicketStore : ITicketStore
 
         // A second sign-in in the same request renews the same old key again: the login the first one
         // stored is replaced too, not left behind.
-        if (httpContext.Items.TryGetValue(ReissuedItem, out var earlier) && earlier is ReissuedLogin { } first
+        if (httpContext.Items.TryGetValue(ReissuedItem, out var earlier) && earlier is ReissuedLogin first
             && first.Scheme == ticket.AuthenticationScheme && first.Replaced == key && SessionIds.IsValid(first.Key))
         {
             await _store.DestroyAsync(first.Key, null, cancellationToken).ConfigureAwait(false);
@@ -360,6 +360,8 @@ internal sealed class TesseraTicketStoreSetup(TesseraTicketStore store, IOptions
             options.CookieManager = new TesseraLoginCookieManager(options.CookieManager ?? new ChunkingCookieManager(), name, options);
         }
 
+        // Chained after the app's own handler. An app that sets EventsType, or overrides SigningIn without
+        // calling the base, bypasses these delegates (and the session rotation's): documented in security.md.
         options.Events ??= new CookieAuthenticationEvents();
         var previous = options.Events.OnSigningIn;
         options.Events.OnSigningIn = async context =>
@@ -372,9 +374,9 @@ internal sealed class TesseraTicketStoreSetup(TesseraTicketStore store, IOptions
 
             if (context.Options.CookieManager is not TesseraLoginCookieManager)
             {
-                // Without it a re-sign-in's cookie would carry the ended login: fail loudly, not silently log out.
+                // Without it a re-sign-in's cookie would name the login just ended: fail loudly, not log out silently.
                 throw new InvalidOperationException(
-                    $"The cookie scheme '{context.Scheme.Name}' had its CookieManager replaced after Tessera configured it: set it in AddCookie's options (Tessera wraps it), not in a later post-configuration.");
+                    $"The cookie scheme '{context.Scheme.Name}' keeps its tickets in Tessera but its CookieManager is not Tessera's wrapper: it (or the SessionStore) was set after AddTesseraTicketStore's post-configuration. Set the CookieManager in AddCookie's options; Tessera wraps it.");
             }
 
             context.HttpContext.Items[TesseraTicketStore.SigningInItem] = context.Scheme.Name;
