@@ -88,7 +88,6 @@ public static class TesseraAuthenticationExtensions
             options.Events.OnSigningIn = async context =>
             {
                 await previous(context).ConfigureAwait(false);
-                context.HttpContext.Items[TesseraTicketStore.SigningInItem] = true;
                 var user = context.Principal is { } principal ? tickets.UserKeyOf(principal) : null;
                 if (user is not null && context.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.ISessionFeature>()?.Session is TesseraSession session)
                 {

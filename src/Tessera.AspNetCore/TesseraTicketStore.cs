@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
@@ -10,18 +11,24 @@ namespace Tessera.AspNetCore;
 /// Keeps cookie-authentication tickets in Redis, so the auth cookie carries only an id and a login
 /// can be revoked server-side. Each ticket is a Tessera session bound to its user (the
 /// <c>NameIdentifier</c> claim qualified by its issuer, or <see cref="TesseraAuthenticationOptions.UserKeySelector"/>),
-/// so "log out everywhere" and the CLI's <c>user revoke-all</c> end logins too. Its absolute deadline
-/// is the ticket's expiry. The session the same browser signed in with is linked to the login: the
-/// two are one device (listed once, revoked together), and the login counts once against
-/// <see cref="TesseraOptions.MaxSessionsPerUser"/>.
+/// so "log out everywhere" and the CLI's <c>user revoke-all</c> end logins too. It lives as long as the
+/// ticket: its deadline is the ticket's expiry, which a sliding renewal moves each time (no absolute cap
+/// beyond what the cookie handler enforces). Every sign-in stores a new login under a new key, even on a
+/// browser that still sends a valid login cookie; that old login ends (no login fixation, and a cookie
+/// copied before a re-authentication stops working). The session the same browser signed in with is
+/// linked to the login: the two are one device (listed once, revoked together), and the login counts
+/// once against <see cref="TesseraOptions.MaxSessionsPerUser"/>.
 /// </summary>
 public sealed class TesseraTicketStore : ITicketStore
 {
     /// <summary>The authentication property that carries when the user authenticated (Unix ms), for step-up checks.</summary>
     public const string AuthenticatedAtItem = ".tessera.authenticated";
 
-    /// <summary>The request item set while a cookie sign-in is under way (a renewal then is a re-authentication).</summary>
+    /// <summary>The request item set while a cookie sign-in is under way: the scheme signing in (its renewal then is a new login).</summary>
     internal const string SigningInItem = "Tessera.SigningIn";
+
+    /// <summary>The request item that carries the login a sign-in stored in place of the one the browser sent, until its cookie is written.</summary>
+    internal const string ReissuedItem = "Tessera.ReissuedLogin";
 
     /// <summary>The request item that names the login (ticket id) this request authenticated with or signed in as.</summary>
     internal const string LoginIdItem = "Tessera.LoginId";
@@ -131,19 +138,18 @@ public sealed class TesseraTicketStore : ITicketStore
             return;
         }
 
+        if (httpContext is not null && IsSigningIn(httpContext, ticket))
+        {
+            await ReissueAsync(key, ticket, httpContext, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // A sliding refresh (or a principal replaced by validation): the login keeps its key.
         var changes = new SessionChanges();
         changes.Set(TicketField, Serialize(ticket));
-        // The handler renews the same key when another user signs in on this browser (aspnetcore#22135):
-        // the login then belongs to the new user, in the new user's index only.
         var before = (await _store.LoadAsync(key, cancellationToken).ConfigureAwait(false)).Record;
         var user = UserKeyOf(ticket.Principal);
-        var signingIn = httpContext?.Items.ContainsKey(SigningInItem) == true;
         var write = new SessionWrite { AbsoluteDeadline = Deadline(ticket, _store.Time), IdleTimeout = Lifetime(ticket), UserId = user };
-        if (signingIn)
-        {
-            // A sign-in on a browser that has a login renews it: that is a re-authentication.
-            write.AuthenticatedAt = DateTimeOffset.MinValue;
-        }
 
         // Conditional like every commit: a revoked login is never brought back by a renewal.
         var result = await _store.CommitAsync(key, changes, write, followRotation: false, cancellationToken).ConfigureAwait(false);
@@ -173,12 +179,34 @@ public sealed class TesseraTicketStore : ITicketStore
         {
             await _store.Users.UnindexAsync(previous, key, cancellationToken).ConfigureAwait(false);
         }
+    }
 
-        if (signingIn)
+    /// <summary>Whether this renewal is the sign-in of the ticket's scheme (marked by its <c>OnSigningIn</c>), not a sliding refresh.</summary>
+    private static bool IsSigningIn(HttpContext httpContext, AuthenticationTicket ticket) =>
+        httpContext.Items.TryGetValue(SigningInItem, out var scheme) && scheme is string name && name == ticket.AuthenticationScheme;
+
+    /// <summary>
+    /// A sign-in on a browser that sends a valid login cookie: the handler renews that login's key rather
+    /// than store a new one (aspnetcore#22135). Keeping the key would let whoever knows it (an attacker who
+    /// planted his own login cookie, a copy taken before this re-authentication) share the new login. So
+    /// the old login ends, whoever's it was, and the ticket is stored as a new login; the cookie handler
+    /// still writes the old key, which <see cref="TesseraLoginCookieManager"/> replaces with the new one.
+    /// </summary>
+    private async Task ReissueAsync(string key, AuthenticationTicket ticket, HttpContext httpContext, CancellationToken cancellationToken)
+    {
+        // Ended first: a login at its user's DenyNew limit is not refused for the login it replaces.
+        await _store.DestroyAsync(key, null, cancellationToken).ConfigureAwait(false);
+
+        // A second sign-in in the same request renews the same old key again: the login the first one
+        // stored is replaced too, not left behind.
+        if (httpContext.Items.TryGetValue(ReissuedItem, out var earlier) && earlier is ReissuedLogin first
+            && first.Scheme == ticket.AuthenticationScheme && first.Replaced == key && SessionIds.IsValid(first.Key))
         {
-            await LinkAsync(httpContext, user, key, cancellationToken).ConfigureAwait(false);
-            await IndexIdpSessionAsync(ticket, key, write.AbsoluteDeadline ?? before.Metadata.AbsoluteDeadline, cancellationToken).ConfigureAwait(false);
+            await _store.DestroyAsync(first.Key, null, cancellationToken).ConfigureAwait(false);
         }
+
+        var fresh = await StoreAsync(ticket, httpContext, cancellationToken).ConfigureAwait(false);
+        httpContext.Items[ReissuedItem] = new ReissuedLogin(ticket.AuthenticationScheme, key, fresh);
     }
 
     /// <inheritdoc/>
@@ -303,14 +331,93 @@ public sealed class TesseraTicketStore : ITicketStore
             : null;
 }
 
-/// <summary>Points the login schemes' cookie authentication at <see cref="TesseraTicketStore"/> (<see cref="TesseraAuthenticationOptions.LoginSchemes"/>).</summary>
+/// <summary>The login a sign-in stored (<see cref="Key"/>) in place of the one the browser sent (<see cref="Replaced"/>), and whether its cookie was written.</summary>
+internal sealed record ReissuedLogin(string Scheme, string Replaced, string Key, bool Written = false);
+
+/// <summary>
+/// Points the login schemes' cookie authentication at <see cref="TesseraTicketStore"/> (<see cref="TesseraAuthenticationOptions.LoginSchemes"/>),
+/// marks their sign-ins (so the store gives each a new login) and lets <see cref="TesseraLoginCookieManager"/>
+/// write the new login's key into the cookie.
+/// </summary>
 internal sealed class TesseraTicketStoreSetup(TesseraTicketStore store, IOptions<TesseraAuthenticationOptions> settings) : IPostConfigureOptions<CookieAuthenticationOptions>
 {
     public void PostConfigure(string? name, CookieAuthenticationOptions options)
     {
-        if (settings.Value.IsLoginScheme(name))
+        if (!settings.Value.IsLoginScheme(name))
         {
-            options.SessionStore ??= store;
+            return;
         }
+
+        options.SessionStore ??= store;
+        if (options.SessionStore is not TesseraTicketStore || name is null)
+        {
+            return;
+        }
+
+        if (options.CookieManager is not TesseraLoginCookieManager)
+        {
+            // The app's own cookie manager (set when configured) is kept, inside.
+            options.CookieManager = new TesseraLoginCookieManager(options.CookieManager ?? new ChunkingCookieManager(), name, options);
+        }
+
+        // Chained after the app's own handler. An app that sets EventsType, or overrides SigningIn without
+        // calling the base, bypasses these delegates (and the session rotation's): documented in security.md.
+        options.Events ??= new CookieAuthenticationEvents();
+        var previous = options.Events.OnSigningIn;
+        options.Events.OnSigningIn = async context =>
+        {
+            await previous(context).ConfigureAwait(false);
+            if (context.Options.SessionStore is not TesseraTicketStore)
+            {
+                return;
+            }
+
+            if (context.Options.CookieManager is not TesseraLoginCookieManager)
+            {
+                // Without it a re-sign-in's cookie would name the login just ended: fail loudly, not log out silently.
+                throw new InvalidOperationException(
+                    $"The cookie scheme '{context.Scheme.Name}' keeps its tickets in Tessera but its CookieManager is not Tessera's wrapper: it (or the SessionStore) was set after AddTesseraTicketStore's post-configuration. Set the CookieManager in AddCookie's options; Tessera wraps it.");
+            }
+
+            context.HttpContext.Items[TesseraTicketStore.SigningInItem] = context.Scheme.Name;
+        };
+    }
+}
+
+/// <summary>
+/// The login cookie's manager (wrapping the scheme's own): when a sign-in replaced the browser's login
+/// with a new one (<see cref="ReissuedLogin"/>), the cookie the handler writes, which names the old
+/// key, is written naming the new key instead, with the handler's cookie options (path, domain,
+/// expiry of a persistent login). Everything else passes through unchanged.
+/// </summary>
+internal sealed class TesseraLoginCookieManager(ICookieManager inner, string scheme, CookieAuthenticationOptions authentication) : ICookieManager
+{
+    /// <summary>The claim the cookie handler keeps the ticket store's key in.</summary>
+    private const string SessionIdClaim = "Microsoft.AspNetCore.Authentication.Cookies-SessionId";
+
+    public string? GetRequestCookie(HttpContext context, string key) => inner.GetRequestCookie(context, key);
+
+    public void AppendResponseCookie(HttpContext context, string key, string? value, CookieOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (key == authentication.Cookie.Name
+            && context.Items.TryGetValue(TesseraTicketStore.ReissuedItem, out var item) && item is ReissuedLogin { Written: false } reissued && reissued.Scheme == scheme)
+        {
+            // The handler renewed (and now writes) the old key: this is the cookie of that sign-in.
+            context.Items[TesseraTicketStore.ReissuedItem] = reissued with { Written = true };
+            value = Protect(context, reissued.Key);
+        }
+
+        inner.AppendResponseCookie(context, key, value, options);
+    }
+
+    public void DeleteCookie(HttpContext context, string key, CookieOptions options) => inner.DeleteCookie(context, key, options);
+
+    /// <summary>The cookie value the handler would have written for <paramref name="loginKey"/>.</summary>
+    private string Protect(HttpContext context, string loginKey)
+    {
+        var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim(SessionIdClaim, loginKey, ClaimValueTypes.String, authentication.ClaimsIssuer)], authentication.ClaimsIssuer));
+        var binding = context.Features.Get<ITlsTokenBindingFeature>()?.GetProvidedTokenBindingId();
+        return authentication.TicketDataFormat.Protect(new AuthenticationTicket(principal, null, scheme), binding is null ? null : Convert.ToBase64String(binding));
     }
 }

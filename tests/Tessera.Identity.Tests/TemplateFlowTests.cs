@@ -86,6 +86,41 @@ public sealed class TemplateFlowTests(RedisServer redis)
 
     [Theory]
     [MemberData(nameof(Wirings))]
+    public async Task LoginPage_OverAPlantedLoginCookie_GivesTheVictimANewLogin_AndEndsTheAttackers(Wiring wiring)
+    {
+        await using var app = await TemplateApp.StartAsync(redis.Endpoint, redis.PrefixFor(), wiring);
+        await app.CreateUserAsync("mallory@example.com");
+        var victimId = await app.CreateUserAsync("ada@example.com");
+        using var attacker = app.CreateBrowser();
+        await Flows.LoginAsync(attacker, "mallory@example.com");
+
+        // Login fixation: only the attacker's application cookie, planted in the victim's browser
+        // (its default name has no __Host- prefix, so a sibling subdomain can set it).
+        const string loginCookie = ".AspNetCore.Identity.Application";
+        var planted = new CookieContainer();
+        var plantedValue = attacker.Cookie(loginCookie);
+        Assert.NotNull(plantedValue);
+        foreach (Cookie cookie in attacker.Cookies.GetAllCookies())
+        {
+            if (cookie.Name == loginCookie)
+            {
+                planted.Add(new Cookie(cookie.Name, cookie.Value, cookie.Path, cookie.Domain) { Secure = cookie.Secure, HttpOnly = cookie.HttpOnly });
+            }
+        }
+
+        using var victim = app.CreateBrowser(planted);
+        Assert.True(await Flows.IsSignedInAsync(victim), "the planted cookie is a valid login");
+        await Flows.LoginAsync(victim, "ada@example.com");
+        Assert.NotEqual(plantedValue, victim.Cookie(loginCookie));
+
+        // The attacker's cookie signs in no one now, the victim's new one is the victim's only device.
+        Assert.False(await Flows.IsSignedInAsync(attacker));
+        Assert.True(await Flows.IsSignedInAsync(victim));
+        Assert.Single(await app.Store.Users.GetUserSessionsAsync(TemplateApp.UserKey(victimId)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Wirings))]
     public async Task AnonymousVisitor_OnPagesWithEmptyTempData_GetsNoSessionAndNoCookie(Wiring wiring)
     {
         var prefix = redis.PrefixFor();

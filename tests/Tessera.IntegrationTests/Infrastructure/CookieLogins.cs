@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Tessera.AspNetCore;
 
 namespace Tessera.IntegrationTests;
@@ -17,6 +18,20 @@ public static class CookieLogins
 {
     /// <summary>Where the cookie handler sends a challenged request.</summary>
     public const string LoginPage = "/auth/login-page";
+
+    /// <summary>The login cookie's name (the default scheme's).</summary>
+    public const string LoginCookie = ".AspNetCore.Cookies";
+
+    /// <summary>The login key (ticket-store key) a login cookie of the app's default scheme names.</summary>
+    /// <param name="app">The app that wrote the cookie.</param>
+    /// <param name="cookie">The cookie's value.</param>
+    /// <returns>The key.</returns>
+    public static string LoginKeyOf(TestApp app, string cookie)
+    {
+        var options = app.App.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(CookieAuthenticationDefaults.AuthenticationScheme);
+        var ticket = options.TicketDataFormat.Unprotect(cookie) ?? throw new InvalidOperationException("Not a login cookie of this app.");
+        return ticket.Principal.FindFirst("Microsoft.AspNetCore.Authentication.Cookies-SessionId")!.Value;
+    }
 
     /// <summary>Cookie authentication (login page <see cref="LoginPage"/>), with tickets in Tessera unless told otherwise.</summary>
     /// <param name="services">The app's services.</param>

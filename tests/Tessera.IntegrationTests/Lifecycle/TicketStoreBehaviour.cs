@@ -58,9 +58,14 @@ public abstract class TicketStoreBehaviour(ServerFixture server)
         });
         using var client = app.CreateClient();
         await client.PostTextAsync("/auth/login?user=grace");
+        var issued = client.Cookie(CookieLogins.LoginCookie)!;
         await Task.Delay(4_500);
         // Past half its lifetime: this request renews the ticket (new expiry about 12.5 s after login).
         Assert.Equal((HttpStatusCode.OK, "grace"), await client.GetTextAsync("/auth/me"));
+        var renewed = client.Cookie(CookieLogins.LoginCookie)!;
+        Assert.NotEqual(issued, renewed);
+        // A sliding refresh is no sign-in: the login keeps its key.
+        Assert.Equal(CookieLogins.LoginKeyOf(app, issued), CookieLogins.LoginKeyOf(app, renewed));
         await Task.Delay(4_000);
         // Past the first expiry, within the renewed one.
         Assert.Equal((HttpStatusCode.OK, "grace"), await client.GetTextAsync("/auth/me"));
@@ -69,14 +74,19 @@ public abstract class TicketStoreBehaviour(ServerFixture server)
     }
 
     [Fact]
-    public async Task SignInAsAnotherUser_OnTheSameBrowser_MovesTheLoginToThatUser()
+    public async Task SignInAsAnotherUser_OnTheSameBrowser_EndsThatLogin_AndStartsANewOneForTheOtherUser()
     {
         await using var app = await StartAsync();
         using var client = app.CreateClient();
         await client.PostTextAsync("/auth/login?user=mallory");
+        var mallorys = CookieLogins.LoginKeyOf(app, client.Cookie(CookieLogins.LoginCookie)!);
         await client.PostTextAsync("/auth/login?user=alice");
+        var alices = CookieLogins.LoginKeyOf(app, client.Cookie(CookieLogins.LoginCookie)!);
+        Assert.NotEqual(mallorys, alices);
         Assert.Equal((HttpStatusCode.OK, "alice"), await client.GetTextAsync("/auth/me"));
+        Assert.NotEqual(LoadStatus.Found, (await app.Store.LoadAsync(mallorys)).Status);
         var tickets = await Server.Db.SortedSetRangeByRankAsync(app.Store.Users.UserKeyFor("mallory"));
+        Assert.DoesNotContain(tickets, member => (string?)member == SessionIds.Handle(mallorys));
         foreach (var member in tickets)
         {
             var user = (string?)await Server.Db.HashGetAsync(app.Store.KeyFor((string)member!), "#u");
@@ -85,6 +95,79 @@ public abstract class TicketStoreBehaviour(ServerFixture server)
 
         Assert.True(await app.Store.Users.RevokeUserSessionsAsync("alice") >= 1);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetTextAsync("/auth/me")).Status);
+    }
+
+    [Fact]
+    public async Task SignIn_OverAPlantedLoginCookie_GetsANewLogin_AndThePlantedOneEnds()
+    {
+        await using var app = await StartAsync();
+        using var attacker = app.CreateClient();
+        await attacker.PostTextAsync("/auth/login?user=mallory");
+        var planted = attacker.Cookie(CookieLogins.LoginCookie)!;
+        var plantedKey = CookieLogins.LoginKeyOf(app, planted);
+
+        // Login fixation: the attacker's own valid login cookie in the victim's browser.
+        using var victim = app.CreateClient();
+        victim.SetCookie(CookieLogins.LoginCookie, planted);
+        Assert.Equal((HttpStatusCode.OK, "mallory"), await victim.GetTextAsync("/auth/me"));
+        Assert.Equal(HttpStatusCode.OK, (await victim.PostTextAsync("/auth/login?user=alice")).Status);
+
+        var victimsKey = CookieLogins.LoginKeyOf(app, victim.Cookie(CookieLogins.LoginCookie)!);
+        Assert.NotEqual(plantedKey, victimsKey);
+        Assert.Equal((HttpStatusCode.OK, "alice"), await victim.GetTextAsync("/auth/me"));
+
+        // The attacker's copy authenticates as no one: not as the victim, not as himself.
+        Assert.Equal((HttpStatusCode.Unauthorized, "anonymous"), await attacker.GetTextAsync("/auth/me"));
+        using var replay = app.CreateClient();
+        replay.SetCookie(CookieLogins.LoginCookie, planted);
+        Assert.Equal((HttpStatusCode.Unauthorized, "anonymous"), await replay.GetTextAsync("/auth/me"));
+        Assert.NotEqual(LoadStatus.Found, (await app.Store.LoadAsync(plantedKey)).Status);
+        var plantedHandle = SessionIds.Handle(plantedKey);
+        Assert.DoesNotContain(await app.Store.Users.GetUserSessionsAsync("mallory"), s => s.Handle == plantedHandle || s.LinkedHandles.Contains(plantedHandle));
+        Assert.Contains(await app.Store.Users.GetUserSessionsAsync("alice"), s => s.Handle == SessionIds.Handle(victimsKey) || s.LinkedHandles.Contains(SessionIds.Handle(victimsKey)));
+    }
+
+    [Fact]
+    public async Task ReSignIn_EndsALoginCookieCopiedBeforeIt_AndTheUserHasOneLogin()
+    {
+        await using var app = await StartAsync();
+        using var client = app.CreateClient();
+        await client.PostTextAsync("/auth/login?user=ada");
+        var copy = client.Cookie(CookieLogins.LoginCookie)!;
+
+        // The same user authenticates again (step-up, password re-entry) on the same browser.
+        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/auth/login?user=ada")).Status);
+        var current = client.Cookie(CookieLogins.LoginCookie)!;
+        var currentKey = CookieLogins.LoginKeyOf(app, current);
+        Assert.NotEqual(CookieLogins.LoginKeyOf(app, copy), currentKey);
+        Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/auth/me"));
+
+        using var thief = app.CreateClient();
+        thief.SetCookie(CookieLogins.LoginCookie, copy);
+        Assert.Equal((HttpStatusCode.Unauthorized, "anonymous"), await thief.GetTextAsync("/auth/me"));
+
+        var device = Assert.Single(await app.Store.Users.GetUserSessionsAsync("ada"));
+        var currentHandle = SessionIds.Handle(currentKey);
+        Assert.True(device.Handle == currentHandle || device.LinkedHandles.Contains(currentHandle), "the one device listed is the new login");
+        Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/auth/me"));
+    }
+
+    [Fact]
+    public async Task SignIn_WithARevokedLoginCookie_StoresANewLogin()
+    {
+        await using var app = await StartAsync();
+        using var client = app.CreateClient();
+        await client.PostTextAsync("/auth/login?user=hedy");
+        var revoked = CookieLogins.LoginKeyOf(app, client.Cookie(CookieLogins.LoginCookie)!);
+        Assert.True(await app.Store.Users.RevokeByHandleAsync(SessionIds.Handle(revoked)));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetTextAsync("/auth/me")).Status);
+
+        // The browser still sends the dead cookie: the handler finds no login and stores a new one.
+        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/auth/login?user=hedy")).Status);
+        var fresh = CookieLogins.LoginKeyOf(app, client.Cookie(CookieLogins.LoginCookie)!);
+        Assert.NotEqual(revoked, fresh);
+        Assert.Equal((HttpStatusCode.OK, "hedy"), await client.GetTextAsync("/auth/me"));
+        Assert.Contains(await app.Store.Users.GetUserSessionsAsync("hedy"), s => s.Handle == SessionIds.Handle(fresh) || s.LinkedHandles.Contains(SessionIds.Handle(fresh)));
     }
 
     [Fact]

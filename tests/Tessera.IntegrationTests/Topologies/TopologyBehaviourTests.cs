@@ -26,6 +26,9 @@ public sealed class ClusterDevicesTests(ClusterFixture server) : DevicesBehaviou
 
 public sealed class ClusterTicketStoreTests(ClusterFixture server) : TicketStoreBehaviour(server);
 
+// A sign-in that replaces a login ends the old one and stores a new one: through Sentinel too.
+public sealed class SentinelTicketStoreTests(SentinelFixture server) : TicketStoreBehaviour(server);
+
 public sealed class SentinelDataAtRestTests(SentinelFixture server) : DataAtRestBehaviour(server);
 
 public sealed class ClusterDataAtRestTests(ClusterFixture server) : DataAtRestBehaviour(server);
