@@ -70,7 +70,10 @@ for id in Tessera Tessera.AspNetCore Tessera.Admin Tessera.Dashboard Tessera.Cli
   for want in '<readme>README.md</readme>' '<license type="expression">MIT</license>' '<repository type="git" url="https://'; do
     grep -qF "$want" <<<"$nuspec" || { echo "$nuspec" >&2; echo "adoption: $id's nuspec lacks $want" >&2; exit 1; }
   done
-  unzip -l "$work/feed/$id.$version.nupkg" | grep -q ' README.md$' || { echo "adoption: $id's package holds no README.md" >&2; exit 1; }
+  # The listing is read whole: with pipefail, `unzip -l | grep -q` fails when grep stops at the match and unzip
+  # dies of SIGPIPE writing the rest (it did once, "holds no README.md" for a package that held it).
+  listing="$(unzip -l "$work/feed/$id.$version.nupkg")"
+  grep -q ' README.md$' <<<"$listing" || { echo "$listing" >&2; echo "adoption: $id's package holds no README.md" >&2; exit 1; }
 done
 
 redis_port="$(free_port)"
