@@ -113,10 +113,25 @@ public sealed class ErrorHandlingTests(RedisFixture redis)
                 await kill.WaitForExitAsync();
             }
 
+            // Read both streams to the end while waiting (a full pipe must not hold the exit up), and on a
+            // missed exit say what the process had printed: whether it saw the signal ("Interrupted") and
+            // stopped sampling, or never saw it. It missed the 20 s once in a full run (not reproduced alone).
+            var rest = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            await process.WaitForExitAsync(timeout.Token);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill();
+                await process.WaitForExitAsync();
+                Assert.Fail($"no exit 20 s after SIGINT.\n--- stderr\n{await error}\n--- stdout after the first line ({(await rest).Split('\n').Length} lines)\n{(await rest)[^Math.Min((await rest).Length, 2000)..]}");
+            }
+
             Assert.Equal(130, process.ExitCode);
-            Assert.Contains("Interrupted", await process.StandardError.ReadToEndAsync(), StringComparison.Ordinal);
+            Assert.Contains("Interrupted", await error, StringComparison.Ordinal);
         }
         finally
         {
