@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,6 +21,9 @@ internal sealed partial class TesseraMiddleware
     private readonly SessionIdChannel _channel;
     private readonly RecentTouches? _touches;
     private readonly StockSessionMigrator? _migrator;
+    private static readonly object Learned = new();
+    private readonly ConditionalWeakTable<Endpoint, object> _synchronousReaders = new();
+    private bool _readsWithoutEndpoint;
 
     public TesseraMiddleware(RequestDelegate next, RedisSessionStore store, IOptions<TesseraSessionOptions> options, ILogger<TesseraMiddleware> logger, IServiceProvider services)
     {
@@ -93,7 +97,19 @@ internal sealed partial class TesseraMiddleware
                 }
             }
 
+            var endpoint = context.GetEndpoint();
+            if (cookieId is not null && ReadsAhead(endpoint))
+            {
+                // Awaited here, so the endpoint's synchronous reads find the session in memory (SessionPreload).
+                await session.LoadAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+
             await _next(context).ConfigureAwait(false);
+            if (session.LoadedSynchronously)
+            {
+                Learn(endpoint);
+            }
+
             if (session.IsDirty)
             {
                 await session.CommitAtEndAsync().ConfigureAwait(false);
@@ -132,6 +148,30 @@ internal sealed partial class TesseraMiddleware
         }
     }
 
+    private bool ReadsAhead(Endpoint? endpoint) => _options.Preload switch
+    {
+        SessionPreload.Always => true,
+        SessionPreload.SynchronousEndpoints => endpoint is null ? Volatile.Read(ref _readsWithoutEndpoint) : _synchronousReaders.TryGetValue(endpoint, out _),
+        _ => false,
+    };
+
+    /// <summary>An endpoint that read its session synchronously is read ahead from now on (weakly held: an endpoint the app drops is forgotten).</summary>
+    private void Learn(Endpoint? endpoint)
+    {
+        if (_options.Preload != SessionPreload.SynchronousEndpoints)
+        {
+            return;
+        }
+
+        var learned = endpoint is null
+            ? !Interlocked.Exchange(ref _readsWithoutEndpoint, true)
+            : _synchronousReaders.TryAdd(endpoint, Learned);
+        if (learned)
+        {
+            LogLearnedSynchronousEndpoint(_logger, endpoint?.DisplayName ?? "(requests without an endpoint)");
+        }
+    }
+
     private bool NeedsLock(HttpContext context) =>
         _options.Lock.LockAllRequests
         || context.GetEndpoint()?.Metadata.GetMetadata<RequireSessionLockAttribute>() is not null;
@@ -144,6 +184,9 @@ internal sealed partial class TesseraMiddleware
 
     [LoggerMessage(34, LogLevel.Debug, "A session header of {Length} characters is not one Tessera identifier; treated as a new visitor.")]
     private static partial void LogMalformedHeader(ILogger logger, int length);
+
+    [LoggerMessage(35, LogLevel.Information, "{Endpoint} read its session synchronously (a thread blocked for the round trip); its requests now read the session before it runs. Call await Session.LoadAsync() in it to skip this.")]
+    private static partial void LogLearnedSynchronousEndpoint(ILogger logger, string endpoint);
 
     [LoggerMessage(31, LogLevel.Debug, "Answered 503 ({Reason}): the session store is unavailable.")]
     private static partial void LogUnavailableResponse(ILogger logger, string reason);

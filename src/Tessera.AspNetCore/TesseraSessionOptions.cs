@@ -81,6 +81,14 @@ public class TesseraSessionOptions : TesseraOptions
     /// <value>Default <see langword="true"/>.</value>
     public bool SlideUntouchedSessions { get; set; } = true;
 
+    /// <summary>
+    /// Whether the middleware reads a request's session before the endpoint runs, so the endpoint's
+    /// synchronous <c>ISession</c> reads block no thread (see <see cref="SessionPreload"/>). The read ahead
+    /// happens after the session lock, when the endpoint takes one.
+    /// </summary>
+    /// <value>Default <see cref="SessionPreload.SynchronousEndpoints"/>.</value>
+    public SessionPreload Preload { get; set; } = SessionPreload.SynchronousEndpoints;
+
     /// <summary>Migration of sessions from the stock <c>AddSession()</c> (off by default; see docs/migration.md).</summary>
     public StockSessionMigrationOptions StockSessionMigration { get; set; } = new();
 

@@ -28,6 +28,7 @@ public sealed class TesseraMetrics : IDisposable
         Revoked = _meter.CreateCounter<long>("tessera.sessions.revoked", description: "Sessions revoked.");
         Corrupt = _meter.CreateCounter<long>("tessera.sessions.corrupt", description: "Keys that held data that is not a session.");
         BindingRejected = _meter.CreateCounter<long>("tessera.sessions.binding_rejected", description: "Requests whose client did not match the session's binding.");
+        SynchronousLoads = _meter.CreateCounter<long>("tessera.sessions.synchronous_loads", description: "Session reads that blocked a thread (ISession used before LoadAsync on an endpoint the middleware did not load ahead).");
         Errors = _meter.CreateCounter<long>("tessera.errors", description: "Redis operations that failed or timed out.");
         CircuitRejected = _meter.CreateCounter<long>("tessera.circuit.rejected", description: "Redis calls refused at once because the circuit breaker was open, by operation.");
         CircuitOpened = _meter.CreateCounter<long>("tessera.circuit.opened", description: "Times the circuit breaker opened (Redis stopped answering).");
@@ -54,6 +55,9 @@ public sealed class TesseraMetrics : IDisposable
 
     /// <summary>Binding mismatches.</summary>
     public Counter<long> BindingRejected { get; }
+
+    /// <summary>Session reads that blocked a thread for their round trip (the synchronous <c>ISession</c> path).</summary>
+    public Counter<long> SynchronousLoads { get; }
 
     /// <summary>Failed Redis operations.</summary>
     public Counter<long> Errors { get; }

@@ -52,6 +52,9 @@ internal sealed partial class TesseraSession
         }
     }
 
+    /// <summary>Whether this request read its session synchronously (a thread blocked for the round trip): the middleware learns the endpoint from it.</summary>
+    public bool LoadedSynchronously { get; private set; }
+
     private void Load()
     {
         if (!_state.NeedsLoad || _degraded)
@@ -61,6 +64,8 @@ internal sealed partial class TesseraSession
 
         _budget.ThrowIfFailed();
         var target = _state.TargetFor(SessionOperation.Read)!.Value;
+        LoadedSynchronously = true;
+        _store.Metrics.SynchronousLoads.Add(1);
         LoadResult result;
         try
         {

@@ -22,7 +22,6 @@ internal sealed partial class RedisGateway
     private readonly TesseraOptions _options;
     private readonly TesseraMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly int _syncTimeoutMs;
 
     public RedisGateway(TesseraConnection connection, TesseraOptions options, TesseraMetrics metrics, ILogger logger, TimeProvider time)
     {
@@ -31,7 +30,6 @@ internal sealed partial class RedisGateway
         _metrics = metrics;
         _logger = logger;
         Time = time;
-        _syncTimeoutMs = (int)Math.Ceiling(options.OperationTimeout.TotalMilliseconds);
         if (options.CircuitBreaker is { Enabled: true } breaker)
         {
             Breaker = new OutageBreaker(
@@ -171,12 +169,12 @@ internal sealed partial class RedisGateway
             {
                 var connecting = _connection.GetDatabaseAsync();
                 var db = connecting.IsCompletedSuccessfully ? connecting.Result : WaitBounded(connecting.AsTask(), started);
-                // A multiplexer whose own SyncTimeout is within the bound (every one Tessera builds) waits
-                // in StackExchange.Redis, which wakes this thread without the thread pool. A longer one
-                // (an app's, say 5 s) gets the async call and a wait bounded here instead.
-                return db.Multiplexer.TimeoutMilliseconds <= _syncTimeoutMs
-                    ? db.HashGetAll(key)
-                    : WaitBounded(db.HashGetAllAsync(key), started);
+                // Never StackExchange.Redis's synchronous API: in 3.x its replies complete on the shared thread
+                // pool, and a thread parked in its wait (a monitor) is not seen as blocked, so concurrent
+                // synchronous reads starve the completions they wait for (16 at once: 40 of 53 timed out in
+                // 10 s on this 2-core box). A Task.Wait on a pool thread makes the pool add a thread at once,
+                // and is bounded here whatever the multiplexer's own SyncTimeout.
+                return WaitBounded(db.HashGetAllAsync(key), started);
             }
             catch (RedisConnectionException ex) when (attempt == 1
                 && RedisFailures.Classify(ex) == RedisFailureKind.Unavailable
