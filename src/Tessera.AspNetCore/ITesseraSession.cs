@@ -74,6 +74,17 @@ public interface ITesseraSession : ISession
     /// <returns><see langword="true"/> when a value was removed.</returns>
     Task<bool> RemoveNowAsync(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Takes a value: reads it and removes it in Redis in one step (one round trip, with the existence
+    /// check and sliding refresh), so of any number of requests taking the same value at once, exactly one
+    /// gets it: a one-time message, token or code. The value is gone for the rest of the request too.
+    /// Never creates a session; a session that is gone, revoked or rotated away gives nothing.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The value, or <see langword="null"/> when there was none (or another request took it first).</returns>
+    Task<byte[]?> TakeAsync(string key, CancellationToken cancellationToken = default);
+
     /// <summary>Reads an integer value written by <see cref="IncrementAsync"/>.</summary>
     /// <param name="key">The key.</param>
     /// <returns>The value, or <see langword="null"/> when absent or not an integer.</returns>

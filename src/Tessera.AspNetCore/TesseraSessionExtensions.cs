@@ -14,6 +14,17 @@ public static class TesseraSessionExtensions
         session as ITesseraSession
         ?? throw new InvalidOperationException("HttpContext.Session is not a Tessera session: call app.UseTessera() before this endpoint.");
 
+    /// <summary>Takes a string value (as stored by <c>SetString</c>): reads it and removes it in one step, see <see cref="ITesseraSession.TakeAsync"/>.</summary>
+    /// <param name="session">The session.</param>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The string, or <see langword="null"/> when there was none (or another request took it first).</returns>
+    public static async Task<string?> TakeStringAsync(this ITesseraSession session, string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return await session.TakeAsync(key, cancellationToken).ConfigureAwait(false) is { } bytes ? System.Text.Encoding.UTF8.GetString(bytes) : null;
+    }
+
     /// <summary>Returns the request's Tessera session.</summary>
     /// <param name="context">The HTTP context.</param>
     /// <returns>The Tessera session.</returns>

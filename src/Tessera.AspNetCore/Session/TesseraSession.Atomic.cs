@@ -108,15 +108,77 @@ internal sealed partial class TesseraSession
         return result is { Succeeded: true };
     }
 
+    /// <inheritdoc/>
+    public async Task<byte[]?> TakeAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var result = await RunOnTargetAsync(
+            static (store, session, follow, key, ct) => store.TakeAsync(session, key, follow, ct),
+            key,
+            static r => (r.Status, SessionSizeLimit.None),
+            cancellationToken).ConfigureAwait(false);
+        if (result is not { } r)
+        {
+            // No session this request may use: nothing to take (and none is created).
+            return null;
+        }
+
+        // Gone in Redis, so gone for the rest of the request (and a later rotation does not carry it over).
+        _view.Remember(key, null);
+        return r.Value;
+    }
+
+    /// <summary>
+    /// A take for a caller that cannot await (MVC's <c>ITempDataProvider</c>): nothing, with no round trip,
+    /// when the request read the session and it holds nothing under <paramref name="key"/> (a page that
+    /// shows TempData costs nothing more when there is none); otherwise <see cref="TakeAsync"/>, waited for,
+    /// bounded by the request's budget. A session degraded by an outage gives nothing (and, unless
+    /// <see cref="OutagePolicy.Fail"/>, an outage met here degrades it).
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The value taken, or null.</returns>
+    internal byte[]? Take(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (_degraded || (_state.KnowsContents && !_view.Holds(key)))
+        {
+            return null;
+        }
+
+        try
+        {
+            return TakeAsync(key).GetAwaiter().GetResult();
+        }
+        catch (TesseraUnavailableException ex) when (_options.OutagePolicy != OutagePolicy.Fail)
+        {
+            Degrade(ex);
+            return null;
+        }
+    }
+
     /// <summary>
     /// Runs one atomic operation on the target of <see cref="SessionOperation.Atomic"/>, after the
     /// pending delta (so it sees it). Returns null when the request has no session it may use; the
     /// request is then a new visitor.
     /// </summary>
-    private async Task<AtomicResult?> RunAtomicAsync<TState>(
+    private Task<AtomicResult?> RunAtomicAsync<TState>(
         Func<RedisSessionStore, SessionKey, bool, TState, CancellationToken, Task<AtomicResult>> operation,
         TState state,
+        CancellationToken cancellationToken) =>
+        RunOnTargetAsync(operation, state, static r => (r.Status, r.ExceededLimit), cancellationToken);
+
+    /// <summary>
+    /// The one path of the atomic operations (the take included): commits the pending delta first, runs
+    /// <paramref name="operation"/> on the target of <see cref="SessionOperation.Atomic"/> and applies its
+    /// outcome (<paramref name="outcome"/>: its status and the limit a refusal names) to the request's state.
+    /// Returns null when the request has no session it may use.
+    /// </summary>
+    private async Task<TResult?> RunOnTargetAsync<TState, TResult>(
+        Func<RedisSessionStore, SessionKey, bool, TState, CancellationToken, Task<TResult>> operation,
+        TState state,
+        Func<TResult, (CommitStatus Status, SessionSizeLimit Limit)> outcome,
         CancellationToken cancellationToken)
+        where TResult : struct
     {
         await CheckBindingAsync(cancellationToken).ConfigureAwait(false);
         if (_view.IsDirty)
@@ -131,7 +193,8 @@ internal sealed partial class TesseraSession
 
         var session = KeyOf(target.Id);
         var result = await _budget.RunAsync(ct => operation(_store, session, target.FollowRotation, state, ct), cancellationToken).ConfigureAwait(false);
-        switch (result.Status)
+        var (status, limit) = outcome(result);
+        switch (status)
         {
             case CommitStatus.Committed:
                 // Landed in the target, or (for a request that read it before a rotation) through the
@@ -139,7 +202,7 @@ internal sealed partial class TesseraSession
                 _state.OnWritten(target.Id);
                 return result;
             case CommitStatus.TooLarge:
-                throw TooLarge(result.ExceededLimit);
+                throw TooLarge(limit);
             default:
                 // Gone, never held, or rotated away before this request read it: a new visitor now.
                 _state.OnNotHeld();

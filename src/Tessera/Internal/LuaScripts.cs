@@ -163,12 +163,13 @@ internal static partial class LuaScripts
     /// <summary>
     /// One atomic operation on one field of a live session, with the existence check and the
     /// sliding refresh, in one round trip (a counter bump is <see cref="Increment"/>). KEYS[1] session key;
-    /// ARGV[1] op ('setnx', 'cas', 'del'); ARGV[2] field; ARGV[3], ARGV[4] operands; ARGV[5] max bytes (0: no limit); ARGV[6]
+    /// ARGV[1] op ('setnx', 'cas', 'del', 'take'); ARGV[2] field; ARGV[3], ARGV[4] operands; ARGV[5] max bytes (0: no limit); ARGV[6]
     /// refresh granularity as for Load; ARGV[7] max caller fields (0: no limit), counted only when the
     /// op would add the field. The size ('#s') is written only when it changed, and the sliding refresh
     /// only when due, so a counter bump writes as little as it can. Over a limit: {4, size} or {6, fields}.
     /// setnx: ARGV[3] value, reply {1, now, 1|0}. cas: ARGV[3] expected (empty: absent), ARGV[4] new
-    /// value, reply {1, now, 1|0}. del: reply {1, now, 1|0}.
+    /// value, reply {1, now, 1|0}. del: reply {1, now, 1|0}. take: reply {1, now, the stored bytes removed, or nil}
+    /// (the read and the remove in one step; no native <c>HGETDEL</c>, which would skip the checks above).
     /// </summary>
     public static readonly string Atomic = Prelude + $$$"""
         local key = KEYS[1]
@@ -216,6 +217,11 @@ internal static partial class LuaScripts
           end
         elseif op == 'del' then
           result = redis.call('HDEL', key, f)
+          new = 0
+        elseif op == 'take' then
+          -- Read and remove in one step: of two takes of one value, exactly one gets it.
+          result = redis.call('HGET', key, f)
+          if result then redis.call('HDEL', key, f) end
           new = 0
         else
           return redis.error_reply('ERR Tessera: unknown atomic operation')

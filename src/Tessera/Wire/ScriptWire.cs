@@ -86,7 +86,7 @@ internal static class ScriptWire
     /// (the counter of <c>incr</c> is decimal text; set-if-absent and compare-and-set store encoded values),
     /// the limits and the refresh granularity.
     /// </summary>
-    /// <param name="op"><c>incr</c>, <c>setnx</c>, <c>cas</c> or <c>del</c>.</param>
+    /// <param name="op"><c>incr</c>, <c>setnx</c>, <c>cas</c>, <c>del</c> or <c>take</c>.</param>
     /// <param name="handle">The session's handle (values are encoded for it).</param>
     /// <param name="field">The field.</param>
     /// <param name="a">The first operand (the increment's delta, set-if-absent's value, compare-and-set's expected value or null).</param>
@@ -150,6 +150,32 @@ internal static class ScriptWire
         {
             return NeverStored;
         }
+    }
+
+    /// <summary>
+    /// The value a take removed, as the request would have read it: decoded; a counter as its decimal text,
+    /// except with encryption on, where a plaintext value is no value (anyone with write access could have
+    /// written it), as for a read.
+    /// </summary>
+    /// <param name="stored">The stored bytes the script removed, or nil when there were none.</param>
+    /// <param name="handle">The session's handle (values are decoded for it).</param>
+    /// <param name="field">The field.</param>
+    /// <param name="codec">The value codec.</param>
+    /// <returns>The value, or null.</returns>
+    /// <exception cref="CorruptSessionException">The stored bytes do not decode (or do not authenticate).</exception>
+    public static byte[]? Taken(RedisResult stored, string handle, string field, ValueCodec codec)
+    {
+        if (stored.IsNull || (byte[]?)stored is not { Length: > 0 } bytes)
+        {
+            return null;
+        }
+
+        if (ValueCodec.IsCounter(bytes))
+        {
+            return codec.AuthenticatesValues ? null : bytes;
+        }
+
+        return codec.Decode(handle, field, bytes);
     }
 
     /// <summary>The arguments of <see cref="LuaScripts.Rewrite"/>: per stale value, the field, its stored bytes as read, and its new encoding.</summary>

@@ -25,3 +25,5 @@ public sealed class ValkeyConcurrencyTests(ValkeyFixture server) : ConcurrencyBe
 public sealed class ValkeyHeaderTransportTests(ValkeyFixture server) : HeaderTransportBehaviour(server);
 
 public sealed class ValkeySlidingTests(ValkeyFixture server) : SlidingBehaviour(server);
+
+public sealed class ValkeyTakeTests(ValkeyFixture server) : TakeBehaviour(server);

@@ -1,0 +1,39 @@
+using System.Text;
+using StackExchange.Redis;
+using Tessera.Wire;
+
+namespace Tessera.Tests.Wire;
+
+/// <summary><see cref="ScriptWire.Taken"/>: what a take hands out from the bytes the script removed.</summary>
+public sealed class ScriptWireTakenTests
+{
+    private const string Handle = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+    [Fact]
+    public void Taken_Nil_IsNull() =>
+        Assert.Null(ScriptWire.Taken(RedisResult.Create(RedisValue.Null), Handle, "f", new ValueCodec()));
+
+    [Fact]
+    public void Taken_AStoredValue_IsDecoded()
+    {
+        var codec = new ValueCodec();
+        var stored = codec.Encode(Handle, "f", Encoding.UTF8.GetBytes("hello"));
+        Assert.Equal("hello", Encoding.UTF8.GetString(ScriptWire.Taken(RedisResult.Create((RedisValue)stored), Handle, "f", codec)!));
+    }
+
+    [Fact]
+    public void Taken_ACounter_IsItsText_WithoutEncryption() =>
+        Assert.Equal("42", Encoding.UTF8.GetString(ScriptWire.Taken(RedisResult.Create((RedisValue)"42"), Handle, "f", new ValueCodec())!));
+
+    [Fact]
+    public void Taken_APlaintextInteger_IsNoValue_WithEncryption()
+    {
+        var options = new TesseraOptions();
+        options.Encryption.AddKey(1, EncryptionOptions.NewKey(), active: true);
+        Assert.Null(ScriptWire.Taken(RedisResult.Create((RedisValue)"42"), Handle, "f", ValueCodec.Create(options)));
+    }
+
+    [Fact]
+    public void Taken_AValueThatDoesNotDecode_Throws() =>
+        Assert.Throws<CorruptSessionException>(() => ScriptWire.Taken(RedisResult.Create((RedisValue)new byte[] { 0x7F, 1 }), Handle, "f", new ValueCodec()));
+}
