@@ -32,8 +32,9 @@ internal sealed class TesseraTempDataProvider : ITempDataProvider
         ArgumentNullException.ThrowIfNull(context);
         var session = context.GetTesseraSession();
 
-        // MVC loads TempData synchronously: the take is waited for (on the request's bound), and costs no
-        // round trip when the request read the session and it holds no TempData.
+        // MVC loads TempData synchronously. The session is read as the stock provider reads it (ahead,
+        // awaited, once the middleware has learned the endpoint), and taken only when it holds TempData:
+        // a page with none writes nothing.
         var bytes = session is TesseraSession own ? own.Take(Key) : session.TakeAsync(Key).GetAwaiter().GetResult();
         return bytes is null ? new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase) : _serializer.Deserialize(bytes);
     }

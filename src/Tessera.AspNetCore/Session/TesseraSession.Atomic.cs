@@ -129,17 +129,20 @@ internal sealed partial class TesseraSession
     }
 
     /// <summary>
-    /// A take for a caller that cannot await (MVC's <c>ITempDataProvider</c>): nothing, with no round trip,
-    /// when the request read the session and it holds nothing under <paramref name="key"/> (a page that
-    /// shows TempData costs nothing more when there is none); otherwise <see cref="TakeAsync"/>, waited for,
-    /// bounded by the request's budget. A session degraded by an outage gives nothing (and, unless
-    /// <see cref="OutagePolicy.Fail"/>, an outage met here degrades it).
+    /// A take for a caller that cannot await (MVC's <c>ITempDataProvider</c>): reads the session first, as
+    /// the stock provider's <c>TryGetValue</c> does (synchronously the first time, so the middleware learns to
+    /// read this endpoint's sessions ahead, awaited: <see cref="SessionPreload"/>); when it holds nothing under
+    /// <paramref name="key"/> that is the answer, with no write (a page that shows TempData costs nothing more
+    /// when there is none); otherwise <see cref="TakeAsync"/>, waited for, bounded by the request's budget, so
+    /// of requests racing for the value exactly one gets it. A session degraded by an outage gives nothing
+    /// (and, unless <see cref="OutagePolicy.Fail"/>, an outage met by the take degrades it).
     /// </summary>
     /// <param name="key">The key.</param>
     /// <returns>The value taken, or null.</returns>
     internal byte[]? Take(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
+        Load();
         if (_degraded || (_state.KnowsContents && !_view.Holds(key)))
         {
             return null;

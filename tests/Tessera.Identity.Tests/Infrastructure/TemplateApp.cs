@@ -65,8 +65,8 @@ public sealed class TemplateApp : IAsyncDisposable
         builder.Services.AddDbContext<AppDbContext>(options => options.UseSqlite(connectionString));
         var identity = builder.Services.AddDefaultIdentity<IdentityUser>(options => options.SignIn.RequireConfirmedAccount = true)
             .AddEntityFrameworkStores<AppDbContext>();
-        builder.Services.AddRazorPages().AddSessionStateTempDataProvider();
-        builder.Services.AddControllersWithViews().AddSessionStateTempDataProvider();
+        builder.Services.AddRazorPages().AddTesseraTempData();
+        builder.Services.AddControllersWithViews().AddTesseraTempData();
 
         // What the docs add.
         builder.Services.AddTessera(o =>
