@@ -69,6 +69,22 @@ public sealed class TakeRequestTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task Take_InARequestThatDoesNothingElse_CostsOneRoundTrip_AndNoRead()
+    {
+        var prefix = redis.PrefixFor();
+        await using var app = await TestApp.StartAsync(redis.Endpoint, prefix, map: Map);
+        var client = await WithValueAsync(app, "code", "warm");
+        Assert.Equal((HttpStatusCode.OK, "warm"), await client.PostTextAsync("/take?k=code"));
+        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/set?k=code&v=123")).Status);
+
+        var port = int.Parse(redis.Endpoint[(redis.Endpoint.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var commands = await new CommandCounter(port, prefix).MeasureAsync(async () =>
+            Assert.Equal((HttpStatusCode.OK, "123"), await client.PostTextAsync("/take?k=code")));
+        Assert.Equal(1, commands.GetValueOrDefault("evalsha"));
+        Assert.Equal(1, commands.Values.Sum());
+    }
+
+    [Fact]
     public async Task Take_AfterARead_TheValueIsGoneForTheRestOfTheRequest()
     {
         await using var app = await StartAsync();
