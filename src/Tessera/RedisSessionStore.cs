@@ -33,6 +33,7 @@ public sealed class RedisSessionStore
     private readonly SessionEvents _events;
     private readonly RedisGateway _redis;
     private readonly SessionUsers _users;
+    private readonly SessionRotation _rotation;
 
     /// <summary>Creates the store.</summary>
     /// <param name="connection">The shared Redis connection.</param>
@@ -62,6 +63,7 @@ public sealed class RedisSessionStore
         _events = new SessionEvents(observers, _logger);
         _redis = new RedisGateway(connection, _options, _metrics, _logger, timeProvider ?? TimeProvider.System);
         _users = new SessionUsers(this);
+        _rotation = new SessionRotation(this);
     }
 
     /// <summary>The value codec.</summary>
@@ -313,7 +315,7 @@ public sealed class RedisSessionStore
         return new CommitResult(status, id) { ExceededLimit = exceeded };
     }
 
-    private async Task<(CommitStatus Status, long Now, long Size, SessionSizeLimit Exceeded)> CreateCoreAsync(SessionKey session, SessionChanges changes, SessionWrite? write, CancellationToken cancellationToken)
+    internal async Task<(CommitStatus Status, long Now, long Size, SessionSizeLimit Exceeded)> CreateCoreAsync(SessionKey session, SessionChanges changes, SessionWrite? write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
         var args = ScriptWire.CreateArgs(session.Handle, changes, write, _options, _codec);
@@ -409,80 +411,11 @@ public sealed class RedisSessionStore
     /// request rotated it first; or <see cref="CommitStatus.Gone"/> when the old session ended (or was rotated by another request)
     /// meanwhile, in which case nothing was created.
     /// </returns>
-    public async Task<CommitResult> RotateAsync(SessionRecord snapshot, SessionChanges pending, SessionWrite? write = null, CancellationToken cancellationToken = default)
+    public Task<CommitResult> RotateAsync(SessionRecord snapshot, SessionChanges pending, SessionWrite? write = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(pending);
-        using var activity = TesseraTelemetry.StartOperation("rotation");
-        var old = Key(snapshot.Id);
-        var meta = snapshot.Metadata;
-
-        // 1. The new session: the snapshot with this request's changes applied, the old creation time and deadline.
-        var carried = RotationChanges.Carried(snapshot, pending);
-        // A sign-in as someone else starts without the previous user's login and authentication time.
-        var newWrite = SessionWrite.ForRotation(write, meta);
-        var fresh = Key(SessionIds.NewId());
-        var (created, _, _, exceeded) = await CreateCoreAsync(fresh, carried, newWrite, cancellationToken).ConfigureAwait(false);
-        if (created != CommitStatus.Committed)
-        {
-            return new CommitResult(created, old.Id) { ExceededLimit = exceeded };
-        }
-
-        // The new id is indexed before the old one is sealed, so a "log out everywhere" that takes the
-        // index from here on sees it; one that took it earlier is caught by the confirmation below.
-        // The session it replaces is not counted: a rotation is not a new device. Past the limit nothing
-        // was sealed: the old session is as it was, and the new one is deleted, never served.
-        if (newWrite.UserId is { } boundUser)
-        {
-            await _users.IndexNewAsync(boundUser, fresh.Handle, newWrite.AbsoluteDeadline!.Value, newWrite.IsCompanion, old.Handle, cancellationToken).ConfigureAwait(false);
-        }
-
-        // 2. Seal the old key: from here on it refuses loads and points commits to the new one.
-        var sealedReply = (RedisResult[])(await _redis.EvalAsync(
-            LuaScripts.Seal,
-            old.Key,
-            [fresh.Handle, (long)_options.RotationGracePeriod.TotalMilliseconds],
-            "rotate",
-            cancellationToken).ConfigureAwait(false))!;
-        if ((ScriptStatus)(int)sealedReply[0] != ScriptStatus.Ok)
-        {
-            // The old session ended, or another request rotated it first: never hand out a session
-            // this request did not own. Drop the new key; say where the winner went, if anywhere.
-            await _users.DeleteAsync(fresh.Handle, newWrite.UserId, cancellationToken).ConfigureAwait(false);
-            var winner = (ScriptStatus)(int)sealedReply[0] == ScriptStatus.Rotated ? (string?)sealedReply[1] : null;
-            return winner is not null && SessionIds.IsValid(winner)
-                ? new CommitResult(CommitStatus.Rotated, old.Id, winner)
-                : new CommitResult(CommitStatus.Gone, old.Id);
-        }
-
-        // 3. Copy what other requests wrote to the old key between this request's load and the seal.
-        if (!pending.Cleared)
-        {
-            var patch = RotationChanges.Patch(old.Handle, snapshot, pending, (RedisResult[])sealedReply[2]!, _codec);
-            if (!patch.IsEmpty)
-            {
-                await CommitAsync(fresh, patch, null, followRotation: false, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        // 4. Confirm against "log out everywhere": the new id must still be indexed, and no revocation
-        // of the user may have started after this request loaded the session it rotates.
-        if (newWrite.UserId is { } user && !await _users.ConfirmIndexedAsync(user, SessionLayout.IndexMember(fresh.Handle, newWrite.IsCompanion), old.Handle, snapshot.ServerTime, cancellationToken).ConfigureAwait(false))
-        {
-            await _users.DeleteAsync(fresh.Handle, user, cancellationToken).ConfigureAwait(false);
-            StoreLog.RotationRevoked(_logger, old.Tag);
-            return new CommitResult(CommitStatus.Revoked, old.Id);
-        }
-
-        if (meta.UserId is { } oldUser && oldUser != newWrite.UserId)
-        {
-            await _users.UnindexHandleAsync(oldUser, old.Handle, cancellationToken).ConfigureAwait(false);
-        }
-
-        _metrics.Rotated.Add(1);
-        StoreLog.Rotated(_logger, old.Tag, fresh.Tag);
-        Raise(new TesseraEvent(TesseraEventKind.Rotated, old.Tag, newWrite.UserId, fresh.Tag));
-        return new CommitResult(CommitStatus.Committed, fresh.Id);
+        return _rotation.RunAsync(snapshot, pending, write, cancellationToken);
     }
 
     /// <summary>Adds <paramref name="delta"/> to an integer value, creating it at 0 first, in one round trip.</summary>
