@@ -141,6 +141,26 @@ public abstract class RenewalBehaviour(ServerFixture server)
     }
 
     [Fact]
+    public async Task HeaderTransport_TheRenewedIdGoesOutInTheResponseHeader()
+    {
+        var clock = new ShiftedClock();
+        await using var app = await StartAppAsync(clock, o => o.IdTransport = SessionIdTransport.Header);
+        using var client = app.CreateHeaderClient();
+        await client.PostTextAsync("/signin?user=ada");
+        var oldId = client.Id!;
+
+        clock.Shift = Interval + TimeSpan.FromMinutes(1);
+        Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek"));
+        Assert.NotEqual(oldId, client.Id);
+        Assert.True(SessionIds.IsValid(client.Id!));
+        Assert.Empty(client.SetCookies);
+
+        clock.Shift = TimeSpan.Zero;
+        Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek"));
+        Assert.Equal(LoadStatus.Rotated, (await app.Store.LoadAsync(oldId)).Status);
+    }
+
+    [Fact]
     public async Task RenewalOff_ByDefault_KeepsTheIdHoweverOld()
     {
         var clock = new ShiftedClock();
