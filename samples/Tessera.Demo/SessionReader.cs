@@ -27,6 +27,7 @@ internal sealed class SessionReader(RedisSessionStore store)
         SessionMetadataField.User, SessionMetadataField.Created, SessionMetadataField.LastAccess, SessionMetadataField.IdleMs,
         SessionMetadataField.Deadline, SessionMetadataField.Size, SessionMetadataField.ClientIp, SessionMetadataField.UserAgent,
         SessionMetadataField.AuthenticatedAt, SessionMetadataField.LastClientIp, SessionMetadataField.LastUserAgent, SessionMetadataField.Login,
+        SessionMetadataField.IdIssued,
     ];
 
     /// <summary>The shown prefix of an identifier.</summary>
@@ -107,6 +108,7 @@ internal sealed class SessionReader(RedisSessionStore store)
                 SessionMetadataField.LastClientIp => new StoredField(field, "client address last seen (with the sliding refresh)", true, value.Length, Shorten(text)),
                 SessionMetadataField.LastUserAgent => new StoredField(field, "user agent last seen", true, value.Length, Shorten(text)),
                 SessionMetadataField.Login => new StoredField(field, "login handle (one device with it)", true, value.Length, Shorten(text)),
+                SessionMetadataField.IdIssued => new StoredField(field, "identifier issued (created or last rotated; renewal measures from it)", true, value.Length, Time(text)),
                 _ => new StoredField(field, "Tessera metadata", true, value.Length, Shorten(text)),
             };
         }

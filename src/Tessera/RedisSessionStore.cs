@@ -11,13 +11,13 @@ namespace Tessera;
 
 /// <summary>
 /// The session store's request path: one Redis hash per session, read by a plain <c>HGETALL</c> and
-/// written by single-key Lua scripts (load, touch, create, commit, rotate, the atomic operations,
-/// destroy). Every operation is one round trip through <see cref="RedisGateway"/>, bounded by
+/// written by single-key Lua scripts (load, touch, create, commit, rotate, the atomic operations and
+/// the take, destroy). Every operation is one round trip through <see cref="RedisGateway"/>, bounded by
 /// <see cref="TesseraOptions.OperationTimeout"/>; a Redis that cannot be reached surfaces as
 /// <see cref="TesseraUnavailableException"/>. A call's identifier is checked and hashed once
 /// (<see cref="SessionKey"/>). The user index, devices and revocation are <see cref="Users"/>.
 /// </summary>
-public sealed partial class RedisSessionStore
+public sealed class RedisSessionStore
 {
     private const int MaxRotationHops = 4;
 
@@ -33,6 +33,7 @@ public sealed partial class RedisSessionStore
     private readonly SessionEvents _events;
     private readonly RedisGateway _redis;
     private readonly SessionUsers _users;
+    private readonly SessionRotation _rotation;
 
     /// <summary>Creates the store.</summary>
     /// <param name="connection">The shared Redis connection.</param>
@@ -62,6 +63,7 @@ public sealed partial class RedisSessionStore
         _events = new SessionEvents(observers, _logger);
         _redis = new RedisGateway(connection, _options, _metrics, _logger, timeProvider ?? TimeProvider.System);
         _users = new SessionUsers(this);
+        _rotation = new SessionRotation(this);
     }
 
     /// <summary>The value codec.</summary>
@@ -313,7 +315,7 @@ public sealed partial class RedisSessionStore
         return new CommitResult(status, id) { ExceededLimit = exceeded };
     }
 
-    private async Task<(CommitStatus Status, long Now, long Size, SessionSizeLimit Exceeded)> CreateCoreAsync(SessionKey session, SessionChanges changes, SessionWrite? write, CancellationToken cancellationToken)
+    internal async Task<(CommitStatus Status, long Now, long Size, SessionSizeLimit Exceeded)> CreateCoreAsync(SessionKey session, SessionChanges changes, SessionWrite? write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
         var args = ScriptWire.CreateArgs(session.Handle, changes, write, _options, _codec);
@@ -409,80 +411,173 @@ public sealed partial class RedisSessionStore
     /// request rotated it first; or <see cref="CommitStatus.Gone"/> when the old session ended (or was rotated by another request)
     /// meanwhile, in which case nothing was created.
     /// </returns>
-    public async Task<CommitResult> RotateAsync(SessionRecord snapshot, SessionChanges pending, SessionWrite? write = null, CancellationToken cancellationToken = default)
+    public Task<CommitResult> RotateAsync(SessionRecord snapshot, SessionChanges pending, SessionWrite? write = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(pending);
-        using var activity = TesseraTelemetry.StartOperation("rotation");
-        var old = Key(snapshot.Id);
-        var meta = snapshot.Metadata;
+        return _rotation.RunAsync(snapshot, pending, write, cancellationToken);
+    }
 
-        // 1. The new session: the snapshot with this request's changes applied, the old creation time and deadline.
-        var carried = RotationChanges.Carried(snapshot, pending);
-        // A sign-in as someone else starts without the previous user's login and authentication time.
-        var newWrite = SessionWrite.ForRotation(write, meta);
-        var fresh = Key(SessionIds.NewId());
-        var (created, _, _, exceeded) = await CreateCoreAsync(fresh, carried, newWrite, cancellationToken).ConfigureAwait(false);
-        if (created != CommitStatus.Committed)
+    /// <summary>Adds <paramref name="delta"/> to an integer value, creating it at 0 first, in one round trip.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <param name="key">The caller key.</param>
+    /// <param name="delta">The amount to add.</param>
+    /// <param name="followRotation">Whether to follow a rotation to the new session (only for a request that loaded before it).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The new value, or the reason nothing changed.</returns>
+    /// <exception cref="InvalidOperationException">The stored value is not an integer.</exception>
+    public Task<AtomicResult> IncrementAsync(string id, string key, long delta = 1, bool followRotation = false, CancellationToken cancellationToken = default) =>
+        IncrementAsync(Key(id), key, delta, followRotation, cancellationToken);
+
+    /// <summary>As <see cref="IncrementAsync(string, string, long, bool, CancellationToken)"/>, for a request that holds its key.</summary>
+    internal Task<AtomicResult> IncrementAsync(SessionKey session, string key, long delta, bool followRotation, CancellationToken cancellationToken) =>
+        AtomicAsync(session, "incr", key, delta, RedisValue.Null, followRotation, cancellationToken);
+
+    /// <summary>Sets a value only when the key has none, in one round trip.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <param name="key">The caller key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="followRotation">Whether to follow a rotation to the new session.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see cref="AtomicResult.Succeeded"/> when the value was set.</returns>
+    public Task<AtomicResult> SetIfAbsentAsync(string id, string key, ReadOnlyMemory<byte> value, bool followRotation = false, CancellationToken cancellationToken = default) =>
+        SetIfAbsentAsync(Key(id), key, value, followRotation, cancellationToken);
+
+    /// <summary>As <see cref="SetIfAbsentAsync(string, string, ReadOnlyMemory{byte}, bool, CancellationToken)"/>, for a request that holds its key.</summary>
+    internal Task<AtomicResult> SetIfAbsentAsync(SessionKey session, string key, ReadOnlyMemory<byte> value, bool followRotation, CancellationToken cancellationToken) =>
+        AtomicAsync(session, "setnx", key, value, RedisValue.EmptyString, followRotation, cancellationToken);
+
+    /// <summary>Replaces a value only when it still equals <paramref name="expected"/>, in one round trip.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <param name="key">The caller key.</param>
+    /// <param name="expected">The value the caller saw, or <see langword="null"/> for "no value".</param>
+    /// <param name="value">The new value.</param>
+    /// <param name="followRotation">Whether to follow a rotation to the new session.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see cref="AtomicResult.Succeeded"/> when the value was replaced.</returns>
+    public Task<AtomicResult> CompareAndSetAsync(string id, string key, ReadOnlyMemory<byte>? expected, ReadOnlyMemory<byte> value, bool followRotation = false, CancellationToken cancellationToken = default) =>
+        CompareAndSetAsync(Key(id), key, expected, value, followRotation, cancellationToken);
+
+    /// <summary>As <see cref="CompareAndSetAsync(string, string, ReadOnlyMemory{byte}?, ReadOnlyMemory{byte}, bool, CancellationToken)"/>, for a request that holds its key.</summary>
+    internal Task<AtomicResult> CompareAndSetAsync(SessionKey session, string key, ReadOnlyMemory<byte>? expected, ReadOnlyMemory<byte> value, bool followRotation, CancellationToken cancellationToken) =>
+        AtomicAsync(session, "cas", key, expected is { } e ? (RedisValue)e : RedisValue.Null, value, followRotation, cancellationToken);
+
+    /// <summary>Removes a value, in one round trip with the existence check and the sliding refresh.</summary>
+    /// <param name="id">The session identifier.</param>
+    /// <param name="key">The caller key.</param>
+    /// <param name="followRotation">Whether to follow a rotation to the new session.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see cref="AtomicResult.Succeeded"/> when a value was removed.</returns>
+    public Task<AtomicResult> RemoveAsync(string id, string key, bool followRotation = false, CancellationToken cancellationToken = default) =>
+        RemoveAsync(Key(id), key, followRotation, cancellationToken);
+
+    /// <summary>As <see cref="RemoveAsync(string, string, bool, CancellationToken)"/>, for a request that holds its key.</summary>
+    internal Task<AtomicResult> RemoveAsync(SessionKey session, string key, bool followRotation, CancellationToken cancellationToken) =>
+        AtomicAsync(session, "del", key, RedisValue.Null, RedisValue.EmptyString, followRotation, cancellationToken);
+
+    /// <summary>
+    /// Takes a value: reads it and removes it in one step (one script: <c>HGET</c> and <c>HDEL</c> with the
+    /// session checks, the size and the sliding refresh), so of two requests that take the same value,
+    /// exactly one gets it. A session that is gone, a tombstone (unless <paramref name="followRotation"/>)
+    /// or a key that is not a session gives nothing and is never written.
+    /// </summary>
+    /// <param name="id">The session identifier.</param>
+    /// <param name="key">The caller key.</param>
+    /// <param name="followRotation">Whether to follow a rotation to the new session (only for a request that loaded before it).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The value taken (<see cref="TakeResult.Value"/>, null when there was none), or the reason nothing was taken.</returns>
+    public Task<TakeResult> TakeAsync(string id, string key, bool followRotation = false, CancellationToken cancellationToken = default) =>
+        TakeAsync(Key(id), key, followRotation, cancellationToken);
+
+    /// <summary>As <see cref="TakeAsync(string, string, bool, CancellationToken)"/>, for a request that holds its key.</summary>
+    internal async Task<TakeResult> TakeAsync(SessionKey session, string key, bool followRotation, CancellationToken cancellationToken)
+    {
+        var (target, field, parts) = await AtomicReplyAsync(session, "take", key, RedisValue.Null, RedisValue.EmptyString, followRotation, cancellationToken).ConfigureAwait(false);
+        var code = (ScriptStatus)(int)parts[0];
+        if (code != ScriptStatus.Ok)
         {
-            return new CommitResult(created, old.Id) { ExceededLimit = exceeded };
+            return new TakeResult(Checked(target, ScriptWire.StatusOf(code)), null, target.Id);
         }
 
-        // The new id is indexed before the old one is sealed, so a "log out everywhere" that takes the
-        // index from here on sees it; one that took it earlier is caught by the confirmation below.
-        // The session it replaces is not counted: a rotation is not a new device. Past the limit nothing
-        // was sealed: the old session is as it was, and the new one is deleted, never served.
-        if (newWrite.UserId is { } boundUser)
+        byte[]? value;
+        try
         {
-            await _users.IndexNewAsync(boundUser, fresh.Handle, newWrite.AbsoluteDeadline!.Value, newWrite.IsCompanion, old.Handle, cancellationToken).ConfigureAwait(false);
+            value = ScriptWire.Taken(parts[2], target.Handle, field, _codec);
+        }
+        catch (CorruptSessionException ex)
+        {
+            // Removed, and never handed out: a value that does not authenticate is no value.
+            ReportCorrupt(target, ex.Message);
+            value = null;
         }
 
-        // 2. Seal the old key: from here on it refuses loads and points commits to the new one.
-        var sealedReply = (RedisResult[])(await _redis.EvalAsync(
-            LuaScripts.Seal,
-            old.Key,
-            [fresh.Handle, (long)_options.RotationGracePeriod.TotalMilliseconds],
-            "rotate",
-            cancellationToken).ConfigureAwait(false))!;
-        if ((ScriptStatus)(int)sealedReply[0] != ScriptStatus.Ok)
-        {
-            // The old session ended, or another request rotated it first: never hand out a session
-            // this request did not own. Drop the new key; say where the winner went, if anywhere.
-            await _users.DeleteAsync(fresh.Handle, newWrite.UserId, cancellationToken).ConfigureAwait(false);
-            var winner = (ScriptStatus)(int)sealedReply[0] == ScriptStatus.Rotated ? (string?)sealedReply[1] : null;
-            return winner is not null && SessionIds.IsValid(winner)
-                ? new CommitResult(CommitStatus.Rotated, old.Id, winner)
-                : new CommitResult(CommitStatus.Gone, old.Id);
-        }
+        return new TakeResult(CommitStatus.Committed, value, target.Id);
+    }
 
-        // 3. Copy what other requests wrote to the old key between this request's load and the seal.
-        if (!pending.Cleared)
+    /// <summary>An atomic operation (<c>incr</c>, <c>setnx</c>, <c>cas</c>, <c>del</c>) and its result.</summary>
+    private async Task<AtomicResult> AtomicAsync(
+        SessionKey session, string op, string key, RedisValue a, RedisValue b, bool followRotation, CancellationToken cancellationToken)
+    {
+        var (target, _, parts) = await AtomicReplyAsync(session, op, key, a, b, followRotation, cancellationToken).ConfigureAwait(false);
+        return Interpret(target, key, parts);
+    }
+
+    /// <summary>
+    /// The one atomic path: runs the script of <paramref name="op"/> (<c>incr</c>, <c>setnx</c>, <c>cas</c>,
+    /// <c>del</c>, <c>take</c>) on the session and, when <paramref name="followRotation"/> and the key is a
+    /// tombstone, on the session it forwards to (at most <see cref="MaxRotationHops"/> hops). Returns the
+    /// session it ran on last, the field, and the script's reply.
+    /// </summary>
+    private async Task<(SessionKey Target, string Field, RedisResult[] Reply)> AtomicReplyAsync(
+        SessionKey session, string op, string key, RedisValue a, RedisValue b, bool followRotation, CancellationToken cancellationToken)
+    {
+        var target = session;
+        ArgumentNullException.ThrowIfNull(key);
+        var field = SessionLayout.ToField(key);
+        for (var hop = 0; ; hop++)
         {
-            var patch = RotationChanges.Patch(old.Handle, snapshot, pending, (RedisResult[])sealedReply[2]!, _codec);
-            if (!patch.IsEmpty)
+            // Ciphertexts carry a fresh nonce each time: with encryption, compare-and-set compares plaintexts
+            // here, then lets the script swap only if the stored bytes are still the very ones compared.
+            RedisValue? expectedStored = op == "cas" && _codec.AuthenticatesValues
+                ? (RedisValue?)await ExpectedStoredAsync(target, field, a, cancellationToken).ConfigureAwait(false)
+                : null;
+            var reply = await _redis.EvalAsync(
+                op == "incr" ? LuaScripts.Increment : LuaScripts.Atomic,
+                target.Key,
+                ScriptWire.AtomicArgs(op, target.Handle, field, a, b, expectedStored, _options, _granularityMs, _codec),
+                op,
+                cancellationToken).ConfigureAwait(false);
+            var parts = (RedisResult[])reply!;
+            if ((ScriptStatus)(int)parts[0] == ScriptStatus.Rotated && followRotation && hop < MaxRotationHops && SessionIds.IsValid((string?)parts[1]))
             {
-                await CommitAsync(fresh, patch, null, followRotation: false, cancellationToken).ConfigureAwait(false);
+                target = KeyOfHandle((string)parts[1]!);
+                continue;
             }
-        }
 
-        // 4. Confirm against "log out everywhere": the new id must still be indexed, and no revocation
-        // of the user may have started after this request loaded the session it rotates.
-        if (newWrite.UserId is { } user && !await _users.ConfirmIndexedAsync(user, SessionLayout.IndexMember(fresh.Handle, newWrite.IsCompanion), old.Handle, snapshot.ServerTime, cancellationToken).ConfigureAwait(false))
+            return (target, field, parts);
+        }
+    }
+
+    /// <summary>Reads the reply of an atomic script (other than a take) for <paramref name="target"/>: the id on the first hop, the handle it was forwarded to after.</summary>
+    private AtomicResult Interpret(SessionKey target, string key, RedisResult[] parts)
+    {
+        var code = (ScriptStatus)(int)parts[0];
+        switch (code)
         {
-            await _users.DeleteAsync(fresh.Handle, user, cancellationToken).ConfigureAwait(false);
-            StoreLog.RotationRevoked(_logger, old.Tag);
-            return new CommitResult(CommitStatus.Revoked, old.Id);
+            case ScriptStatus.Ok:
+                return new AtomicResult(CommitStatus.Committed, (long)parts[2], target.Id);
+            case ScriptStatus.NotInteger:
+                throw new SessionValueTypeException($"The session value '{key}' is not an integer, so it cannot be incremented.");
+            default:
+                return new AtomicResult(Checked(target, ScriptWire.StatusOf(code)), 0, target.Id) { ExceededLimit = ScriptWire.LimitOf(code) };
         }
+    }
 
-        if (meta.UserId is { } oldUser && oldUser != newWrite.UserId)
-        {
-            await _users.UnindexHandleAsync(oldUser, old.Handle, cancellationToken).ConfigureAwait(false);
-        }
-
-        _metrics.Rotated.Add(1);
-        StoreLog.Rotated(_logger, old.Tag, fresh.Tag);
-        Raise(new TesseraEvent(TesseraEventKind.Rotated, old.Tag, newWrite.UserId, fresh.Tag));
-        return new CommitResult(CommitStatus.Committed, fresh.Id);
+    /// <summary>For compare-and-set with encryption: the stored bytes to swap when they decrypt to <paramref name="expected"/>.</summary>
+    private async Task<RedisValue> ExpectedStoredAsync(SessionKey target, string field, RedisValue expected, CancellationToken cancellationToken)
+    {
+        var stored = await _redis.RunAsync("cas", db => db.HashGetAsync(target.Key, field), cancellationToken, idempotent: true, "HGET").ConfigureAwait(false);
+        return ScriptWire.ExpectedStored(stored, expected, target.Handle, field, _codec);
     }
 
     /// <summary>Deletes a session (logout) and removes it from its user's index.</summary>

@@ -6,6 +6,14 @@ public sealed record SessionMetadata
     /// <summary>When the session was created.</summary>
     public DateTimeOffset Created { get; init; }
 
+    /// <summary>
+    /// When the session's current identifier was issued: its creation, or its last rotation (sign-in,
+    /// <c>RotateAsync</c>, renewal), which keeps <see cref="Created"/>. The renewal timeout
+    /// (<see cref="TesseraOptions.RenewalInterval"/>) measures from it. For a session stored by a version
+    /// that did not record it, <see cref="Created"/>.
+    /// </summary>
+    public DateTimeOffset IdIssuedAt { get; init; }
+
     /// <summary>When the sliding expiry was last refreshed (the last access, to within the refresh granularity).</summary>
     public DateTimeOffset LastAccess { get; init; }
 

@@ -34,6 +34,22 @@ public class TesseraOptions
     public TimeSpan AbsoluteTimeout { get; set; } = TesseraDefaults.AbsoluteTimeout;
 
     /// <summary>
+    /// The renewal timeout (OWASP's Session Management Cheat Sheet; Spring Session and Keycloak call it
+    /// the same): a request that reads a session whose identifier is older than this gives it a new one,
+    /// through the same rotation as <c>RotateAsync</c> (values, user, creation time and absolute deadline
+    /// carried over; the old id refused at once, requests already in flight with it forwarded for
+    /// <see cref="RotationGracePeriod"/>), so a stolen id stops working within about this long even while
+    /// its owner keeps using the session. Measured from when the id was issued (<see cref="SessionMetadata.IdIssuedAt"/>:
+    /// creation or the last rotation). Only requests that read the session renew it, and not those of
+    /// endpoints marked <c>[NoSessionSliding]</c> / <c>WithoutSessionSliding()</c> (polls: a poll that renewed
+    /// would race the page's own requests for the cookie). <see langword="null"/>: ids are never renewed.
+    /// Must be shorter than <see cref="AbsoluteTimeout"/> and longer than <see cref="RotationGracePeriod"/>.
+    /// </summary>
+    /// <value>Default <see langword="null"/> (off).</value>
+    [Range(typeof(TimeSpan), "00:00:01", "400.00:00:00")]
+    public TimeSpan? RenewalInterval { get; set; }
+
+    /// <summary>
     /// How old the last sliding refresh must be before a read refreshes it again. <see langword="null"/>
     /// means a twentieth of the session's idle timeout, at most a minute.
     /// </summary>

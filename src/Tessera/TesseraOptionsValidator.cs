@@ -33,6 +33,23 @@ public class TesseraOptionsValidator : IValidateOptions<TesseraOptions>
                 nameof(TesseraOptions.RefreshGranularity));
         }
 
+        if (options.RenewalInterval is { } renewal)
+        {
+            if (renewal >= options.AbsoluteTimeout)
+            {
+                builder.AddError(
+                    $"RenewalInterval ({renewal}) must be shorter than AbsoluteTimeout ({options.AbsoluteTimeout}): a session would end before its identifier is renewed.",
+                    nameof(TesseraOptions.RenewalInterval));
+            }
+
+            if (renewal <= options.RotationGracePeriod)
+            {
+                builder.AddError(
+                    $"RenewalInterval ({renewal}) must be longer than RotationGracePeriod ({options.RotationGracePeriod}): a renewed identifier's tombstone must be gone before the next renewal.",
+                    nameof(TesseraOptions.RenewalInterval));
+            }
+        }
+
         if (options.KeyPrefix is { } prefix && (prefix.Contains('{', StringComparison.Ordinal) || prefix.Contains('}', StringComparison.Ordinal)))
         {
             builder.AddError(

@@ -15,6 +15,7 @@ public sealed class SessionHashFieldsTests
     [InlineData("#ua", SessionMetadataField.UserAgent)]
     [InlineData("#r", SessionMetadataField.RotatedTo)]
     [InlineData("#au", SessionMetadataField.AuthenticatedAt)]
+    [InlineData("#ii", SessionMetadataField.IdIssued)]
     [InlineData("#ln", SessionMetadataField.Login)]
     [InlineData("#lip", SessionMetadataField.LastClientIp)]
     [InlineData("#lua", SessionMetadataField.LastUserAgent)]

@@ -21,6 +21,7 @@ public sealed class TesseraOptionsValidatorTests
     [InlineData("MaxSessionBytes")]
     [InlineData("MaxSessionFields")]
     [InlineData("RefreshGranularity")]
+    [InlineData("RenewalInterval")]
     public void BadValue_IsReported_ByName(string name)
     {
         Action<TesseraOptions> change = name switch
@@ -31,9 +32,33 @@ public sealed class TesseraOptionsValidatorTests
             "OperationTimeout" => o => o.OperationTimeout = TimeSpan.FromHours(1),
             "MaxSessionBytes" => o => o.MaxSessionBytes = -1,
             "MaxSessionFields" => o => o.MaxSessionFields = -1,
+            "RenewalInterval" => o => o.RenewalInterval = TimeSpan.Zero,
             _ => o => o.RefreshGranularity = TimeSpan.FromHours(2),
         };
         var errors = Errors(change);
         Assert.Contains(errors, e => e.Contains(name, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void RenewalInterval_WithinTheLimits_IsValid() =>
+        Assert.Empty(Errors(o => o.RenewalInterval = TimeSpan.FromMinutes(15)));
+
+    [Fact]
+    public void RenewalInterval_NotShorterThanTheAbsoluteTimeout_SaysWhy()
+    {
+        var errors = Errors(o =>
+        {
+            o.AbsoluteTimeout = TimeSpan.FromHours(1);
+            o.RenewalInterval = TimeSpan.FromHours(1);
+        });
+        var error = Assert.Single(errors);
+        Assert.Contains("RenewalInterval (01:00:00) must be shorter than AbsoluteTimeout (01:00:00)", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RenewalInterval_NotLongerThanTheRotationGracePeriod_SaysWhy()
+    {
+        var error = Assert.Single(Errors(o => o.RenewalInterval = TimeSpan.FromSeconds(30)));
+        Assert.Contains("RenewalInterval (00:00:30) must be longer than RotationGracePeriod (00:00:30)", error, StringComparison.Ordinal);
     }
 }

@@ -45,6 +45,9 @@ public enum SessionMetadataField
     /// <summary><c>#lua</c>: the user agent last seen (updated with the sliding refresh).</summary>
     LastUserAgent,
 
+    /// <summary><c>#ii</c>: when the session's current identifier was issued (creation or the last rotation), Unix ms.</summary>
+    IdIssued,
+
     /// <summary>A metadata field (it starts with one <c>#</c>) this version of Tessera does not know.</summary>
     Unknown,
 }

@@ -19,6 +19,7 @@ internal sealed class RequestSessionState
 {
     private HashSet<string>? _dead;
     private string? _provisional;
+    private bool _renewalDue;
 
     public RequestSessionState(string? cookieId)
     {
@@ -40,6 +41,13 @@ internal sealed class RequestSessionState
 
     /// <summary>Live: whether this request created the id, so no other client can know it yet.</summary>
     public bool CreatedHere { get; private set; }
+
+    /// <summary>
+    /// Whether this request is to give its session a new identifier as the response starts (the renewal
+    /// timeout): it read the session, found the identifier due, and has not rotated, created, forwarded or
+    /// lost it since. Any of those transitions clears it.
+    /// </summary>
+    public bool RenewalDue => _renewalDue && Phase == SessionPhase.Live && Loaded && !CreatedHere;
 
     /// <summary>Whether the session was ended by this request (logout).</summary>
     public bool Destroyed { get; private set; }
@@ -91,13 +99,18 @@ internal sealed class RequestSessionState
 
     /// <summary>The session was read and is honoured.</summary>
     /// <param name="id">The id read.</param>
-    public void OnLoaded(string id)
+    /// <param name="renewalDue">Whether its identifier is due for renewal (<see cref="RenewalDue"/>).</param>
+    public void OnLoaded(string id, bool renewalDue = false)
     {
         Require(NeedsLoad, nameof(OnLoaded));
         Phase = SessionPhase.Live;
         Id = id;
         Loaded = true;
+        _renewalDue = renewalDue;
     }
+
+    /// <summary>The renewal was tried (renewed or not: another request rotated first, the session ended): never again in this request.</summary>
+    public void OnRenewalTried() => _renewalDue = false;
 
     /// <summary>
     /// The cookie names no session this request may use: not found, expired, corrupt, a tombstone, or
@@ -138,6 +151,8 @@ internal sealed class RequestSessionState
     {
         if (Phase == SessionPhase.Live && Loaded)
         {
+            // Rotated by another request meanwhile: that one carries the new id; this one renews nothing.
+            _renewalDue = false;
             return;
         }
 
@@ -197,6 +212,7 @@ internal sealed class RequestSessionState
 
     private void ToNew()
     {
+        _renewalDue = false;
         Phase = SessionPhase.New;
         Id = null;
         Loaded = false;

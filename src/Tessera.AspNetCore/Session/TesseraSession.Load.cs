@@ -95,8 +95,16 @@ internal sealed partial class TesseraSession
                 return;
             }
 
-            _state.OnLoaded(id);
+            // The renewal timeout: a request that slides the session gives it a new id as the response
+            // starts (TesseraSession.Renewal.cs); polls marked not to slide do not.
+            var renewalDue = _slides && Tessera.Internal.RenewalRule.IsDue(record.ServerTime, record.Metadata, _options.RenewalInterval);
+            _state.OnLoaded(id, renewalDue);
             _view.Attach(record);
+            if (renewalDue)
+            {
+                EnsureCallback();
+            }
+
             if (_slides && Tessera.Internal.RefreshRule.IsDue(
                     record.ServerTime.ToUnixTimeMilliseconds(),
                     record.Metadata.LastAccess.ToUnixTimeMilliseconds(),

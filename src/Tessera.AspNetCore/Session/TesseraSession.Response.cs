@@ -80,10 +80,13 @@ internal sealed partial class TesseraSession
     /// </summary>
     private async Task OnStartingAsync()
     {
-        if (_view.IsDirty && _budget.Failure is null)
+        if ((_view.IsDirty || _state.RenewalDue) && _budget.Failure is null)
         {
             try
             {
+                // A due renewal carries the pending changes into the new session; what it leaves (it lost
+                // to another rotation, or was not possible) the commit writes by the in-flight rules.
+                await RenewIfDueAsync().ConfigureAwait(false);
                 await CommitAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (TesseraUnavailableException ex) when (_options.OutagePolicy == OutagePolicy.DegradeFully)

@@ -425,6 +425,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
             _view.Metadata = new SessionMetadata
             {
                 Created = now,
+                IdIssuedAt = now,
                 LastAccess = now,
                 IdleTimeout = write.IdleTimeout ?? _options.IdleTimeout,
                 AbsoluteDeadline = write.AbsoluteDeadline ?? now + _options.AbsoluteTimeout,

@@ -41,4 +41,7 @@ internal enum MetadataSlot
 
     /// <summary><c>#lua</c>: the user agent last seen (updated with the sliding refresh).</summary>
     LastUserAgent,
+
+    /// <summary><c>#ii</c>: when the current identifier was issued (creation or the last rotation), Unix ms.</summary>
+    IdIssued,
 }

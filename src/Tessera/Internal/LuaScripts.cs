@@ -127,7 +127,7 @@ internal static partial class LuaScripts
     /// timeout ms; ARGV[2] absolute lifetime ms; ARGV[3] max bytes (0: no limit); ARGV[4] max caller
     /// fields (0: no limit); then field/value pairs (caller values, each once, and metadata such as
     /// '#u'). Metadata pairs '#c', '#i' and '#d' override the defaults (rotation carries the old
-    /// session's creation time and deadline over). Reply {1, now, size}, {5} when the key exists,
+    /// session's creation time and deadline over); '#ii' (the identifier issued) is always now. Reply {1, now, size}, {5} when the key exists,
     /// {4, size} over the byte limit, {6, fields} over the field limit.
     /// </summary>
     public static readonly string Create = Prelude + $$$"""
@@ -149,12 +149,13 @@ internal static partial class LuaScripts
         if max > 0 and s > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
         if maxf > 0 and count > maxf then return {{{{(int)ScriptStatus.TooManyFields}}}, count} end
         if now >= d then return {{{{(int)ScriptStatus.Expired}}}} end
-        redis.call('HSET', key, '{{{SessionLayout.Created}}}', c, '{{{SessionLayout.LastAccess}}}', now, '{{{SessionLayout.IdleMs}}}', idle, '{{{SessionLayout.Deadline}}}', d, '{{{SessionLayout.Size}}}', s)
+        -- '#ii': a new identifier is issued now, whether the session is new or rotated (which keeps '#c').
+        redis.call('HSET', key, '{{{SessionLayout.Created}}}', c, '{{{SessionLayout.IdIssued}}}', now, '{{{SessionLayout.LastAccess}}}', now, '{{{SessionLayout.IdleMs}}}', idle, '{{{SessionLayout.Deadline}}}', d, '{{{SessionLayout.Size}}}', s)
         for n = 5, #ARGV, 2 do
           local f = ARGV[n]
           local v = ARGV[n + 1]
           if f == '{{{SessionLayout.AuthenticatedAt}}}' and v == '{{{SessionLayout.Now}}}' then v = now end
-          if f ~= '{{{SessionLayout.Created}}}' and f ~= '{{{SessionLayout.IdleMs}}}' and f ~= '{{{SessionLayout.Deadline}}}' then redis.call('HSET', key, f, v) end
+          if f ~= '{{{SessionLayout.Created}}}' and f ~= '{{{SessionLayout.IdleMs}}}' and f ~= '{{{SessionLayout.Deadline}}}' and f ~= '{{{SessionLayout.IdIssued}}}' then redis.call('HSET', key, f, v) end
         end
         expire_at(key, now, idle, d)
         return {{{{(int)ScriptStatus.Ok}}}, now, s}

@@ -35,6 +35,14 @@ internal static class SessionLayout
     public const string LastClientIp = "#lip";
     public const string LastUserAgent = "#lua";
 
+    /// <summary>
+    /// When the session's current identifier was issued, unix ms (Redis <c>TIME</c>): written by the Create
+    /// script, so at creation and at every rotation (which keeps <see cref="Created"/>). The renewal timeout
+    /// (<see cref="TesseraOptions.RenewalInterval"/>) measures from it; a session written before it existed
+    /// measures from <see cref="Created"/>.
+    /// </summary>
+    public const string IdIssued = "#ii";
+
     /// <summary>The value a write sends for <see cref="AuthenticatedAt"/> to mean "now, by Redis's clock".</summary>
     public const string Now = "*";
 
@@ -62,7 +70,7 @@ internal static class SessionLayout
     public static readonly RedisValue[] MetadataFields =
     [
         Created, LastAccess, IdleMs, Deadline, Size, User, ClientIp, UserAgent, RotatedTo,
-        AuthenticatedAt, Login, LastClientIp, LastUserAgent,
+        AuthenticatedAt, Login, LastClientIp, LastUserAgent, IdIssued,
     ];
 
     /// <summary>The metadata fields as a Lua argument list (<c>'#c', '#a', ...</c>), in <see cref="MetadataSlot"/> order.</summary>

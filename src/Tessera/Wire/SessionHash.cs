@@ -79,6 +79,8 @@ internal static class SessionHash
     public static SessionMetadata Metadata(ReadOnlySpan<RedisValue> slots) => new()
     {
         Created = DateTimeOffset.FromUnixTimeMilliseconds(Integer(slots[(int)MetadataSlot.Created])),
+        // A session written before '#ii' existed had its identifier since creation, as far as anyone knows.
+        IdIssuedAt = DateTimeOffset.FromUnixTimeMilliseconds(Integer(slots[(int)(slots[(int)MetadataSlot.IdIssued].IsNull ? MetadataSlot.Created : MetadataSlot.IdIssued)])),
         LastAccess = DateTimeOffset.FromUnixTimeMilliseconds(Integer(slots[(int)MetadataSlot.LastAccess])),
         IdleTimeout = TimeSpan.FromMilliseconds(Integer(slots[(int)MetadataSlot.IdleMs])),
         AbsoluteDeadline = DateTimeOffset.FromUnixTimeMilliseconds(Integer(slots[(int)MetadataSlot.Deadline])),

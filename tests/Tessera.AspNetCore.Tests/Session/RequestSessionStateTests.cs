@@ -145,4 +145,39 @@ public sealed class RequestSessionStateTests
         loaded.OnLoaded(loaded.CookieId!);
         Assert.True(loaded.KnowsContents);
     }
+
+    [Fact]
+    public void RenewalDue_HoldsForALoadedSession_UntilItIsTriedRotatedForwardedOrLost()
+    {
+        var state = new RequestSessionState(Cookie);
+        Assert.False(state.RenewalDue);
+        state.OnLoaded(Cookie, renewalDue: true);
+        Assert.True(state.RenewalDue);
+        state.OnRenewalTried();
+        Assert.False(state.RenewalDue);
+
+        var rotated = new RequestSessionState(Cookie);
+        rotated.OnLoaded(Cookie, renewalDue: true);
+        rotated.OnRotated(SessionIds.NewId());
+        Assert.False(rotated.RenewalDue);
+
+        // Another request rotated it first: this one's writes followed, and it renews nothing.
+        var forwarded = new RequestSessionState(Cookie);
+        forwarded.OnLoaded(Cookie, renewalDue: true);
+        forwarded.OnForwarded();
+        Assert.False(forwarded.RenewalDue);
+
+        var died = new RequestSessionState(Cookie);
+        died.OnLoaded(Cookie, renewalDue: true);
+        died.OnDied();
+        Assert.False(died.RenewalDue);
+
+        // Unloaded (to read again under the session lock): decided again by the next load.
+        var unloaded = new RequestSessionState(Cookie);
+        unloaded.OnLoaded(Cookie, renewalDue: true);
+        unloaded.Unload();
+        Assert.False(unloaded.RenewalDue);
+        unloaded.OnLoaded(Cookie);
+        Assert.False(unloaded.RenewalDue);
+    }
 }

@@ -27,6 +27,13 @@ public sealed class SessionHashTests
     }
 
     [Fact]
+    public void Metadata_IdIssuedAt_IsTheIssueTime_OrTheCreationForASessionWrittenWithoutOne()
+    {
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(5000), SessionHash.Metadata(SessionHash.Split(Session(("#ii", 5000)), null)).IdIssuedAt);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1000), SessionHash.Metadata(SessionHash.Split(Session(), null)).IdIssuedAt);
+    }
+
+    [Fact]
     public void KindOf_ATombstone_IsATombstone_WhateverElseItHolds()
     {
         Assert.Equal(SessionHashKind.Tombstone, SessionHash.KindOf(SessionHash.Split(Session(("#r", "abc")), null)));
