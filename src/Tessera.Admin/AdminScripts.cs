@@ -8,7 +8,7 @@ internal static class AdminScripts
     /// <summary>
     /// Reads the metadata of many keys of one server in one call (standalone servers only: on a
     /// cluster the keys of a batch span slots). KEYS: the keys. Reply per key: {pttl, {the fields of
-    /// <see cref="SessionLayout.MetadataFields"/>, in <see cref="MetadataSlot"/> order}},
+    /// <see cref="SessionLayout.MetadataFields"/>, in <see cref="SessionMetadataField"/> order}},
     /// or {pttl, 0} when the key is not a hash. Read-only; about a millisecond per thousand keys.
     /// </summary>
     public static readonly string ReadMetadata = $$"""

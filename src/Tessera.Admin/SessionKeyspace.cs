@@ -419,12 +419,12 @@ public sealed class SessionKeyspace
 
         return summary with
         {
-            Created = Time(f[(int)MetadataSlot.Created]),
-            LastAccess = Time(f[(int)MetadataSlot.LastAccess]),
-            IdleTimeout = Long(f[(int)MetadataSlot.IdleMs]) is { } idle ? TimeSpan.FromMilliseconds(idle) : null,
-            AbsoluteDeadline = Time(f[(int)MetadataSlot.Deadline]),
-            Size = Long(f[(int)MetadataSlot.Size]) ?? 0,
-            UserId = f[(int)MetadataSlot.User].IsNull ? null : (string?)f[(int)MetadataSlot.User],
+            Created = Time(f[(int)SessionMetadataField.Created]),
+            LastAccess = Time(f[(int)SessionMetadataField.LastAccess]),
+            IdleTimeout = Long(f[(int)SessionMetadataField.IdleMs]) is { } idle ? TimeSpan.FromMilliseconds(idle) : null,
+            AbsoluteDeadline = Time(f[(int)SessionMetadataField.Deadline]),
+            Size = Long(f[(int)SessionMetadataField.Size]) ?? 0,
+            UserId = f[(int)SessionMetadataField.User].IsNull ? null : (string?)f[(int)SessionMetadataField.User],
         };
     }
 

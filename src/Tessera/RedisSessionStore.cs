@@ -207,7 +207,7 @@ public sealed class RedisSessionStore
                 return new LoadResult(LoadStatus.NotFound);
             case SessionHashKind.Tombstone:
                 StoreLog.RotatedRefused(_logger, session.Tag);
-                return new LoadResult(LoadStatus.Rotated, RotatedTo: (string?)slots[(int)MetadataSlot.RotatedTo]);
+                return new LoadResult(LoadStatus.Rotated, RotatedTo: (string?)slots[(int)SessionMetadataField.RotatedTo]);
             case SessionHashKind.Session:
                 break;
             default:

@@ -497,7 +497,7 @@ public sealed class SessionUsers
         for (var n = 0; n < members.Count; n++)
         {
             var f = replies[n];
-            if (SessionHash.KindOf(f) != SessionHashKind.Session || (string?)f[(int)MetadataSlot.User] != userId || UserDevices.ToMetadata(f) is not { } metadata)
+            if (SessionHash.KindOf(f) != SessionHashKind.Session || (string?)f[(int)SessionMetadataField.User] != userId || UserDevices.ToMetadata(f) is not { } metadata)
             {
                 gone.Add(members[n].Member);
                 continue;

@@ -66,14 +66,14 @@ internal static class SessionLayout
     /// </summary>
     public const int FieldOverhead = 40;
 
-    /// <summary>The metadata fields in the order <see cref="MetadataSlot"/> names them (one HMGET).</summary>
+    /// <summary>The metadata fields in the order <see cref="SessionMetadataField"/> names them (one HMGET).</summary>
     public static readonly RedisValue[] MetadataFields =
     [
         Created, LastAccess, IdleMs, Deadline, Size, User, ClientIp, UserAgent, RotatedTo,
         AuthenticatedAt, Login, LastClientIp, LastUserAgent, IdIssued,
     ];
 
-    /// <summary>The metadata fields as a Lua argument list (<c>'#c', '#a', ...</c>), in <see cref="MetadataSlot"/> order.</summary>
+    /// <summary>The metadata fields as a Lua argument list (<c>'#c', '#a', ...</c>), in <see cref="SessionMetadataField"/> order.</summary>
     public static readonly string LuaMetadataFields = string.Join(", ", MetadataFields.Select(static f => $"'{f}'"));
 
     /// <summary>The infix of user index keys.</summary>

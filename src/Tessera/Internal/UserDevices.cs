@@ -81,7 +81,7 @@ internal static class UserDevices
     }
 
     /// <summary>The metadata of an index member's session, or null when its fields are damaged (listed as gone).</summary>
-    /// <param name="f">The metadata fields, in <see cref="MetadataSlot"/> order.</param>
+    /// <param name="f">The metadata fields, in <see cref="SessionMetadataField"/> order.</param>
     /// <returns>The metadata, or null.</returns>
     public static SessionMetadata? ToMetadata(RedisValue[] f)
     {

@@ -14,22 +14,22 @@ namespace Tessera.Wire;
 /// </summary>
 internal static class SessionHash
 {
-    private static readonly FrozenDictionary<string, MetadataSlot> Slots =
-        SessionLayout.MetadataFields.Select(static (f, n) => ((string)f!, (MetadataSlot)n)).ToFrozenDictionary(static p => p.Item1, static p => p.Item2, StringComparer.Ordinal);
+    private static readonly FrozenDictionary<string, SessionMetadataField> Slots =
+        SessionLayout.MetadataFields.Select(static (f, n) => ((string)f!, (SessionMetadataField)n)).ToFrozenDictionary(static p => p.Item1, static p => p.Item2, StringComparer.Ordinal);
 
-    /// <summary>What the metadata slots (in <see cref="MetadataSlot"/> order) say the key is.</summary>
-    /// <param name="slots">The metadata, one value per <see cref="MetadataSlot"/>; null where absent.</param>
+    /// <summary>What the metadata slots (in <see cref="SessionMetadataField"/> order) say the key is.</summary>
+    /// <param name="slots">The metadata, one value per <see cref="SessionMetadataField"/>; null where absent.</param>
     /// <returns>The kind.</returns>
     public static SessionHashKind KindOf(ReadOnlySpan<RedisValue> slots)
     {
-        if (!slots[(int)MetadataSlot.RotatedTo].IsNull)
+        if (!slots[(int)SessionMetadataField.RotatedTo].IsNull)
         {
             return SessionHashKind.Tombstone;
         }
 
-        var last = !slots[(int)MetadataSlot.LastAccess].IsNull;
-        var idle = !slots[(int)MetadataSlot.IdleMs].IsNull;
-        var deadline = !slots[(int)MetadataSlot.Deadline].IsNull;
+        var last = !slots[(int)SessionMetadataField.LastAccess].IsNull;
+        var idle = !slots[(int)SessionMetadataField.IdleMs].IsNull;
+        var deadline = !slots[(int)SessionMetadataField.Deadline].IsNull;
         if (last && idle && deadline)
         {
             return SessionHashKind.Session;
@@ -47,7 +47,7 @@ internal static class SessionHash
     }
 
     /// <summary>
-    /// Splits an <c>HGETALL</c> reply: the metadata into slots (in <see cref="MetadataSlot"/> order), the
+    /// Splits an <c>HGETALL</c> reply: the metadata into slots (in <see cref="SessionMetadataField"/> order), the
     /// caller's fields into <paramref name="userFields"/> (field name as stored, value).
     /// </summary>
     /// <param name="entries">The reply.</param>
@@ -78,21 +78,21 @@ internal static class SessionHash
     /// <exception cref="CorruptSessionException">A time or size field is not an integer.</exception>
     public static SessionMetadata Metadata(ReadOnlySpan<RedisValue> slots) => new()
     {
-        Created = DateTimeOffset.FromUnixTimeMilliseconds(Integer(slots[(int)MetadataSlot.Created])),
+        Created = DateTimeOffset.FromUnixTimeMilliseconds(Integer(slots[(int)SessionMetadataField.Created])),
         // A session written before '#ii' existed had its identifier since creation, as far as anyone knows.
-        IdIssuedAt = DateTimeOffset.FromUnixTimeMilliseconds(Integer(slots[(int)(slots[(int)MetadataSlot.IdIssued].IsNull ? MetadataSlot.Created : MetadataSlot.IdIssued)])),
-        LastAccess = DateTimeOffset.FromUnixTimeMilliseconds(Integer(slots[(int)MetadataSlot.LastAccess])),
-        IdleTimeout = TimeSpan.FromMilliseconds(Integer(slots[(int)MetadataSlot.IdleMs])),
-        AbsoluteDeadline = DateTimeOffset.FromUnixTimeMilliseconds(Integer(slots[(int)MetadataSlot.Deadline])),
-        Size = Integer(slots[(int)MetadataSlot.Size]),
-        UserId = Text(slots[(int)MetadataSlot.User]),
-        ClientIp = Text(slots[(int)MetadataSlot.ClientIp]),
-        UserAgent = Text(slots[(int)MetadataSlot.UserAgent]),
+        IdIssuedAt = DateTimeOffset.FromUnixTimeMilliseconds(Integer(slots[(int)(slots[(int)SessionMetadataField.IdIssued].IsNull ? SessionMetadataField.Created : SessionMetadataField.IdIssued)])),
+        LastAccess = DateTimeOffset.FromUnixTimeMilliseconds(Integer(slots[(int)SessionMetadataField.LastAccess])),
+        IdleTimeout = TimeSpan.FromMilliseconds(Integer(slots[(int)SessionMetadataField.IdleMs])),
+        AbsoluteDeadline = DateTimeOffset.FromUnixTimeMilliseconds(Integer(slots[(int)SessionMetadataField.Deadline])),
+        Size = Integer(slots[(int)SessionMetadataField.Size]),
+        UserId = Text(slots[(int)SessionMetadataField.User]),
+        ClientIp = Text(slots[(int)SessionMetadataField.ClientIp]),
+        UserAgent = Text(slots[(int)SessionMetadataField.UserAgent]),
         // Authentication time 0 (or none) is never; a login that is not a handle is none.
-        AuthenticatedAt = Integer(slots[(int)MetadataSlot.AuthenticatedAt]) is > 0 and var at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null,
-        LoginHandle = Text(slots[(int)MetadataSlot.Login]) is { } login && SessionIds.IsValid(login) ? login : null,
-        LastClientIp = Text(slots[(int)MetadataSlot.LastClientIp]),
-        LastUserAgent = Text(slots[(int)MetadataSlot.LastUserAgent]),
+        AuthenticatedAt = Integer(slots[(int)SessionMetadataField.AuthenticatedAt]) is > 0 and var at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null,
+        LoginHandle = Text(slots[(int)SessionMetadataField.Login]) is { } login && SessionIds.IsValid(login) ? login : null,
+        LastClientIp = Text(slots[(int)SessionMetadataField.LastClientIp]),
+        LastUserAgent = Text(slots[(int)SessionMetadataField.LastUserAgent]),
     };
 
     /// <summary>

@@ -56,7 +56,7 @@ public sealed class SessionHashTests
         var users = new List<HashEntry>();
         var slots = SessionHash.Split(Session(("cart", "3"), ("##c", "not metadata"), ("#u", "alice")), users);
         Assert.Equal(["cart", "##c"], users.Select(static u => (string)u.Name!));
-        Assert.Equal("alice", (string?)slots[(int)MetadataSlot.User]);
+        Assert.Equal("alice", (string?)slots[(int)SessionMetadataField.User]);
     }
 
     [Fact]

@@ -1,7 +1,11 @@
-namespace Tessera.Internal;
+namespace Tessera;
 
-/// <summary>The position of each metadata field in <see cref="SessionLayout.MetadataFields"/> (and in an HMGET reply of them).</summary>
-internal enum MetadataSlot
+/// <summary>
+/// What a metadata field of a session hash holds. The values are the positions of the fields in Tessera's
+/// layout (and in an <c>HMGET</c> reply of them), so there is one list; tools that show a hash as stored
+/// name its fields with it (<c>Tessera.Admin.SessionHashFields.MetadataOf</c>).
+/// </summary>
+public enum SessionMetadataField
 {
     /// <summary><c>#c</c>: created, Unix ms.</summary>
     Created,
@@ -44,4 +48,7 @@ internal enum MetadataSlot
 
     /// <summary><c>#ii</c>: when the current identifier was issued (creation or the last rotation), Unix ms.</summary>
     IdIssued,
+
+    /// <summary>A metadata field (it starts with one <c>#</c>) this version of Tessera does not know. Not a position: always last.</summary>
+    Unknown,
 }
