@@ -201,6 +201,14 @@ internal sealed partial class TesseraSession
         return id;
     }
 
+    /// <summary>The session ended meanwhile (logged out, revoked, expired): this request's changes are dropped with it, never written anywhere.</summary>
+    private void LoseEverything()
+    {
+        _state.OnDied();
+        _view.DropPending();
+        _view.Empty();
+    }
+
     private async Task<string> RotateLoadedAsync(string? userId, CancellationToken cancellationToken)
     {
         var oldId = _state.Id!;
@@ -221,9 +229,7 @@ internal sealed partial class TesseraSession
                 return _state.Id!;
             case CommitStatus.Revoked:
                 // "Log out everywhere" ran meanwhile: nothing of this session or sign-in survives.
-                _state.OnDied();
-                _view.DropPending();
-                _view.Empty();
+                LoseEverything();
                 return _state.ProvisionalId();
             default:
                 // The session ended or went to another identity meanwhile: start afresh with this

@@ -58,9 +58,7 @@ internal sealed partial class TesseraSession
                 return;
             case CommitStatus.Revoked:
                 // "Log out everywhere" ran meanwhile: nothing of this session survives.
-                _state.OnDied();
-                _view.DropPending();
-                _view.Empty();
+                LoseEverything();
                 return;
             default:
                 // Rotated first by another request (a racing renewal, a sign-in), ended, or too large to

@@ -322,9 +322,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
                     // The session this request had was logged out, revoked or expired meanwhile: its
                     // changes are dropped, never resurrected; anything written later gets a new id.
                     LogCommitToGoneSession(_logger, SessionIds.LogTag(target.Id));
-                    _state.OnDied();
-                    _view.DropPending();
-                    _view.Empty();
+                    LoseEverything();
                     return;
                 }
 
@@ -409,9 +407,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
             if (result.Status == CommitStatus.Revoked)
             {
                 // A sign-in racing "log out everywhere" of its user: nothing of it survives.
-                _state.OnDied();
-                _view.DropPending();
-                _view.Empty();
+                LoseEverything();
                 return;
             }
 

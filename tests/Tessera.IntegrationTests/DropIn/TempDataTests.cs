@@ -106,18 +106,20 @@ public sealed class TempDataTests(RedisFixture redis)
         Assert.Null(client.Cookie(Cookie));
     }
 
-    [Fact]
-    public async Task TwoRequestsRacingForOneMessage_ExactlyOneShowsIt_FortyTimesOver()
+    [Theory]
+    [InlineData(2, 40)]
+    [InlineData(10, 30)]
+    public async Task RequestsRacingForOneMessage_ExactlyOneShowsIt_EveryRound(int racers, int rounds)
     {
         await using var app = await StartAsync();
         var doubles = 0;
         var lost = 0;
-        for (var round = 0; round < 40; round++)
+        for (var round = 0; round < rounds; round++)
         {
             using var owner = app.CreateClient();
             var location = await SetAsync(owner, $"m{round}");
             var cookie = owner.Cookie(Cookie)!;
-            var tabs = Enumerable.Range(0, 2).Select(_ =>
+            var tabs = Enumerable.Range(0, racers).Select(_ =>
             {
                 var c = app.CreateClient();
                 c.SetCookie(Cookie, cookie);
@@ -134,52 +136,6 @@ public sealed class TempDataTests(RedisFixture redis)
             Assert.All(replies, r => Assert.Equal(HttpStatusCode.OK, r.Status));
             var shown = replies.Count(r => r.Body == $"m{round}");
             Assert.All(replies, r => Assert.True(r.Body == $"m{round}" || r.Body == "(none)", r.Body));
-            if (shown > 1)
-            {
-                doubles++;
-            }
-            else if (shown == 0)
-            {
-                lost++;
-            }
-
-            foreach (var c in tabs)
-            {
-                c.Dispose();
-            }
-        }
-
-        Assert.Equal(0, doubles);
-        Assert.Equal(0, lost);
-    }
-
-    [Fact]
-    public async Task TenRequestsRacingForOneMessage_ExactlyOneShowsIt_ThirtyTimesOver()
-    {
-        await using var app = await StartAsync();
-        var doubles = 0;
-        var lost = 0;
-        for (var round = 0; round < 30; round++)
-        {
-            using var owner = app.CreateClient();
-            var location = await SetAsync(owner, $"m{round}");
-            var cookie = owner.Cookie(Cookie)!;
-            var tabs = Enumerable.Range(0, 10).Select(_ =>
-            {
-                var c = app.CreateClient();
-                c.SetCookie(Cookie, cookie);
-                return c;
-            }).ToArray();
-            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var races = tabs.Select(async c =>
-            {
-                await gate.Task;
-                return await c.GetTextAsync(location);
-            }).ToArray();
-            gate.SetResult();
-            var replies = await Task.WhenAll(races);
-            Assert.All(replies, r => Assert.Equal(HttpStatusCode.OK, r.Status));
-            var shown = replies.Count(r => r.Body == $"m{round}");
             if (shown > 1)
             {
                 doubles++;
