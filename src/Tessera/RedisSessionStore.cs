@@ -36,6 +36,7 @@ public sealed class RedisSessionStore
     private readonly RedisGateway _redis;
     private readonly SessionUsers _users;
     private readonly SessionRotation _rotation;
+    private readonly RevocationFeed _revocations;
 
     /// <summary>Creates the store.</summary>
     /// <param name="connection">The shared Redis connection.</param>
@@ -67,6 +68,7 @@ public sealed class RedisSessionStore
         _users = new SessionUsers(this);
         _rotation = new SessionRotation(this);
         _atomics = new SessionAtomics(this, _granularityMs);
+        _revocations = new RevocationFeed(this);
     }
 
     /// <summary>The value codec.</summary>
@@ -83,6 +85,9 @@ public sealed class RedisSessionStore
 
     /// <summary>The user index, a user's devices and their revocation ("log out everywhere").</summary>
     public SessionUsers Users => _users;
+
+    /// <summary>Revocations as every app instance hears them: subscribe to re-check what this instance holds open (live connections, caches).</summary>
+    public RevocationFeed Revocations => _revocations;
 
     /// <summary>The one path of every Redis call (bound, breaker, telemetry, failure meaning).</summary>
     internal RedisGateway Redis => _redis;
@@ -507,9 +512,11 @@ public sealed class RedisSessionStore
     /// <summary>As <see cref="DestroyAsync(string, string?, CancellationToken)"/>, for a request that holds its key.</summary>
     internal async Task<bool> DestroyAsync(SessionKey session, string? userId, CancellationToken cancellationToken)
     {
-        var (deleted, user) = await _users.DeleteAsync(session.Handle, userId, cancellationToken).ConfigureAwait(false);
+        var ended = new List<string>(1);
+        var (deleted, user) = await _users.DeleteAsync(session.Handle, userId, cancellationToken, ended).ConfigureAwait(false);
         if (deleted)
         {
+            _revocations.Publish(RevocationScope.Logout, ended);
             _metrics.Destroyed.Add(1);
             StoreLog.Destroyed(_logger, session.Tag);
             Raise(new TesseraEvent(TesseraEventKind.Destroyed, session.Tag, user));

@@ -119,9 +119,10 @@ public sealed class SessionUsers
     private async Task<int> EndSessionsAsync(List<string> handles, string? userId, string reason, string detail, string operation, CancellationToken cancellationToken)
     {
         (bool Deleted, string? UserId)[] deleted;
+        var ended = handles.Select(static _ => new List<string>(1)).ToArray();
         try
         {
-            deleted = await Task.WhenAll(handles.Select(handle => DeleteAsync(handle, userId, cancellationToken)))
+            deleted = await Task.WhenAll(handles.Select((handle, n) => DeleteAsync(handle, userId, cancellationToken, ended[n])))
                 .WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
@@ -142,6 +143,7 @@ public sealed class SessionUsers
             }
         }
 
+        _store.Revocations.Publish(RevocationScope.Revoked, [.. ended.SelectMany(static e => e).Distinct(StringComparer.Ordinal)]);
         return count;
     }
 
@@ -355,7 +357,11 @@ public sealed class SessionUsers
     private static RedisValue[] MemberForms(string handle) => [handle, SessionLayout.IndexMember(handle, companion: true)];
 
     /// <summary>Deletes the session a handle names (and removes it from its user's index), and follows its tombstone forwards.</summary>
-    internal async Task<(bool Deleted, string? UserId)> DeleteAsync(string handle, string? userId, CancellationToken cancellationToken)
+    /// <param name="handle">The session's handle.</param>
+    /// <param name="userId">Its user, when the caller knows.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="ended">Collects the handle of each key deleted (the tombstone and the sessions it forwards to), for the revocation notice.</param>
+    internal async Task<(bool Deleted, string? UserId)> DeleteAsync(string handle, string? userId, CancellationToken cancellationToken, List<string>? ended = null)
     {
         SessionKey.ThrowIfMalformed(handle);
         var id = handle;
@@ -368,6 +374,7 @@ public sealed class SessionUsers
             if (deleted)
             {
                 deletedAny = true;
+                ended?.Add(id);
                 userId ??= user;
                 if ((user ?? userId) is { } owner)
                 {

@@ -29,6 +29,7 @@ public sealed class TesseraMetrics : IDisposable
         Corrupt = _meter.CreateCounter<long>("tessera.sessions.corrupt", description: "Keys that held data that is not a session.");
         BindingRejected = _meter.CreateCounter<long>("tessera.sessions.binding_rejected", description: "Requests whose client did not match the session's binding.");
         SynchronousLoads = _meter.CreateCounter<long>("tessera.sessions.synchronous_loads", description: "Session reads that blocked a thread (ISession used before LoadAsync on an endpoint the middleware did not load ahead).");
+        RevocationNotices = _meter.CreateCounter<long>("tessera.revocation.notices", description: "Revocation notices, by tessera.outcome: sent, received (from another instance), refused (not a notice), unsent (the server has no pub/sub, or is not probed yet).");
         Errors = _meter.CreateCounter<long>("tessera.errors", description: "Redis operations that failed or timed out.");
         CircuitRejected = _meter.CreateCounter<long>("tessera.circuit.rejected", description: "Redis calls refused at once because the circuit breaker was open, by operation.");
         CircuitOpened = _meter.CreateCounter<long>("tessera.circuit.opened", description: "Times the circuit breaker opened (Redis stopped answering).");
@@ -58,6 +59,9 @@ public sealed class TesseraMetrics : IDisposable
 
     /// <summary>Session reads that blocked a thread for their round trip (the synchronous <c>ISession</c> path).</summary>
     public Counter<long> SynchronousLoads { get; }
+
+    /// <summary>Revocation notices sent, received, refused or unsent, tagged <c>tessera.outcome</c> (<see cref="RevocationFeed"/>).</summary>
+    public Counter<long> RevocationNotices { get; }
 
     /// <summary>Failed Redis operations.</summary>
     public Counter<long> Errors { get; }

@@ -7,10 +7,11 @@ using Microsoft.Extensions.Options;
 namespace Tessera.AspNetCore;
 
 /// <summary>
-/// This instance's SignalR connections that belong to a Tessera login or signed-in session, re-checked
-/// every <see cref="TesseraRevalidationOptions.Interval"/>: one pipelined round trip per tick for all of
-/// them (one <c>HMGET</c> per distinct login), and a connection whose login or session was ended anywhere
-/// is aborted. A rotated session is followed to the session it became.
+/// This instance's SignalR connections that belong to a Tessera login or signed-in session, re-checked at
+/// once when a revocation notice names one of them (<see cref="RevocationFeed"/>: any instance's logout or
+/// revocation), and every <see cref="TesseraRevalidationOptions.Interval"/> in case a notice was lost: one
+/// pipelined round trip per check for all of them (one <c>HMGET</c> per distinct login), and a connection
+/// whose login or session was ended anywhere is aborted. A rotated session is followed to the session it became.
 /// </summary>
 internal sealed class LiveConnectionRegistry(
     RedisSessionStore store,
@@ -19,6 +20,7 @@ internal sealed class LiveConnectionRegistry(
     ILogger<LiveConnectionRegistry> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Entry> _connections = new(StringComparer.Ordinal);
+    private volatile TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>How many connections are watched (for tests and diagnostics).</summary>
     public int Count => _connections.Count;
@@ -95,14 +97,42 @@ internal sealed class LiveConnectionRegistry(
         return closed;
     }
 
+    /// <summary>A notice that concerns a watched connection wakes the loop now (on the feed's thread: only a signal).</summary>
+    private void OnNotice(RevocationNotice notice)
+    {
+        foreach (var entry in _connections.Values)
+        {
+            if (!entry.Revoked && notice.Concerns(entry.Handle))
+            {
+                _wake.TrySetResult();
+                return;
+            }
+        }
+    }
+
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.Interval, time);
+        using var notices = store.Revocations.Subscribe(OnNotice);
+        var interval = options.Value.Interval;
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            while (!stoppingToken.IsCancellationRequested)
             {
+                var wake = _wake.Task;
+                using (var tick = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+                {
+                    await Task.WhenAny(Task.Delay(interval, time, tick.Token), wake).ConfigureAwait(false);
+                    await tick.CancelAsync().ConfigureAwait(false);
+                }
+
+                stoppingToken.ThrowIfCancellationRequested();
+                if (wake.IsCompleted)
+                {
+                    // A fresh signal for notices that come during this check: they are checked again after it.
+                    _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+
                 try
                 {
                     await CheckAsync(stoppingToken).ConfigureAwait(false);

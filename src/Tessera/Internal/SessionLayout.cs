@@ -109,6 +109,11 @@ internal static class SessionLayout
     /// <returns><c>{prefix}revoked:{userId}</c>.</returns>
     public static RedisKey RevokedKey(string prefix, string userId) => string.Concat(prefix, RevokedInfix, userId);
 
+    /// <summary>The pub/sub channel of revocation notices (<see cref="RevocationFeed"/>): not a key, so it never collides with one.</summary>
+    /// <param name="prefix">The key prefix.</param>
+    /// <returns><c>{prefix}revocations</c>.</returns>
+    public static string RevocationChannel(string prefix) => string.Concat(prefix, "revocations");
+
     /// <summary>The infix of an identity provider session's logins: <c>{prefix}idp:{hash of issuer and sid}</c>, a set of login handles.</summary>
     public const string IdpSessionInfix = "idp:";
 

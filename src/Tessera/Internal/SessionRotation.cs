@@ -104,6 +104,7 @@ internal sealed class SessionRotation
         _metrics.Rotated.Add(1);
         StoreLog.Rotated(_logger, old.Tag, fresh.Tag);
         _store.Raise(new TesseraEvent(TesseraEventKind.Rotated, old.Tag, newWrite.UserId, fresh.Tag));
+        _store.Revocations.Publish(RevocationScope.Rotated, [old.Handle], fresh.Handle);
         return new CommitResult(CommitStatus.Committed, fresh.Id);
     }
 }
