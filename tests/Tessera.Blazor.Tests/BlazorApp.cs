@@ -31,8 +31,9 @@ public sealed class BlazorApp : IAsyncDisposable
     /// <summary>Starts the app.</summary>
     /// <param name="redis">host:port.</param>
     /// <param name="prefix">The key prefix.</param>
+    /// <param name="interval">The circuits' re-check interval (default 1 s).</param>
     /// <returns>The app.</returns>
-    public static async Task<BlazorApp> StartAsync(string redis, string prefix)
+    public static async Task<BlazorApp> StartAsync(string redis, string prefix, TimeSpan? interval = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = typeof(BlazorApp).Assembly.GetName().Name, EnvironmentName = "Development" });
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
@@ -47,7 +48,7 @@ public sealed class BlazorApp : IAsyncDisposable
             o.KeyPrefix = prefix;
         });
         builder.Services.AddTesseraTicketStore();
-        builder.Services.AddTesseraBlazorRevalidation();
+        builder.Services.AddTesseraBlazorRevalidation(o => o.Interval = interval ?? TimeSpan.FromSeconds(1));
         var app = builder.Build();
         app.UseTessera();
         app.UseAntiforgery();

@@ -39,6 +39,35 @@ public sealed class BlazorRevalidationTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task RevokedOnAnotherInstance_TheCircuitIsSignedOutByTheNotice_LongBeforeItsInterval()
+    {
+        var prefix = redis.PrefixFor();
+        var one = redis.CreateStore(o => o.KeyPrefix = prefix);
+        var two = redis.CreateStore(o => o.KeyPrefix = prefix);
+        var tickets = new TesseraTicketStore(one);
+        var carol = await tickets.RetrieveAsync(await tickets.StoreAsync(Ticket("carol")));
+        var dan = await tickets.RetrieveAsync(await tickets.StoreAsync(Ticket("dan")));
+
+        // Circuits on instance two that would re-check only every ten minutes.
+        using var carolCircuit = Circuit(two, carol!.Principal, TimeSpan.FromMinutes(10));
+        using var danCircuit = Circuit(two, dan!.Principal, TimeSpan.FromMinutes(10));
+        Assert.True(await two.Revocations.StartAsync());
+        var carolChanged = Changed(carolCircuit);
+        var danChanged = Changed(danCircuit);
+
+        Assert.Equal(1, await one.Users.RevokeUserSessionsAsync("carol", cancellationToken: TestContext.Current.CancellationToken));
+        var state = await carolChanged.WaitAsync(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        Assert.False(state.User.Identity?.IsAuthenticated);
+
+        // A notice that names another login costs dan's circuit nothing; a forged one naming dan costs one check, not his login.
+        await redis.Multiplexer.GetSubscriber().PublishAsync(StackExchange.Redis.RedisChannel.Literal(prefix + "revocations"), $"t1|0123456789abcdef|2||{SessionIds.Handle(SessionIds.NewId())}");
+        await redis.Multiplexer.GetSubscriber().PublishAsync(StackExchange.Redis.RedisChannel.Literal(prefix + "revocations"), $"t1|0123456789abcdef|2||{dan.Principal.FindFirst(TesseraClaims.Login)!.Value}");
+        await Task.Delay(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
+        Assert.False(danChanged.IsCompleted);
+        Assert.True((await danCircuit.GetAuthenticationStateAsync()).User.Identity?.IsAuthenticated);
+    }
+
+    [Fact]
     public async Task LoginClaim_IsNeverStored_AndAPlantedOneIsReplaced()
     {
         var store = redis.CreateStore();
@@ -80,9 +109,9 @@ public sealed class BlazorRevalidationTests(RedisFixture redis)
         return new AuthenticationTicket(new ClaimsPrincipal(identity), new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = now.AddHours(1) }, "Cookies");
     }
 
-    private static TesseraRevalidatingAuthenticationStateProvider Circuit(RedisSessionStore store, ClaimsPrincipal user)
+    private static TesseraRevalidatingAuthenticationStateProvider Circuit(RedisSessionStore store, ClaimsPrincipal user, TimeSpan? interval = null)
     {
-        var circuit = new TesseraRevalidatingAuthenticationStateProvider(store, Options.Create(new TesseraRevalidationOptions { Interval = TimeSpan.FromMilliseconds(200) }), NullLoggerFactory.Instance);
+        var circuit = new TesseraRevalidatingAuthenticationStateProvider(store, Options.Create(new TesseraRevalidationOptions { Interval = interval ?? TimeSpan.FromMilliseconds(200) }), NullLoggerFactory.Instance);
         circuit.SetAuthenticationState(Task.FromResult(new AuthenticationState(user)));
         return circuit;
     }
