@@ -31,6 +31,7 @@ internal static partial class DemoEndpoints
         app.MapPost("/logout", HtmlPage(static ctx => PostAsync(ctx, "logout", DemoPage.Home, LogoutAsync)));
         MapDevices(app, settings);
         MapStepUp(app);
+        MapLive(app);
         app.MapGet("/api/session", ApiSessionAsync);
         // The countdown's poll reads the session without extending it; "Stay signed in" is an ordinary (sliding) endpoint.
         app.MapGet("/api/ttl", ApiTtlAsync).WithoutSessionSliding();

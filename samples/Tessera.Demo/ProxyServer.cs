@@ -55,21 +55,14 @@ internal static class ProxyServer
         DemoLogging.Configure(builder.Logging, settings, "proxy");
         builder.Logging.AddFilter("Yarp", settings.Verbose ? LogLevel.Information : LogLevel.Warning);
 
+        // The pages' live streams (/api/live) take turns among the instances on their own, so that
+        // holding one open does not shift which instance serves the page's next click.
         RouteConfig[] routes =
         [
             new() { RouteId = "all", ClusterId = "apps", Match = new RouteMatch { Path = "{**catch-all}" } },
+            new() { RouteId = "live", ClusterId = "live", Match = new RouteMatch { Path = "/api/live" } },
         ];
-        ClusterConfig[] clusters =
-        [
-            new()
-            {
-                ClusterId = "apps",
-                LoadBalancingPolicy = LoadBalancingPolicies.RoundRobin,
-                Destinations = instances.ToDictionary(
-                    static i => i.Name,
-                    static i => new DestinationConfig { Address = i.Url.ToString() }),
-            },
-        ];
+        ClusterConfig[] clusters = [Cluster("apps", instances), Cluster("live", instances)];
         builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
 
         var app = builder.Build();
@@ -100,4 +93,13 @@ internal static class ProxyServer
 
         return (app, DemoInstance.BoundPort(app));
     }
+
+    private static ClusterConfig Cluster(string id, IReadOnlyList<InstanceInfo> instances) => new()
+    {
+        ClusterId = id,
+        LoadBalancingPolicy = LoadBalancingPolicies.RoundRobin,
+        Destinations = instances.ToDictionary(
+            static i => i.Name,
+            static i => new DestinationConfig { Address = i.Url.ToString() }),
+    };
 }

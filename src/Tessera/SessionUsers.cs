@@ -599,15 +599,17 @@ public sealed class SessionUsers
         _redis.RunAsync("one-time claim", static (db, k) => db.KeyDeleteAsync(k), SessionLayout.OnceKey(_options.KeyPrefix, scope, issuer, value), cancellationToken, idempotent: true, "DEL");
 
     /// <summary>
-    /// Which of these sessions or logins are still live, for live connections' re-checks: one
-    /// <c>HMGET</c> of two fields per handle, pipelined (one round trip for the lot); a rotated session
-    /// is followed to the session it became (one more round trip, only then).
+    /// Which of these sessions or logins are still live, for what an app holds open (live connections,
+    /// server-sent event streams) and re-checks on a <see cref="RevocationFeed"/> notice: one <c>HMGET</c>
+    /// of two fields per handle, pipelined (one round trip for the lot), never sliding a session; a
+    /// rotated session is followed to the session it became (one more round trip, only then).
     /// </summary>
-    /// <param name="handles">The handles.</param>
+    /// <param name="handles">The handles (<see cref="SessionIds.Handle"/> of an id); a malformed one is reported ended.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>Per handle, the handle that is live now (itself, or what it was rotated into), or null when it was ended.</returns>
-    internal async Task<string?[]> LiveHandlesAsync(IReadOnlyList<string> handles, CancellationToken cancellationToken)
+    public async Task<string?[]> LiveHandlesAsync(IReadOnlyList<string> handles, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(handles);
         var current = handles.ToArray();
         var live = new string?[current.Length];
         var pending = Enumerable.Range(0, current.Length).Where(n => SessionIds.IsValid(current[n])).ToList();

@@ -166,13 +166,43 @@ public sealed class DemoBrowserTests(DemoFixture demo, BrowserFixture browser)
         await Expect(second.Locator("#device-count")).ToHaveTextAsync("1", Quick);
         await BrowserFixture.ScreenshotAsync(second, "09-logged-out-other-devices");
 
-        await first.ReloadAsync();
+        // The first browser's open page learns it at once, with no reload (the revocation notice, through
+        // whichever instance holds its live stream), and goes to the sign-in page.
+        await Expect(first.Locator("#signed-out-banner")).ToBeVisibleAsync(new() { Timeout = 2_000 });
+        await BrowserFixture.ScreenshotAsync(first, "10a-first-device-told-live");
         await Expect(first.Locator("#notice")).ToContainTextAsync("Your session has ended", new() { Timeout = 10_000 });
         await Expect(first.Locator("#no-session")).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(first, "10-first-device-logged-out");
 
         await second.ReloadAsync();
         await Expect(second.Locator("#device-count")).ToHaveTextAsync("1", Quick);
+    }
+
+    [Fact]
+    public async Task LogoutInOneTab_TheOtherTabIsToldLive_WithoutAReload()
+    {
+        var user = Unique("heidi");
+        await using var context = await browser.NewContextAsync("TesseraDemoTest/1.0 (tabs)");
+        var first = await context.NewPageAsync();
+        await first.GotoAsync(demo.Url.ToString());
+        await first.FillAsync("#username", user);
+        await first.FillAsync("#password", Password);
+        await first.ClickAsync("#login");
+        await Expect(first.Locator("#user")).ToHaveTextAsync(user, Quick);
+
+        // A second tab of the same browser: the same session, served by another instance.
+        var second = await context.NewPageAsync();
+        await second.GotoAsync(new Uri(demo.Url, "devices").ToString());
+        await Expect(second.Locator("#device-count")).ToHaveTextAsync("1", Quick);
+        Assert.False(await second.Locator("#signed-out-banner").IsVisibleAsync());
+
+        await first.ClickAsync("#logout");
+        await Expect(first.Locator("#no-session")).ToBeVisibleAsync();
+
+        // Well inside the countdown's 3 s poll (and the devices page has no countdown at all): the live stream.
+        await Expect(second.Locator("#signed-out-banner")).ToBeVisibleAsync(new() { Timeout = 2_000 });
+        await BrowserFixture.ScreenshotAsync(second, "10b-other-tab-told-live");
+        await Expect(second.Locator("#no-session")).ToBeVisibleAsync(new() { Timeout = 10_000 });
     }
 
     [Fact]

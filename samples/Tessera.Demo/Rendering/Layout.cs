@@ -39,6 +39,7 @@ internal static class Layout
             </nav>
             {Pages(m)}
             <main id="main">
+            {(m.Session?.User is null ? Html.Empty : Html.Of($"""<p id="signed-out-banner" class="notice notice-warning" role="alert" hidden>This session was signed out in another tab or on another device. Going to the sign-in page…</p>"""))}
             {Parts.Notice(m)}
             {content}
             </main>
@@ -47,6 +48,7 @@ internal static class Layout
               Operators: <a href="/admin">the dashboard</a> (log in first) and <a href="/metrics">/metrics</a> (Prometheus).</p>
             </footer>
             {(m.Page == DemoPage.Home ? Html.Of($"""<script nonce="{m.Nonce}">{Html.Raw(Scripts.Countdown)}</script>""") : Html.Empty)}
+            {(m.Session?.User is null ? Html.Empty : Html.Of($"""<script nonce="{m.Nonce}">{Html.Raw(Scripts.Live)}</script>"""))}
             </body>
             </html>
             """);

@@ -42,6 +42,8 @@ internal static class Scripts
           });
           function expired() {
             done = true;
+            // Signed out elsewhere (the live stream said so first): that banner is the one that is true.
+            if (document.body.dataset.signedOut) return;
             el.textContent = 'expired';
             if (warning) warning.hidden = true;
             if (bar) bar.value = 0;
@@ -63,6 +65,26 @@ internal static class Scripts
           setInterval(tick, 100);
           setInterval(sync, 3000);
           tick();
+        })();
+        """;
+
+    /// <summary>
+    /// On every signed-in page: a server-sent event stream (/api/live) that says <c>ended</c> the moment
+    /// this session is signed out anywhere (another tab, another device, an operator); the page says so and
+    /// goes to the sign-in page. Without it (or without EventSource) the next click finds out instead.
+    /// </summary>
+    public const string Live = """
+        (() => {
+          if (!window.EventSource) return;
+          const banner = document.getElementById('signed-out-banner');
+          const live = new EventSource('/api/live');
+          live.addEventListener('ended', () => {
+            live.close();
+            if (banner) banner.hidden = false;
+            document.body.dataset.signedOut = 'true';
+            setTimeout(() => location.assign('/'), 2500);
+          });
+          window.addEventListener('pagehide', () => live.close());
         })();
         """;
 }
