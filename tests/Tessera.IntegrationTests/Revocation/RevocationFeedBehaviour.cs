@@ -186,3 +186,57 @@ public sealed class ClusterRevocationFeedTests(ClusterFixture server) : Revocati
     /// <inheritdoc/>
     protected override RedisChannel Channel(string name) => RedisChannel.Sharded(name);
 }
+
+/// <summary>A subscription that drops may have lost notices: the listeners are told to re-check everything, and notices flow again.</summary>
+public sealed class RevocationFeedResyncTests(RedisFixture server) : IAsyncLifetime
+{
+    private readonly List<TesseraConnection> _connections = [];
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var connection in _connections)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task SubscriptionKilled_ListenersGetAResync_ThenHearNoticesAgain()
+    {
+        var prefix = server.PrefixFor();
+        var name = "feed-" + Guid.NewGuid().ToString("N")[..8];
+        var one = Instance(prefix, "tessera");
+        var two = Instance(prefix, name);
+        var there = new ConcurrentQueue<RevocationNotice>();
+        two.Revocations.Subscribe(there.Enqueue);
+        Assert.True(await two.Revocations.StartAsync());
+
+        // Only this instance's subscription connection (other tests share the server).
+        var clients = ((string)(await server.Db.ExecuteAsync("CLIENT", "LIST"))!).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var subscriber = Assert.Single(clients, c => c.Contains($" name={name} ", StringComparison.Ordinal) && !c.Contains(" sub=0 ", StringComparison.Ordinal));
+        var clientId = subscriber.Split(' ').First(p => p.StartsWith("id=", StringComparison.Ordinal))[3..];
+        Assert.Equal(1, (long)await server.Db.ExecuteAsync("CLIENT", "KILL", "ID", clientId));
+
+        Assert.True(await Eventually.WaitAsync(() => Task.FromResult(there.Any(n => n.Scope == RevocationScope.Resync)), TimeSpan.FromSeconds(5)), "no resync after the subscription dropped");
+        Assert.True(await Eventually.WaitAsync(() => Task.FromResult(two.Revocations.IsListening), TimeSpan.FromSeconds(5)));
+
+        var id = SessionIds.NewId();
+        var changes = new SessionChanges();
+        changes.Set("k", [1]);
+        await one.CreateAsync(id, changes);
+        await one.DestroyAsync(id);
+        Assert.True(
+            await Eventually.WaitAsync(() => Task.FromResult(there.Any(n => n.Scope == RevocationScope.Logout && n.Handles.Contains(SessionIds.Handle(id)))), TimeSpan.FromSeconds(5)),
+            "no notice after the subscription came back");
+    }
+
+    private RedisSessionStore Instance(string prefix, string clientName)
+    {
+        var options = Options.Create(new TesseraOptions { Configuration = $"{server.Endpoint},name={clientName}", KeyPrefix = prefix });
+        var connection = new TesseraConnection(options);
+        _connections.Add(connection);
+        return new RedisSessionStore(connection, options);
+    }
+}

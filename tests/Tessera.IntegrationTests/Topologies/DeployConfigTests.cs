@@ -42,6 +42,8 @@ public sealed class DeployConfigTests
         // atomic counter, devices, log out the others, logout, health check.
         await using (var app = await TestApp.StartAsync($"{redis.Endpoint},{AppOptions}", "session:"))
         {
+            // Revocation notices (PUBLISH and SUBSCRIBE on session:revocations) are allowed too.
+            Assert.True(await app.Store.Revocations.StartAsync());
             using var phone = app.CreateClient();
             using var laptop = app.CreateClient();
             Assert.Equal(HttpStatusCode.OK, (await phone.PostTextAsync("/set?k=theme&v=dark")).Status);
