@@ -37,6 +37,7 @@ public sealed class RedisSessionStore
     private readonly SessionUsers _users;
     private readonly SessionRotation _rotation;
     private readonly RevocationFeed _revocations;
+    private readonly ReplicaAcknowledger _replicas;
 
     /// <summary>Creates the store.</summary>
     /// <param name="connection">The shared Redis connection.</param>
@@ -69,6 +70,7 @@ public sealed class RedisSessionStore
         _rotation = new SessionRotation(this);
         _atomics = new SessionAtomics(this, _granularityMs);
         _revocations = new RevocationFeed(this);
+        _replicas = new ReplicaAcknowledger(this);
     }
 
     /// <summary>The value codec.</summary>
@@ -517,12 +519,46 @@ public sealed class RedisSessionStore
         if (deleted)
         {
             _revocations.Publish(RevocationScope.Logout, ended);
+            await AfterRevocationAsync(ended, cancellationToken).ConfigureAwait(false);
             _metrics.Destroyed.Add(1);
             StoreLog.Destroyed(_logger, session.Tag);
             Raise(new TesseraEvent(TesseraEventKind.Destroyed, session.Tag, user));
         }
 
         return deleted;
+    }
+
+    /// <summary>
+    /// Whether the ending of these sessions or logins is on a replica of every primary that held them, so
+    /// that a failover cannot bring them back: waits (within <see cref="TesseraOptions.ReplicaWait"/>) for a
+    /// replica to acknowledge everything the primary applied before this call. Every revocation already
+    /// waits so (and logs and counts an unconfirmed one); call this where the caller must know, for
+    /// example an operator's tool after a compromise.
+    /// </summary>
+    /// <param name="handles">The handles revoked (<see cref="SessionIds.Handle"/> of the ids).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>What is known: confirmed, no replicas to wait for, unconfirmed, unsupported by the server, or off.</returns>
+    public Task<ReplicaConfirmation> ConfirmRevokedAsync(IReadOnlyList<string> handles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handles);
+        foreach (var handle in handles)
+        {
+            SessionKey.ThrowIfMalformed(handle);
+        }
+
+        return _replicas.ConfirmAsync([.. handles.Select(KeyForHandle)], cancellationToken);
+    }
+
+    /// <summary>After a revocation: waits for a replica, counts the outcome (an unconfirmed one is logged by the acknowledger).</summary>
+    internal async Task<ReplicaConfirmation> AfterRevocationAsync(IReadOnlyList<string> ended, CancellationToken cancellationToken)
+    {
+        var confirmation = await _replicas.ConfirmAsync([.. ended.Select(KeyForHandle)], cancellationToken).ConfigureAwait(false);
+        if (confirmation is not (ReplicaConfirmation.Off or ReplicaConfirmation.NoReplicas))
+        {
+            _metrics.ReplicaConfirmations.Add(1, new KeyValuePair<string, object?>(TesseraTelemetry.OutcomeTag, confirmation.ToString().ToLowerInvariant()));
+        }
+
+        return confirmation;
     }
 
     /// <summary>Tells every observer (<see cref="SessionEvents"/>); an observer that throws never fails the request.</summary>

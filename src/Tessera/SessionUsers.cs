@@ -143,7 +143,9 @@ public sealed class SessionUsers
             }
         }
 
-        _store.Revocations.Publish(RevocationScope.Revoked, [.. ended.SelectMany(static e => e).Distinct(StringComparer.Ordinal)]);
+        List<string> all = [.. ended.SelectMany(static e => e).Distinct(StringComparer.Ordinal)];
+        _store.Revocations.Publish(RevocationScope.Revoked, all);
+        await _store.AfterRevocationAsync(all, cancellationToken).ConfigureAwait(false);
         return count;
     }
 

@@ -19,6 +19,8 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private volatile IConnectionMultiplexer? _multiplexer;
     private IDisposable? _sentinels;
+    private Task<IConnectionMultiplexer?>? _waitConnection;
+    private IDisposable? _waitSentinels;
     private volatile ServerCapabilities _capabilities = ServerCapabilities.Unknown;
     private Task<ServerCapabilities>? _probing;
     private int _probeGeneration;
@@ -284,6 +286,38 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// A second connection of its own for <c>WAIT</c> (which blocks the connection it is sent on), opened on
+    /// first use; null when the store was given a multiplexer or a factory (nothing to open a second one like).
+    /// </summary>
+    /// <returns>The connection, or null.</returns>
+    internal Task<IConnectionMultiplexer?> GetWaitConnectionAsync()
+    {
+        if (!_owned || _options.ConnectionMultiplexerFactory is not null || string.IsNullOrWhiteSpace(_options.Configuration))
+        {
+            return Task.FromResult<IConnectionMultiplexer?>(null);
+        }
+
+        lock (_probeLock)
+        {
+            if (_waitConnection is null || _waitConnection.IsFaulted)
+            {
+                _waitConnection = OpenWaitConnectionAsync();
+            }
+
+            return _waitConnection;
+        }
+    }
+
+    private async Task<IConnectionMultiplexer?> OpenWaitConnectionAsync()
+    {
+        var config = BuildConfiguration(_options);
+        config.ClientName = (config.ClientName ?? "tessera") + "-wait";
+        var (primary, sentinels) = await ConnectAsync(config).ConfigureAwait(false);
+        _waitSentinels = sentinels;
+        return primary;
+    }
+
     /// <summary>Whether the connection was disposed.</summary>
     internal bool IsDisposed { get; private set; }
 
@@ -291,6 +325,12 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
     public void Dispose()
     {
         IsDisposed = true;
+        if (_waitConnection is { IsCompletedSuccessfully: true, Result: { } wait })
+        {
+            wait.Dispose();
+        }
+
+        _waitSentinels?.Dispose();
         if (_owned)
         {
             _multiplexer?.Dispose();
@@ -304,6 +344,12 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
     public async ValueTask DisposeAsync()
     {
         IsDisposed = true;
+        if (_waitConnection is { IsCompletedSuccessfully: true, Result: { } wait })
+        {
+            await wait.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _waitSentinels?.Dispose();
         if (_owned && _multiplexer is { } m)
         {
             await m.DisposeAsync().ConfigureAwait(false);

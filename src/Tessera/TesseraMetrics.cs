@@ -30,6 +30,7 @@ public sealed class TesseraMetrics : IDisposable
         BindingRejected = _meter.CreateCounter<long>("tessera.sessions.binding_rejected", description: "Requests whose client did not match the session's binding.");
         SynchronousLoads = _meter.CreateCounter<long>("tessera.sessions.synchronous_loads", description: "Session reads that blocked a thread (ISession used before LoadAsync on an endpoint the middleware did not load ahead).");
         RevocationNotices = _meter.CreateCounter<long>("tessera.revocation.notices", description: "Revocation notices, by tessera.outcome: sent, received (from another instance), refused (not a notice), unsent (the server has no pub/sub, or is not probed yet).");
+        ReplicaConfirmations = _meter.CreateCounter<long>("tessera.revocation.replicas", description: "Revocations waited on a replica for, by tessera.outcome: confirmed, unconfirmed (none acknowledged within ReplicaWait: a failover could lose it), unsupported (the server has no WAIT).");
         Errors = _meter.CreateCounter<long>("tessera.errors", description: "Redis operations that failed or timed out.");
         CircuitRejected = _meter.CreateCounter<long>("tessera.circuit.rejected", description: "Redis calls refused at once because the circuit breaker was open, by operation.");
         CircuitOpened = _meter.CreateCounter<long>("tessera.circuit.opened", description: "Times the circuit breaker opened (Redis stopped answering).");
@@ -62,6 +63,9 @@ public sealed class TesseraMetrics : IDisposable
 
     /// <summary>Revocation notices sent, received, refused or unsent, tagged <c>tessera.outcome</c> (<see cref="RevocationFeed"/>).</summary>
     public Counter<long> RevocationNotices { get; }
+
+    /// <summary>Revocations waited on a replica for, tagged <c>tessera.outcome</c> (<see cref="TesseraOptions.ReplicaWait"/>).</summary>
+    public Counter<long> ReplicaConfirmations { get; }
 
     /// <summary>Failed Redis operations.</summary>
     public Counter<long> Errors { get; }

@@ -98,6 +98,18 @@ public class TesseraOptions
     /// <summary>Encryption at rest with a key ring.</summary>
     public EncryptionOptions Encryption { get; set; } = new();
 
+    /// <summary>
+    /// How long a revocation (logout, revoke, "log out everywhere", everyone) waits for a replica to
+    /// acknowledge it (<c>WAIT</c>), when the primary has replicas, so that a failover right after it cannot
+    /// bring the session back. Sent on a second connection of its own (a <c>WAIT</c> blocks the connection
+    /// it is sent on), opened only once a replica exists. An unconfirmed revocation is still done on the
+    /// primary: it is logged and counted, and <see cref="RedisSessionStore.ConfirmRevokedAsync"/> says so to a
+    /// caller that must know. Zero turns it off.
+    /// </summary>
+    /// <value>Default 500 ms; at most half of <see cref="OperationTimeout"/> is used (the wait is one Redis operation).</value>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
+    public TimeSpan ReplicaWait { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>How long a rotated session's old key points to the new one, for requests already in flight.</summary>
     /// <value>Default 30 seconds.</value>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]

@@ -176,6 +176,25 @@ public sealed class RedisSentinelTopology : IDisposable
         return ServerOn(promoted!.Value);
     }
 
+    /// <summary>Starts one more replica of the master on <paramref name="masterPort"/> and waits until it is in sync (the sentinels learn it from the master).</summary>
+    /// <param name="masterPort">The master now.</param>
+    /// <returns>The replica.</returns>
+    public RedisServerProcess AddReplica(int masterPort)
+    {
+        var replica = RedisServerProcess.Start(extraArgs: ["--repl-diskless-sync-delay", "0", "--replicaof", "127.0.0.1", Port(masterPort)]);
+        _servers.Add(replica);
+        Poll.Until(
+            () => RespClient.InfoField(RespClient.TryCommand(replica.Port, "INFO", "replication"), "master_link_status") == "up",
+            ReadyTimeout,
+            $"the new replica on {replica.Port} is in sync with {masterPort}",
+            () => replica.Output);
+        Poll.Until(
+            () => _sentinels.All(s => KnowsUsableReplica(s.Port, replica.Port)),
+            ReadyTimeout,
+            $"every sentinel knows the replica on {replica.Port} and sees it up");
+        return replica;
+    }
+
     /// <summary>Stops every process by its PID (sentinels first).</summary>
     public void Dispose()
     {
@@ -191,6 +210,30 @@ public sealed class RedisSentinelTopology : IDisposable
     }
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
+
+    private bool KnowsUsableReplica(int sentinelPort, int replicaPort)
+    {
+        if (RespClient.TryCommand(sentinelPort, "SENTINEL", "REPLICAS", ServiceName) is not object?[] replicas)
+        {
+            return false;
+        }
+
+        foreach (var entry in replicas.OfType<object?[]>())
+        {
+            var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
+            for (var i = 0; i + 1 < entry.Length; i += 2)
+            {
+                fields[(string)entry[i]!] = entry[i + 1] as string;
+            }
+
+            if (fields.GetValueOrDefault("port") == Port(replicaPort) && fields.GetValueOrDefault("flags") is { } flags && !flags.Contains("down", StringComparison.Ordinal) && !flags.Contains("disconnected", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private bool SentinelSees(int sentinelPort)
     {

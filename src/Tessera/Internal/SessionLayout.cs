@@ -109,6 +109,16 @@ internal static class SessionLayout
     /// <returns><c>{prefix}revoked:{userId}</c>.</returns>
     public static RedisKey RevokedKey(string prefix, string userId) => string.Concat(prefix, RevokedInfix, userId);
 
+    /// <summary>
+    /// The key a replica-acknowledgement marker is written to before <c>WAIT</c> (a write of the waiting
+    /// connection's own, after the revocation, so the replica's acknowledgement covers the revocation).
+    /// </summary>
+    /// <param name="prefix">The key prefix.</param>
+    /// <param name="slotTag">On a Cluster, a hash tag in the slot of the revoked key (so the same node), else null.</param>
+    /// <returns><c>{prefix}ack</c>, or <c>{prefix}ack:{tag}</c>.</returns>
+    public static RedisKey ReplicaMarkKey(string prefix, string? slotTag) =>
+        slotTag is null ? string.Concat(prefix, "ack") : string.Concat(prefix, "ack:{", slotTag, "}");
+
     /// <summary>The pub/sub channel of revocation notices (<see cref="RevocationFeed"/>): not a key, so it never collides with one.</summary>
     /// <param name="prefix">The key prefix.</param>
     /// <returns><c>{prefix}revocations</c>.</returns>

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Tessera.TestUtils;
+
+namespace Tessera.IntegrationTests;
+
+/// <summary>
+/// Revocations that survive a failover (issue 26 item 5): every revocation waits for a replica (<c>WAIT</c>,
+/// on a connection of its own) when the primary has one; a lagging replica is reported, never waited on
+/// past the bound. On Sentinel topologies of their own: the master is killed by its PID right after a
+/// revocation returns, Sentinel promotes the replica, and the revoked sessions must never serve again.
+/// Rounds: <c>TESSERA_FAILOVER_ROUNDS</c> (default 2 in the suite; the figures in docs/operations.md are
+/// from a run of 100). In the Timing category: failover times are not for a loaded box.
+/// </summary>
+[Collection(TimingCollection.Name)]
+[Trait("Category", TimingCollection.Name)]
+public sealed class ReplicaWaitTests(ITestOutputHelper output)
+{
+    private static readonly int Rounds = int.TryParse(Environment.GetEnvironmentVariable("TESSERA_FAILOVER_ROUNDS"), CultureInfo.InvariantCulture, out var r) && r > 0 ? r : 2;
+
+    [Fact]
+    public async Task RevokedThenPrimaryKilledAtOnce_TheRevokedSessionsNeverServeAgain_RoundAfterRound()
+    {
+        using var topology = RedisSentinelTopology.Start("tessera-revoke", downAfter: TimeSpan.FromSeconds(1));
+        var (connection, store) = Store(topology.Configuration);
+        await using var owned = connection;
+        var master = topology.InitialMaster;
+        var clock = Stopwatch.StartNew();
+        var failovers = new List<double>();
+        for (var round = 0; round < Rounds; round++)
+        {
+            var user = $"u{round}";
+            var loggedOut = await CreateAsync(store, user);
+            var everywhere1 = await CreateAsync(store, user);
+            var everywhere2 = await CreateAsync(store, user);
+            var kept = await CreateAsync(store, $"other{round}");
+
+            // The sign-ins are on the replica (the same wait confirms any write before it).
+            Assert.Equal(ReplicaConfirmation.Confirmed, await store.ConfirmRevokedAsync([.. new[] { loggedOut, everywhere1, everywhere2, kept }.Select(SessionIds.Handle)]));
+
+            // A logout and a "log out everywhere", each waiting for the replica before it returns...
+            Assert.True(await store.DestroyAsync(loggedOut, user));
+            Assert.Equal(2, await store.Users.RevokeUserSessionsAsync(user));
+
+            // ...then the primary dies at once.
+            var killed = Stopwatch.StartNew();
+            var oldPort = master.Port;
+            master.Dispose();
+            var promoted = await Task.Run(() => topology.WaitForFailover(oldPort, TimeSpan.FromSeconds(60)));
+            failovers.Add(killed.Elapsed.TotalMilliseconds);
+
+            // The store follows the promotion; the revoked sessions are gone there, the other one is not.
+            Assert.True(
+                await Eventually.WaitAsync(async () => await StatusAsync(store, kept) == LoadStatus.Found, TimeSpan.FromSeconds(30)),
+                $"round {round}: the kept session is read again after the promotion");
+            foreach (var revoked in new[] { loggedOut, everywhere1, everywhere2 })
+            {
+                Assert.Equal(LoadStatus.NotFound, await StatusAsync(store, revoked));
+            }
+
+            Assert.Empty(await store.Users.GetUserSessionsAsync(user));
+            master = promoted;
+            topology.AddReplica(master.Port);
+        }
+
+        failovers.Sort();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Rounds} rounds in {clock.Elapsed.TotalSeconds:F0} s: revoke, kill the primary, promotion; kill to promotion median {failovers[failovers.Count / 2]:F0} ms, max {failovers[^1]:F0} ms; no revoked session served again"));
+    }
+
+    [Fact]
+    public async Task LaggingReplica_TheRevocationIsDoneAndReportedUnconfirmed_WithinTheBound_ThenConfirmed()
+    {
+        using var topology = RedisSentinelTopology.Start("tessera-lag");
+        var (connection, store) = Store(topology.Configuration);
+        await using var owned = connection;
+        var id = await CreateAsync(store, "lag");
+        var handle = SessionIds.Handle(id);
+        Assert.Equal(ReplicaConfirmation.Confirmed, await store.ConfirmRevokedAsync([handle]));
+
+        Signal(topology.InitialReplica.ProcessId, "-STOP");
+        try
+        {
+            var took = Stopwatch.StartNew();
+            Assert.True(await store.DestroyAsync(id, "lag"));
+            var destroyedIn = took.Elapsed;
+            Assert.Equal(ReplicaConfirmation.Unconfirmed, await store.ConfirmRevokedAsync([handle]));
+
+            // Done on the primary, and the wait was bounded (ReplicaWait 500 ms), not the replica's outage.
+            Assert.Equal(LoadStatus.NotFound, await StatusAsync(store, id));
+            Assert.InRange(destroyedIn, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(2));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"logout with the replica stopped: {destroyedIn.TotalMilliseconds:F0} ms"));
+        }
+        finally
+        {
+            Signal(topology.InitialReplica.ProcessId, "-CONT");
+        }
+
+        Assert.True(await Eventually.WaitAsync(async () => await store.ConfirmRevokedAsync([handle]) == ReplicaConfirmation.Confirmed, TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task StandaloneServer_HasNoReplicaToWaitFor_AndOpensNoSecondConnection()
+    {
+        using var redis = RedisServerProcess.Start();
+        var name = "solo-" + Guid.NewGuid().ToString("N")[..8];
+        var (connection, store) = Store($"{redis.Endpoint},name={name}");
+        await using var owned = connection;
+        var id = await CreateAsync(store, "solo");
+        var took = Stopwatch.StartNew();
+        Assert.True(await store.DestroyAsync(id, "solo"));
+        Assert.Equal(ReplicaConfirmation.NoReplicas, await store.ConfirmRevokedAsync([SessionIds.Handle(id)]));
+        var clients = (string)RespClient.Command(redis.Port, "CLIENT", "LIST")!;
+        Assert.DoesNotContain($"name={name}-wait", clients, StringComparison.Ordinal);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"standalone logout: {took.Elapsed.TotalMilliseconds:F1} ms"));
+    }
+
+    private static (TesseraConnection Connection, RedisSessionStore Store) Store(string configuration)
+    {
+        var options = Options.Create(new TesseraOptions { Configuration = configuration, KeyPrefix = "rw:", OperationTimeout = TimeSpan.FromSeconds(2) });
+        var connection = new TesseraConnection(options);
+        return (connection, new RedisSessionStore(connection, options));
+    }
+
+    private static async Task<string> CreateAsync(RedisSessionStore store, string user)
+    {
+        var id = SessionIds.NewId();
+        var changes = new SessionChanges();
+        changes.Set("k", [1]);
+        Assert.True(
+            await Eventually.WaitAsync(
+                async () =>
+                {
+                    try
+                    {
+                        return (await store.CreateAsync(id, changes, new SessionWrite { UserId = user })).Status == CommitStatus.Committed;
+                    }
+                    catch (TesseraUnavailableException)
+                    {
+                        return false;
+                    }
+                },
+                TimeSpan.FromSeconds(30)),
+            "the store writes again");
+        return id;
+    }
+
+    private static async Task<LoadStatus?> StatusAsync(RedisSessionStore store, string id)
+    {
+        try
+        {
+            return (await store.LoadAsync(id)).Status;
+        }
+        catch (TesseraUnavailableException)
+        {
+            return null;
+        }
+    }
+
+    private static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", [signal, pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+}
