@@ -77,9 +77,9 @@ public abstract class RevocationFeedBehaviour(ServerFixture server) : IAsyncLife
             Assert.Equal(everywhere.Handles.Order(), there.Single(n => n.Scope == RevocationScope.Revoked).Handles.Order());
         }
 
-        // Each instance heard its own notices exactly once (at once, not again through Redis).
+        // Each instance heard its own notices at once and only so (not again through Redis).
         Assert.All(here, n => Assert.True(n.IsLocal));
-        Assert.Equal(here.Count, here.Distinct().Count());
+        Assert.Equal(4, here.Count(n => n.Scope != RevocationScope.Resync)); // a logout, two rotations, one "everywhere"
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public abstract class RevocationFeedBehaviour(ServerFixture server) : IAsyncLife
         var id = await NewSessionAsync(one, "dee");
         await one.DestroyAsync(id, "dee");
         await AssertHeardAsync(there, RevocationScope.Logout, SessionIds.Handle(id));
-        Assert.Equal(2, there.Count);
+        Assert.Equal(2, there.Count(n => n.Scope != RevocationScope.Resync));
     }
 
     /// <summary>The channel as the feed uses it on this server.</summary>
