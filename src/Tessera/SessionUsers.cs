@@ -148,12 +148,13 @@ public sealed class SessionUsers
     /// <summary>
     /// "Everyone at once" (OWASP ASVS 7.4.5, after a key or secret compromise): every session and login of
     /// every user created at or before now (Redis's clock) stops working, in O(1) and without a scan. It
-    /// moves one key, <see cref="EveryoneRevokedKey"/>, to now (never backwards); every path that can serve
+    /// moves one key, <see cref="EveryoneRevokedKey"/>, to now (never backwards; on Cluster, the fastest
+    /// clock of the primaries, each read with <c>TIME</c>); every path that can serve
     /// or extend a session (load, commit, the atomics and the take, rotation, the ticket store, device
     /// listings, live connections' re-checks) compares a session's creation time with it, read in the same
     /// round trip as its own command. A rotation keeps the creation time, so it cannot carry a session past
-    /// it. The dead keys stay until their TTL or <c>tessera cleanup</c> removes them. Returns once the
-    /// server's clock has passed the epoch, so a session created after it returns is never caught by it.
+    /// it. The dead keys stay until their TTL or <c>tessera cleanup</c> removes them. Returns once every
+    /// primary's clock has passed the epoch, so a session created after it returns is never caught by it.
     /// </summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The epoch: sessions and logins created at or before it are revoked.</returns>
@@ -161,14 +162,20 @@ public sealed class SessionUsers
     {
         using var activity = TesseraTelemetry.StartOperation("revocation");
         var key = EveryoneRevokedKey;
-        var reply = (RedisResult[])(await _redis.EvalAsync(LuaScripts.MarkEveryoneRevoked, key, [], "revoke everyone", cancellationToken, idempotent: true).ConfigureAwait(false))!;
+        // Every primary's clock first (one round trip): on Cluster a session's '#c' is its own node's clock,
+        // so the epoch is the fastest of them, and every session created anywhere before this is at or before it.
+        var clocks = await _redis.PrimaryClocksAsync("revoke everyone", cancellationToken).ConfigureAwait(false);
+        var reply = (RedisResult[])(await _redis.EvalAsync(LuaScripts.MarkEveryoneRevoked, key, [clocks.Length > 0 ? clocks.Max() : 0], "revoke everyone", cancellationToken, idempotent: true).ConfigureAwait(false))!;
         var epoch = (long)reply[0];
-        var now = (long)reply[1];
-        // Sessions are created with the server's TIME in ms: wait (a few ms at most) until its clock has
-        // left the epoch's millisecond, so nothing created after this returns counts as created before.
-        for (var n = 0; now <= epoch && n < 1000; n++)
+        var slowest = clocks.Length > 0 ? Math.Min(clocks.Min(), (long)reply[1]) : (long)reply[1];
+        // Sessions are created with their server's TIME in ms: wait (a few ms, or the nodes' skew) until every
+        // primary's clock has left the epoch's millisecond, so nothing created after this returns counts as before.
+        for (var n = 0; slowest <= epoch && n < 1000; n++)
         {
-            now = (long)await _redis.EvalAsync(LuaScripts.ServerNow, key, [], "revoke everyone", cancellationToken, idempotent: true).ConfigureAwait(false);
+            var now = await _redis.PrimaryClocksAsync("revoke everyone", cancellationToken).ConfigureAwait(false);
+            slowest = now.Length > 0
+                ? now.Min()
+                : (long)await _redis.EvalAsync(LuaScripts.ServerNow, key, [], "revoke everyone", cancellationToken, idempotent: true).ConfigureAwait(false);
         }
 
         var at = DateTimeOffset.FromUnixTimeMilliseconds(epoch);

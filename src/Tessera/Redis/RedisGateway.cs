@@ -97,6 +97,23 @@ internal sealed partial class RedisGateway
         RunAsync(operation, static (db, s) => BesideEpochAsync(s.call(db), db, s.epoch), (call, epoch: EpochKey), cancellationToken, idempotent, command);
 
     /// <summary>
+    /// The clock (<c>TIME</c>, unix ms) of every connected primary, asked together: on Cluster a session's
+    /// creation time is its own node's clock, so "everyone at once" compares against all of them.
+    /// Empty when no primary is connected.
+    /// </summary>
+    public Task<long[]> PrimaryClocksAsync(string operation, CancellationToken cancellationToken) =>
+        RunAsync(
+            operation,
+            static async db =>
+            {
+                var times = await Task.WhenAll(db.Multiplexer.GetServers().Where(static s => s.IsConnected && !s.IsReplica).Select(static s => s.TimeAsync())).ConfigureAwait(false);
+                return times.Select(static t => new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)).ToUnixTimeMilliseconds()).ToArray();
+            },
+            cancellationToken,
+            idempotent: true,
+            "TIME");
+
+    /// <summary>
     /// The epoch's <c>GET</c> is sent right after the call, before either reply is awaited: the two travel
     /// in the same batch. The call's failure wins (it is the one the caller can act on).
     /// </summary>
