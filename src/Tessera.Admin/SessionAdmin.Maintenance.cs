@@ -39,7 +39,7 @@ public sealed partial class SessionAdmin
         long scanned = 0, found = 0, applied = 0, sessions = 0;
         var sample = new List<SessionSummary>();
         RedisValue[] args = [action == CleanupAction.Delete ? "delete" : "expire", (long)(ttl?.TotalMilliseconds ?? 0)];
-        var epoch = EveryoneRevocation.EpochOf(await db.StringGetAsync(SessionLayout.EveryoneRevokedKey(_keyspace.Prefix)).WaitAsync(cancellationToken).ConfigureAwait(false));
+        var epoch = await EveryoneEpochAsync(db, cancellationToken).ConfigureAwait(false);
         long revokedFound = 0, revokedDeleted = 0;
         await foreach (var batch in _keyspace.ScanAsync(null, cancellationToken).ConfigureAwait(false))
         {
@@ -103,6 +103,22 @@ public sealed partial class SessionAdmin
             RevokedFound = revokedFound,
             RevokedDeleted = revokedDeleted,
         };
+    }
+
+    /// <summary>
+    /// The "everyone at once" epoch, or null. An operators' ACL written before it (no <c>GET</c>) cannot read
+    /// it: then cleanup does what it did before, TTL-less sessions only.
+    /// </summary>
+    private async Task<long?> EveryoneEpochAsync(IDatabase db, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return EveryoneRevocation.EpochOf(await db.StringGetAsync(SessionLayout.EveryoneRevokedKey(_keyspace.Prefix)).WaitAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal))
+        {
+            return null;
+        }
     }
 
     /// <summary>Deletes sessions "everyone at once" ended, each by a one-key script that checks the rule again, and drops each from its user's index.</summary>
