@@ -352,7 +352,7 @@ public sealed class SessionUsers
             idempotent: true).ConfigureAwait(false);
         var parts = (RedisResult[])reply!;
         var status = (ScriptStatus)(int)parts[0];
-        if (status == ScriptStatus.LimitReached && !retried && await PrunedBelowAsync(userId, (long)parts[1], cancellationToken).ConfigureAwait(false))
+        if (status == ScriptStatus.LimitReached && !retried && await PrunedBelowAsync(userId, (long)parts[1], exemptHandle, cancellationToken).ConfigureAwait(false))
         {
             // The index still listed devices that are gone (idle expiry, "everyone at once"): pruned, try once more.
             await IndexHandleAsync(userId, handle, replacesHandle, deadline, cancellationToken, companion, exemptHandle, retried: true).ConfigureAwait(false);
@@ -385,10 +385,10 @@ public sealed class SessionUsers
     /// created before "everyone at once") leaves fewer devices than the limit script counted. Only on the
     /// limit's path, so a sign-in under the limit pays nothing.
     /// </summary>
-    private async Task<bool> PrunedBelowAsync(string userId, long counted, CancellationToken cancellationToken)
+    private async Task<bool> PrunedBelowAsync(string userId, long counted, string? exemptHandle, CancellationToken cancellationToken)
     {
         var rows = await IndexRowsAsync(userId, cancellationToken).ConfigureAwait(false);
-        return rows.Count(static r => !r.Companion) < counted;
+        return rows.Count(r => !r.Companion && r.Handle != exemptHandle) < counted;
     }
 
     /// <summary>
@@ -545,7 +545,10 @@ public sealed class SessionUsers
         return new UserSessionPage(items, devices.Count, offset);
     }
 
-    /// <summary>The live members of a user's index with their metadata; the gone ones (and those "everyone at once" ended) are pruned.</summary>
+    /// <summary>
+    /// The live members of a user's index with their metadata; the gone ones are pruned, and those
+    /// "everyone at once" ended are pruned and deleted (only then: one Delete each, pipelined).
+    /// </summary>
     internal async Task<List<UserIndexRow>> IndexRowsAsync(string userId, CancellationToken cancellationToken)
     {
         var members = await IndexMembersAsync(userId, cancellationToken).ConfigureAwait(false);
@@ -565,17 +568,31 @@ public sealed class SessionUsers
 
         var rows = new List<UserIndexRow>(members.Count);
         var gone = new List<RedisValue>();
+        var dead = new List<string>();
         for (var n = 0; n < members.Count; n++)
         {
             var f = replies[n];
-            if (SessionHash.KindOf(f) != SessionHashKind.Session || (string?)f[(int)SessionMetadataField.User] != userId || UserDevices.ToMetadata(f) is not { } metadata
-                || EveryoneRevocation.Ends(metadata.Created.ToUnixTimeMilliseconds(), epoch))
+            if (SessionHash.KindOf(f) != SessionHashKind.Session || (string?)f[(int)SessionMetadataField.User] != userId || UserDevices.ToMetadata(f) is not { } metadata)
             {
                 gone.Add(members[n].Member);
                 continue;
             }
 
+            if (EveryoneRevocation.Ends(metadata.Created.ToUnixTimeMilliseconds(), epoch))
+            {
+                // Dead, but its key still holds the user's data until its TTL: deleted as it leaves the
+                // index, so no later erasure (which works from the index) can miss it.
+                gone.Add(members[n].Member);
+                dead.Add(members[n].Handle);
+                continue;
+            }
+
             rows.Add(new UserIndexRow(members[n].Member, members[n].Handle, members[n].Companion, metadata));
+        }
+
+        if (dead.Count > 0)
+        {
+            await Task.WhenAll(dead.Select(handle => DeleteAsync(handle, userId, cancellationToken))).ConfigureAwait(false);
         }
 
         if (gone.Count > 0)

@@ -125,7 +125,9 @@ public abstract class RevokeEverythingBehaviour(ServerFixture server)
         // Nothing was deleted (the key dies by its TTL or cleanup), yet no path handed anything of it out.
         Assert.True(await Server.Db.KeyExistsAsync(first.Store.KeyFor(adaCookie)));
         Assert.True(await Server.Db.KeyExistsAsync(first.Store.KeyFor(carolCookie)));
+        // A devices listing does not show them, and deletes those of its user as it prunes them.
         Assert.Empty(await second.Store.Users.GetUserSessionsAsync("ada"));
+        Assert.False(await Server.Db.KeyExistsAsync(first.Store.KeyFor(adaCookie)));
         Assert.Empty(await second.Store.Users.GetUserSessionsAsync("bob"));
         Assert.All(await second.Store.Users.LiveHandlesAsync(handles, TestContext.Current.CancellationToken), Assert.Null);
 
@@ -193,12 +195,13 @@ public abstract class RevokeEverythingBehaviour(ServerFixture server)
         Assert.Equal(LoadStatus.NotFound, (await store.LoadAsync(id)).Status);
 
         // A request that loaded before the revocation rotates after it: the new id is just as dead.
+        // (The rotation itself goes through: it keeps '#c', which is the point.)
         var rotated = await store.RotateAsync(loadedBefore, new SessionChanges());
-        if (rotated.Status == CommitStatus.Committed)
-        {
-            Assert.Equal(LoadStatus.NotFound, (await store.LoadAsync(rotated.SessionId)).Status);
-            Assert.Equal(CommitStatus.Gone, (await store.TakeAsync(rotated.SessionId, "flash")).Status);
-        }
+        Assert.Equal(CommitStatus.Committed, rotated.Status);
+        Assert.Equal(loadedBefore.Metadata.Created.ToUnixTimeMilliseconds(), (long)await Server.Db.HashGetAsync(store.KeyFor(rotated.SessionId), "#c"));
+        Assert.Equal(LoadStatus.NotFound, (await store.LoadAsync(rotated.SessionId)).Status);
+        Assert.Equal(CommitStatus.Gone, (await store.TakeAsync(rotated.SessionId, "flash")).Status);
+        Assert.Equal(LoadStatus.Rotated, (await store.LoadAsync(id)).Status);
     }
 
     [Fact]
@@ -243,11 +246,12 @@ public abstract class RevokeEverythingBehaviour(ServerFixture server)
 
         await store.Users.RevokeEverythingAsync();
 
-        // The index still names the dead device; the limit looks past it.
+        // The index still names the dead device; the limit looks past it (and deletes the dead key: no erasure can miss it).
         var after = SessionIds.NewId();
         Assert.Equal(CommitStatus.Committed, (await store.CreateAsync(after, new SessionChanges(), new SessionWrite { UserId = "grace" })).Status);
         var devices = await store.Users.GetUserSessionsAsync("grace");
         Assert.Equal([SessionIds.Handle(after)], devices.Select(d => d.Handle));
+        Assert.False(await Server.Db.KeyExistsAsync(store.KeyFor(before)));
     }
 
     [Fact]
