@@ -40,4 +40,21 @@ internal static class AdminScripts
         end
         return {1, user}
         """;
+
+    /// <summary>
+    /// Deletes a session "everyone at once" ended. KEYS[1] the key; ARGV[1] the epoch (unix ms). Acts only
+    /// when the key is a session hash whose '#c' is at or before the epoch (the one rule,
+    /// <see cref="EveryoneRevocation"/>). Reply {1, user id or false} when it deleted, {0} otherwise.
+    /// </summary>
+    public static readonly string DeleteRevoked = Tessera.Wire.SessionHash.LuaIsSession + $$"""
+        local key = KEYS[1]
+        local t = redis.call('TYPE', key)
+        if (t.ok or t) ~= 'hash' then return {0} end
+        if not is_session(key) then return {0} end
+        local c = tonumber(redis.call('HGET', key, '{{SessionLayout.Created}}')) or 0
+        if c > tonumber(ARGV[1]) then return {0} end
+        local user = redis.call('HGET', key, '{{SessionLayout.User}}')
+        redis.call('DEL', key)
+        return {1, user}
+        """;
 }

@@ -5,13 +5,16 @@ using Tessera.Internal;
 
 namespace Tessera.Admin;
 
-/// <summary>Cleanup of TTL-less keys (dry run, then apply) and the samples behind `tessera watch`.</summary>
+/// <summary>Cleanup of TTL-less keys and of sessions "everyone at once" ended (dry run, then apply), and the samples behind `tessera watch`.</summary>
 public sealed partial class SessionAdmin
 {
     /// <summary>
     /// Finds sessions without any expiry and, unless it is a dry run, gives each a TTL or deletes it.
     /// Each change is made by a one-key script that checks again that the key is a session and still
-    /// has no TTL, so a session the app refreshed meanwhile is left alone.
+    /// has no TTL, so a session the app refreshed meanwhile is left alone. In the same scan it finds the
+    /// sessions and logins created at or before "everyone at once" (<see cref="SessionUsers.RevokeEverythingAsync"/>):
+    /// dead already, they are deleted (and dropped from their user's index) whatever the action, unless
+    /// it is a dry run.
     /// </summary>
     /// <param name="action">What to do to each.</param>
     /// <param name="ttl">The TTL to give (for <see cref="CleanupAction.Expire"/>).</param>
@@ -36,15 +39,23 @@ public sealed partial class SessionAdmin
         long scanned = 0, found = 0, applied = 0, sessions = 0;
         var sample = new List<SessionSummary>();
         RedisValue[] args = [action == CleanupAction.Delete ? "delete" : "expire", (long)(ttl?.TotalMilliseconds ?? 0)];
+        var epoch = await EveryoneEpochAsync(db, cancellationToken).ConfigureAwait(false);
+        long revokedFound = 0, revokedDeleted = 0;
         await foreach (var batch in _keyspace.ScanAsync(null, cancellationToken).ConfigureAwait(false))
         {
             var summaries = await _keyspace.ReadAsync(batch.Keys, false, cancellationToken).ConfigureAwait(false);
             var targets = new List<SessionSummary>();
+            var dead = new List<SessionSummary>();
             foreach (var s in summaries)
             {
                 scanned += s.Kind == SessionKeyKind.Gone ? 0 : 1;
                 sessions += s.Kind == SessionKeyKind.Session ? 1 : 0;
-                if (s.Kind == SessionKeyKind.Session && s.IsTtlLess)
+                if (s.Kind == SessionKeyKind.Session && EveryoneRevocation.Ends(s.Created?.ToUnixTimeMilliseconds() ?? 0, epoch))
+                {
+                    revokedFound++;
+                    dead.Add(s);
+                }
+                else if (s.Kind == SessionKeyKind.Session && s.IsTtlLess)
                 {
                     found++;
                     targets.Add(s);
@@ -78,10 +89,62 @@ public sealed partial class SessionAdmin
                 await Task.WhenAll(unindex).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            if (action != CleanupAction.None && dead.Count > 0)
+            {
+                revokedDeleted += await DeleteRevokedAsync(db, dead, epoch!.Value, cancellationToken).ConfigureAwait(false);
+            }
+
             progress?.Report(new ScanProgress(scanned, sessions, total));
         }
 
-        return new CleanupReport(action, scanned, found, applied, sample);
+        return new CleanupReport(action, scanned, found, applied, sample)
+        {
+            EveryoneRevokedAt = epoch is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null,
+            RevokedFound = revokedFound,
+            RevokedDeleted = revokedDeleted,
+        };
+    }
+
+    /// <summary>
+    /// The "everyone at once" epoch, or null. An operators' ACL written before it (no <c>GET</c>) cannot read
+    /// it: then cleanup does what it did before, TTL-less sessions only.
+    /// </summary>
+    private async Task<long?> EveryoneEpochAsync(IDatabase db, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return EveryoneRevocation.EpochOf(await db.StringGetAsync(SessionLayout.EveryoneRevokedKey(_keyspace.Prefix)).WaitAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Deletes sessions "everyone at once" ended, each by a one-key script that checks the rule again, and drops each from its user's index.</summary>
+    private async Task<long> DeleteRevokedAsync(IDatabase db, List<SessionSummary> dead, long epoch, CancellationToken cancellationToken)
+    {
+        var replies = dead.Select(t => db.ScriptEvaluateAsync(AdminScripts.DeleteRevoked, [t.Key], [epoch])).ToArray();
+        await Task.WhenAll(replies).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var unindex = new List<Task>();
+        long deleted = 0;
+        for (var n = 0; n < dead.Count; n++)
+        {
+            var reply = (RedisResult[])replies[n].Result!;
+            if ((long)reply[0] != 1)
+            {
+                continue;
+            }
+
+            deleted++;
+            if (reply.Length > 1 && !reply[1].IsNull && (string?)reply[1] is { Length: > 0 } user && dead[n].Handle is { } handle)
+            {
+                unindex.Add(db.SortedSetRemoveAsync(_keyspace.UserKeyFor(user), [handle, SessionLayout.IndexMember(handle, companion: true)]));
+            }
+        }
+
+        await Task.WhenAll(unindex).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return deleted;
     }
 
     /// <summary>Takes one reading of the live counters (<c>INFO</c> of every master, and a name-only scan that counts session keys).</summary>

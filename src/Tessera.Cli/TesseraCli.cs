@@ -31,6 +31,9 @@ internal static class TesseraCli
             config.AddCommand<RevokeCommand>("revoke")
                 .WithDescription("Revoke one session (its user is logged out on the next request).")
                 .WithExample(["revoke", "<ID>"]);
+            config.AddCommand<RevokeAllCommand>("revoke-all")
+                .WithDescription("Revoke every session and login of every user at once (after a key or secret compromise); asks first, or --yes.")
+                .WithExample(["revoke-all", "--everyone"]).WithExample(["revoke-all", "--everyone", "--yes"]);
             config.AddBranch("user", user =>
             {
                 user.SetDescription("A user's devices and sessions, from the user index.");
@@ -44,7 +47,7 @@ internal static class TesseraCli
                     .WithExample(["user", "export", "alice", "--json"]).WithExample(["user", "export", "alice", "--json", "--key-file", "/run/secrets/tessera-keys"]);
             });
             config.AddCommand<CleanupCommand>("cleanup")
-                .WithDescription("Find session keys without a TTL; --apply --ttl 1h or --apply --delete fixes them (dry run by default).")
+                .WithDescription("Find session keys without a TTL, and sessions revoke-all --everyone ended; --apply --ttl 1h or --apply --delete fixes them (dry run by default).")
                 .WithExample(["cleanup"]).WithExample(["cleanup", "--apply", "--ttl", "1h"]);
             config.AddCommand<WatchCommand>("watch")
                 .WithDescription("Live session count and server rates until Ctrl+C.")

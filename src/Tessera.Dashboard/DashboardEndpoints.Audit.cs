@@ -107,8 +107,15 @@ internal static partial class DashboardEndpoints
                 <p class="help">Each change checks again that the key is a session and still has no TTL, so a session the app refreshed meanwhile is left alone.</p></section>
                 """)
             : Html.Empty;
+        // After revoke-all --everyone: the dead sessions it left, which any apply deletes.
+        var everyone = report.EveryoneRevokedAt is { } at
+            ? report.Action == CleanupAction.None
+                ? Html.Of($"""<p data-figure="revoked"><strong>{Format.Count(report.RevokedFound)}</strong> session(s) and login(s) created before everyone's revocation ({Format.Time(at)}): dead, not yet expired; applying deletes them.</p>""")
+                : Html.Of($"""<p data-figure="revoked">Deleted <strong>{Format.Count(report.RevokedDeleted)}</strong> of {Format.Count(report.RevokedFound)} session(s) and login(s) created before everyone's revocation ({Format.Time(at)}).</p>""")
+            : Html.Empty;
         return Html.Of($"""
             <section class="card"><p data-figure="found"><strong>{Format.Count(report.Found)}</strong> TTL-less session(s) among {Format.Count(report.ScannedKeys)} keys{(report.Action == CleanupAction.None ? "; nothing was changed." : ".")}</p>
+            {everyone}
             <table data-table="ttl-less"><caption>Up to 20 of them</caption><thead><tr><th scope="col">session</th><th scope="col">user</th><th scope="col" class="num">size</th><th scope="col">last seen</th></tr></thead>
             <tbody>{rows}</tbody></table></section>
             {confirm}

@@ -169,44 +169,46 @@ public sealed class RedisSessionStore
     {
         var start = Stopwatch.GetTimestamp();
         HashEntry[] entries;
+        long? epoch = null;
         try
         {
-            entries = _redis.ReadHash(session.Key, "load");
+            (entries, epoch) = _redis.ReadSession(session.Key, "load");
         }
         catch (RedisServerException ex) when (RedisFailures.Classify(ex) == RedisFailureKind.Corrupt)
         {
             entries = WrongType;
         }
 
-        return Loaded(session, start, entries, client, slide);
+        return Loaded(session, start, entries, epoch, client, slide);
     }
 
     private async Task<LoadResult> LoadCoreAsync(SessionKey session, IClientSource? client, bool refresh, CancellationToken cancellationToken)
     {
         var start = Stopwatch.GetTimestamp();
         HashEntry[] entries;
+        long? epoch = null;
         try
         {
-            entries = await _redis.ReadHashAsync(session.Key, "load", cancellationToken).ConfigureAwait(false);
+            (entries, epoch) = await _redis.ReadSessionAsync(session.Key, "load", cancellationToken).ConfigureAwait(false);
         }
         catch (RedisServerException ex) when (RedisFailures.Classify(ex) == RedisFailureKind.Corrupt)
         {
             entries = WrongType;
         }
 
-        return Loaded(session, start, entries, client, refresh);
+        return Loaded(session, start, entries, epoch, client, refresh);
     }
 
-    private LoadResult Loaded(SessionKey session, long start, HashEntry[] entries, IClientSource? client, bool refresh)
+    private LoadResult Loaded(SessionKey session, long start, HashEntry[] entries, long? epoch, IClientSource? client, bool refresh)
     {
         _metrics.LoadDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
-        return ParseLoad(session, entries, client, refresh);
+        return ParseLoad(session, entries, epoch, client, refresh);
     }
 
     /// <summary>For the benchmarks: decodes a load reply.</summary>
-    internal LoadResult ParseLoadForBenchmark(string id, HashEntry[] reply) => ParseLoad(Key(id), reply, null, refresh: false);
+    internal LoadResult ParseLoadForBenchmark(string id, HashEntry[] reply) => ParseLoad(Key(id), reply, null, null, refresh: false);
 
-    private LoadResult ParseLoad(SessionKey session, HashEntry[] entries, IClientSource? client, bool refresh)
+    private LoadResult ParseLoad(SessionKey session, HashEntry[] entries, long? epoch, IClientSource? client, bool refresh)
     {
         // The one reader of a session hash and the one rule of what a session is (Wire/SessionHash).
         var userFields = new List<HashEntry>(entries.Length);
@@ -238,6 +240,14 @@ public sealed class RedisSessionStore
         }
 
         var metadata = record.Metadata;
+        if (EveryoneRevocation.Ends(metadata.Created.ToUnixTimeMilliseconds(), epoch))
+        {
+            // Created at or before "everyone at once": it does not exist. Never refreshed (it dies by its TTL
+            // or `tessera cleanup`), and a write to it can never make it live again: '#c' is never rewritten.
+            StoreLog.EndedByEveryone(_logger, session.Tag);
+            return new LoadResult(LoadStatus.NotFound);
+        }
+
         if (now >= metadata.AbsoluteDeadline)
         {
             // Past its absolute deadline by this server's clock (Redis expires the key then too); the
@@ -365,8 +375,16 @@ public sealed class RedisSessionStore
         for (var hop = 0; ; hop++)
         {
             var args = ScriptWire.CommitArgs(target.Handle, changes, write, _options, _codec);
-            var reply = await _redis.EvalAsync(LuaScripts.Commit, target.Key, args, "commit", cancellationToken, idempotent: true).ConfigureAwait(false);
+            var (reply, epoch) = await _redis.EvalBesideEpochAsync(LuaScripts.Commit, target.Key, args, "commit", cancellationToken, idempotent: true).ConfigureAwait(false);
             var status = Checked(session, ScriptWire.WriteStatus(reply, out var rotatedTo, out var size, out var exceeded));
+            if (status == CommitStatus.Committed && EveryoneRevocation.Ends(ScriptWire.CreatedOf(reply), epoch))
+            {
+                // Written into a session "everyone at once" ended: it stays dead ('#c' is never rewritten),
+                // and the caller hears what a commit into a logged-out session hears.
+                StoreLog.EndedByEveryone(_logger, target.Tag);
+                return new CommitResult(CommitStatus.Gone, target.Id);
+            }
+
             if (status == CommitStatus.Rotated && followRotation && hop < MaxRotationHops && SessionIds.IsValid(rotatedTo))
             {
                 StoreLog.FollowedRotation(_logger, target.Tag, SessionIds.TagOfHandle(rotatedTo));
@@ -550,9 +568,13 @@ public sealed class RedisSessionStore
     }
 
     /// <summary>After a revocation: waits for a replica, counts the outcome (an unconfirmed one is logged by the acknowledger).</summary>
-    internal async Task<ReplicaConfirmation> AfterRevocationAsync(IReadOnlyList<string> ended, CancellationToken cancellationToken)
+    internal Task<ReplicaConfirmation> AfterRevocationAsync(IReadOnlyList<string> ended, CancellationToken cancellationToken) =>
+        AfterKeysRevokedAsync([.. ended.Select(KeyForHandle)], cancellationToken);
+
+    /// <summary>As <see cref="AfterRevocationAsync(IReadOnlyList{string}, CancellationToken)"/>, for the keys written (the "everyone" epoch).</summary>
+    internal async Task<ReplicaConfirmation> AfterKeysRevokedAsync(IReadOnlyList<RedisKey> written, CancellationToken cancellationToken)
     {
-        var confirmation = await _replicas.ConfirmAsync([.. ended.Select(KeyForHandle)], cancellationToken).ConfigureAwait(false);
+        var confirmation = await _replicas.ConfirmAsync(written, cancellationToken).ConfigureAwait(false);
         if (confirmation is not (ReplicaConfirmation.Off or ReplicaConfirmation.NoReplicas))
         {
             _metrics.ReplicaConfirmations.Add(1, new KeyValuePair<string, object?>(TesseraTelemetry.OutcomeTag, confirmation.ToString().ToLowerInvariant()));

@@ -149,6 +149,60 @@ public sealed class SessionUsers
         return count;
     }
 
+    /// <summary>
+    /// "Everyone at once" (OWASP ASVS 7.4.5, after a key or secret compromise): every session and login of
+    /// every user created at or before now (Redis's clock) stops working, in O(1) and without a scan. It
+    /// moves one key, <see cref="EveryoneRevokedKey"/>, to now (never backwards; on Cluster, the fastest
+    /// clock of the primaries, each read with <c>TIME</c>); every path that can serve
+    /// or extend a session (load, commit, the atomics and the take, rotation, the ticket store, device
+    /// listings, live connections' re-checks) compares a session's creation time with it, read in the same
+    /// round trip as its own command. A rotation keeps the creation time, so it cannot carry a session past
+    /// it. The dead keys stay until their TTL or <c>tessera cleanup</c> removes them. Returns once every
+    /// primary's clock has passed the epoch, so a session created after it returns is never caught by it.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The epoch: sessions and logins created at or before it are revoked.</returns>
+    public async Task<DateTimeOffset> RevokeEverythingAsync(CancellationToken cancellationToken = default)
+    {
+        using var activity = TesseraTelemetry.StartOperation("revocation");
+        var key = EveryoneRevokedKey;
+        // Every primary's clock first (one round trip): on Cluster a session's '#c' is its own node's clock,
+        // so the epoch is the fastest of them, and every session created anywhere before this is at or before it.
+        var clocks = await _redis.PrimaryClocksAsync("revoke everyone", cancellationToken).ConfigureAwait(false);
+        var reply = (RedisResult[])(await _redis.EvalAsync(LuaScripts.MarkEveryoneRevoked, key, [clocks.Length > 0 ? clocks.Max() : 0], "revoke everyone", cancellationToken, idempotent: true).ConfigureAwait(false))!;
+        var epoch = (long)reply[0];
+        var slowest = clocks.Length > 0 ? Math.Min(clocks.Min(), (long)reply[1]) : (long)reply[1];
+        // Sessions are created with their server's TIME in ms: wait (a few ms, or the nodes' skew) until every
+        // primary's clock has left the epoch's millisecond, so nothing created after this returns counts as before.
+        for (var n = 0; slowest <= epoch && n < 1000; n++)
+        {
+            var now = await _redis.PrimaryClocksAsync("revoke everyone", cancellationToken).ConfigureAwait(false);
+            slowest = now.Length > 0
+                ? now.Min()
+                : (long)await _redis.EvalAsync(LuaScripts.ServerNow, key, [], "revoke everyone", cancellationToken, idempotent: true).ConfigureAwait(false);
+        }
+
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(epoch);
+        // One log line, no per-session event or count: nothing is enumerated, which is the point.
+        StoreLog.EveryoneRevoked(_logger, at);
+        _store.Revocations.Publish(RevocationScope.Everyone, []);
+        await _store.AfterKeysRevokedAsync([key], cancellationToken).ConfigureAwait(false);
+        return at;
+    }
+
+    /// <summary>When "everyone at once" last ran: sessions and logins created at or before it are revoked.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The epoch, or null when it never ran.</returns>
+    public async Task<DateTimeOffset?> EveryoneRevokedAtAsync(CancellationToken cancellationToken = default)
+    {
+        var stored = await RunAsync(db => db.StringGetAsync(EveryoneRevokedKey), "revoke everyone", "GET", cancellationToken).ConfigureAwait(false);
+        return EveryoneRevocation.EpochOf(stored) is { } epoch ? DateTimeOffset.FromUnixTimeMilliseconds(epoch) : null;
+    }
+
+    /// <summary>The Redis key of "everyone at once": the time (unix ms) at or before which every session and login was revoked.</summary>
+    /// <value><c>{prefix}everyone-revoked</c>.</value>
+    public RedisKey EveryoneRevokedKey => _redis.EpochKey;
+
     /// <summary>The Redis key that marks when all of a user's sessions were last revoked.</summary>
     /// <param name="userId">The user.</param>
     /// <returns><c>{prefix}revoked:{userId}</c>.</returns>
@@ -285,7 +339,7 @@ public sealed class SessionUsers
         IndexHandleAsync(userId, SessionIds.Handle(id), replaces is null ? null : SessionIds.Handle(replaces), deadline, cancellationToken, companion, exempt is null ? null : SessionIds.Handle(exempt));
 
     /// <summary>As <see cref="IndexAsync"/>, by handles (the store's request path has them hashed already).</summary>
-    internal async Task IndexHandleAsync(string userId, string handle, string? replacesHandle, DateTimeOffset deadline, CancellationToken cancellationToken, bool companion = false, string? exemptHandle = null)
+    internal async Task IndexHandleAsync(string userId, string handle, string? replacesHandle, DateTimeOffset deadline, CancellationToken cancellationToken, bool companion = false, string? exemptHandle = null, bool retried = false)
     {
         ThrowIfBadUser(userId);
         var reply = await _redis.EvalAsync(
@@ -304,6 +358,13 @@ public sealed class SessionUsers
             idempotent: true).ConfigureAwait(false);
         var parts = (RedisResult[])reply!;
         var status = (ScriptStatus)(int)parts[0];
+        if (status == ScriptStatus.LimitReached && !retried && await PrunedBelowAsync(userId, (long)parts[1], exemptHandle, cancellationToken).ConfigureAwait(false))
+        {
+            // The index still listed devices that are gone (idle expiry, "everyone at once"): pruned, try once more.
+            await IndexHandleAsync(userId, handle, replacesHandle, deadline, cancellationToken, companion, exemptHandle, retried: true).ConfigureAwait(false);
+            return;
+        }
+
         if (status == ScriptStatus.LimitReached)
         {
             StoreLog.LimitReached(_logger, SessionIds.TagOfHandle(handle), _options.MaxSessionsPerUser);
@@ -323,6 +384,17 @@ public sealed class SessionUsers
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Whether pruning the user's index (<see cref="IndexRowsAsync"/>: members whose session has gone or was
+    /// created before "everyone at once") leaves fewer devices than the limit script counted. Only on the
+    /// limit's path, so a sign-in under the limit pays nothing.
+    /// </summary>
+    private async Task<bool> PrunedBelowAsync(string userId, long counted, string? exemptHandle, CancellationToken cancellationToken)
+    {
+        var rows = await IndexRowsAsync(userId, cancellationToken).ConfigureAwait(false);
+        return rows.Count(r => !r.Companion && r.Handle != exemptHandle) < counted;
     }
 
     /// <summary>
@@ -484,7 +556,10 @@ public sealed class SessionUsers
         return new UserSessionPage(items, devices.Count, offset);
     }
 
-    /// <summary>The live members of a user's index with their metadata; the gone ones are pruned.</summary>
+    /// <summary>
+    /// The live members of a user's index with their metadata; the gone ones are pruned, and those
+    /// "everyone at once" ended are pruned and deleted (only then: one Delete each, pipelined).
+    /// </summary>
     internal async Task<List<UserIndexRow>> IndexRowsAsync(string userId, CancellationToken cancellationToken)
     {
         var members = await IndexMembersAsync(userId, cancellationToken).ConfigureAwait(false);
@@ -494,7 +569,8 @@ public sealed class SessionUsers
         }
 
         // One HMGET per member (each in its own cluster slot), pipelined, on the one call path.
-        var replies = await _redis.RunAsync(
+        // The "everyone at once" epoch rides in the same batch: a device created at or before it is gone.
+        var (replies, epoch) = await _redis.RunBesideEpochAsync(
             "user sessions",
             db => Task.WhenAll(members.Select(m => db.HashGetAsync(_store.KeyForHandle(m.Handle), SessionLayout.MetadataFields))),
             cancellationToken,
@@ -503,6 +579,7 @@ public sealed class SessionUsers
 
         var rows = new List<UserIndexRow>(members.Count);
         var gone = new List<RedisValue>();
+        var dead = new List<string>();
         for (var n = 0; n < members.Count; n++)
         {
             var f = replies[n];
@@ -512,7 +589,21 @@ public sealed class SessionUsers
                 continue;
             }
 
+            if (EveryoneRevocation.Ends(metadata.Created.ToUnixTimeMilliseconds(), epoch))
+            {
+                // Dead, but its key still holds the user's data until its TTL: deleted as it leaves the
+                // index, so no later erasure (which works from the index) can miss it.
+                gone.Add(members[n].Member);
+                dead.Add(members[n].Handle);
+                continue;
+            }
+
             rows.Add(new UserIndexRow(members[n].Member, members[n].Handle, members[n].Companion, metadata));
+        }
+
+        if (dead.Count > 0)
+        {
+            await Task.WhenAll(dead.Select(handle => DeleteAsync(handle, userId, cancellationToken))).ConfigureAwait(false);
         }
 
         if (gone.Count > 0)
@@ -603,8 +694,9 @@ public sealed class SessionUsers
     /// <summary>
     /// Which of these sessions or logins are still live, for what an app holds open (live connections,
     /// server-sent event streams) and re-checks on a <see cref="RevocationFeed"/> notice: one <c>HMGET</c>
-    /// of two fields per handle, pipelined (one round trip for the lot), never sliding a session; a
-    /// rotated session is followed to the session it became (one more round trip, only then).
+    /// of two fields per handle and the "everyone at once" epoch, pipelined (one round trip for the lot; a
+    /// session created at or before the epoch is ended), never sliding a session; a rotated session is
+    /// followed to the session it became (one more round trip, only then).
     /// </summary>
     /// <param name="handles">The handles (<see cref="SessionIds.Handle"/> of an id); a malformed one is reported ended.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -617,7 +709,7 @@ public sealed class SessionUsers
         var pending = Enumerable.Range(0, current.Length).Where(n => SessionIds.IsValid(current[n])).ToList();
         for (var hop = 0; hop < 3 && pending.Count > 0; hop++)
         {
-            var replies = await _redis.RunAsync(
+            var (replies, epoch) = await _redis.RunBesideEpochAsync(
                 "liveness",
                 db => Task.WhenAll(pending.Select(n => db.HashGetAsync(_store.KeyForHandle(current[n]), [SessionLayout.Created, SessionLayout.RotatedTo]))),
                 cancellationToken,
@@ -633,7 +725,7 @@ public sealed class SessionUsers
                     current[n] = (string)f[1]!;
                     next.Add(n);
                 }
-                else if (!f[0].IsNull)
+                else if (!f[0].IsNull && !EveryoneRevocation.Ends(f[0].TryParse(out long created) ? created : 0, epoch))
                 {
                     live[n] = current[n];
                 }

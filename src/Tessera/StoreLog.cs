@@ -40,4 +40,10 @@ internal static partial class StoreLog
 
     [LoggerMessage(30, LogLevel.Warning, "A sign-in of session {SessionTag} was refused: its user already has {Limit} devices (MaxSessionsPerUser, DenyNew).")]
     internal static partial void LimitReached(ILogger logger, string sessionTag, int limit);
+
+    [LoggerMessage(110, LogLevel.Debug, "Session {SessionTag} was created before \"everyone at once\": refused as if it did not exist.")]
+    internal static partial void EndedByEveryone(ILogger logger, string sessionTag);
+
+    [LoggerMessage(111, LogLevel.Warning, "Every session and login created at or before {Epoch:O} was revoked (everyone at once).")]
+    internal static partial void EveryoneRevoked(ILogger logger, DateTimeOffset epoch);
 }

@@ -140,6 +140,35 @@ public sealed partial class DashboardHttpTests(RedisFixture redis)
         Assert.Null(await redis.Db.KeyTimeToLiveAsync(prefix + Tessera.Cli.Tests.Seeder.IdOf(1)));
     }
 
+    [Fact]
+    public async Task Cleanup_AfterEveryoneIsRevoked_TheDryRunCountsTheDeadSessions_AndApplyDeletesThem()
+    {
+        await using var app = await DashboardApp.StartAsync(redis.Endpoint, redis.PrefixFor());
+        await SignInAsync(app, "hana");
+        await app.Store.Users.RevokeEverythingAsync();
+        using var client = app.Client();
+        var token = await TokenAsync(client, "/admin/sessions/cleanup");
+
+        using (var dry = await client.PostAsync("/admin/sessions/cleanup", new FormUrlEncodedContent([token, new("step", "dry-run")])))
+        {
+            var html = await dry.Content.ReadAsStringAsync();
+            Assert.Matches("data-figure=\"revoked\"><strong>[1-9]", html);
+            Assert.Contains("applying deletes them", html, StringComparison.Ordinal);
+        }
+
+        using (var apply = await client.PostAsync("/admin/sessions/cleanup", new FormUrlEncodedContent([token, new("step", "apply"), new("action", "delete"), new("confirm", "yes")])))
+        {
+            var html = await apply.Content.ReadAsStringAsync();
+            var deleted = Regex.Match(html, "Deleted <strong>([0-9]+)</strong> of ([0-9]+)");
+            Assert.True(deleted.Success, html);
+            Assert.Equal(deleted.Groups[2].Value, deleted.Groups[1].Value);
+            Assert.NotEqual("0", deleted.Groups[1].Value);
+        }
+
+        using var again = await client.PostAsync("/admin/sessions/cleanup", new FormUrlEncodedContent([token, new("step", "dry-run")]));
+        Assert.Contains("data-figure=\"revoked\"><strong>0</strong>", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("session=zzzzzzzz")]
     [InlineData("session=")]

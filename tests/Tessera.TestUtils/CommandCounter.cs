@@ -14,7 +14,14 @@ public sealed class CommandCounter(int port, string? keyPrefix = null)
     private static readonly HashSet<string> Upkeep = ["info", "ping", "echo", "client", "subscribe", "config", "cluster", "hello", "role", "command", "sentinel", "auth", "select"];
     private static int _marker;
 
-    /// <summary>Runs <paramref name="action"/> and returns the commands clients sent meanwhile, by name.</summary>
+    /// <summary>
+    /// How many <c>GET</c>s of the "everyone at once" epoch the last measurement saw. They are not in its
+    /// counts: each rides in the same pipelined batch as the command it stands beside (a load's
+    /// <c>HGETALL</c>, a commit's or an atomic's <c>EVALSHA</c>), so it adds no round trip.
+    /// </summary>
+    public long EpochReads { get; private set; }
+
+    /// <summary>Runs <paramref name="action"/> and returns the commands clients sent meanwhile, by name (the epoch's reads apart: <see cref="EpochReads"/>).</summary>
     /// <param name="action">The work to measure.</param>
     /// <returns>Command name to count.</returns>
     public async Task<Dictionary<string, long>> MeasureAsync(Func<Task> action)
@@ -43,6 +50,7 @@ public sealed class CommandCounter(int port, string? keyPrefix = null)
         }
 
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        EpochReads = 0;
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         while (await reader.ReadLineAsync(cts.Token) is { } line)
         {
@@ -61,7 +69,11 @@ public sealed class CommandCounter(int port, string? keyPrefix = null)
             var start = close + 3;
             var end = line.IndexOf('"', start);
             var name = line[start..end].ToLowerInvariant();
-            if (!Upkeep.Contains(name))
+            if (name == "get" && line.EndsWith("everyone-revoked\"", StringComparison.Ordinal))
+            {
+                EpochReads++;
+            }
+            else if (!Upkeep.Contains(name))
             {
                 counts[name] = counts.GetValueOrDefault(name) + 1;
             }

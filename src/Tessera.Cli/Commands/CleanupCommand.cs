@@ -8,7 +8,9 @@ namespace Tessera.Cli.Commands;
 
 /// <summary>
 /// <c>tessera cleanup</c>: finds session keys without a TTL (left by a bug or a manual write; they never
-/// expire). A dry run by default; <c>--apply --ttl 1h</c> gives each a TTL, <c>--apply --delete</c> deletes them.
+/// expire), and sessions created before <c>revoke-all --everyone</c> (dead, not yet expired). A dry run by
+/// default; <c>--apply --ttl 1h</c> gives each TTL-less one a TTL, <c>--apply --delete</c> deletes them; either
+/// <c>--apply</c> deletes the dead ones.
 /// </summary>
 internal sealed class CleanupCommand(CliEnvironment environment) : ConnectedCommand<CleanupCommand.Settings>(environment)
 {
@@ -76,6 +78,9 @@ internal sealed class CleanupCommand(CliEnvironment environment) : ConnectedComm
                 report.ScannedKeys,
                 report.Found,
                 report.Applied,
+                report.EveryoneRevokedAt,
+                report.RevokedFound,
+                report.RevokedDeleted,
                 Sample = report.Sample.Select(s => new { Session = Output.Handle(s, settings.ShowIds), s.UserId, s.Created, s.Size }),
             });
             return ExitCodes.Ok;
@@ -94,6 +99,13 @@ internal sealed class CleanupCommand(CliEnvironment environment) : ConnectedComm
         }
 
         Env.Out.MarkupLine($"Found {Output.N(report.Found)} TTL-less session(s) in {Output.N(report.ScannedKeys)} keys.");
+        if (report.EveryoneRevokedAt is { } everyone)
+        {
+            Env.Out.MarkupLine(report.Action == CleanupAction.None
+                ? $"Found {Output.N(report.RevokedFound)} session(s) and login(s) created before revoke-all --everyone ({Output.Time(everyone)}): dead, not yet expired. --apply deletes them."
+                : $"Deleted {Output.N(report.RevokedDeleted)} of {Output.N(report.RevokedFound)} session(s) and login(s) created before revoke-all --everyone ({Output.Time(everyone)}).");
+        }
+
         switch (report.Action)
         {
             case CleanupAction.None when report.Found > 0:

@@ -69,6 +69,28 @@ internal static partial class LuaScripts
         """;
 
     /// <summary>
+    /// "Everyone at once": moves the epoch (<see cref="SessionLayout.EveryoneRevokedKey"/>) to the later of
+    /// now by this server's clock and ARGV[1] (the fastest clock of the other primaries, unix ms; 0 when
+    /// unknown), never backwards, with no expiry (a session created before it may live as long as its
+    /// deadline). KEYS[1] the epoch key. Reply {epoch stored, now}.
+    /// </summary>
+    public static readonly string MarkEveryoneRevoked = Prelude + $$$"""
+        local now = now_ms()
+        local at = math.max(now, tonumber(ARGV[1]) or 0)
+        local cur = tonumber(redis.call('GET', KEYS[1]))
+        if not cur or at > cur then
+          redis.call('SET', KEYS[1], at)
+          cur = at
+        end
+        return {cur, now}
+        """;
+
+    /// <summary>The clock of the server that holds KEYS[1] (unix ms), for a caller that waits for it to pass a time it wrote.</summary>
+    public static readonly string ServerNow = Prelude + """
+        return now_ms()
+        """;
+
+    /// <summary>
     /// Takes a user's index for "log out everywhere": returns every member and deletes the index in
     /// one step, so a member added later (a sign-in or rotation in progress) is not silently kept:
     /// that rotation's confirmation (<see cref="IndexConfirm"/>) finds its member gone and ends the

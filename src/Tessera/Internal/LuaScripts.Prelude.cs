@@ -32,9 +32,10 @@ internal static partial class LuaScripts
           return entry_size(f, n)
         end
         {{{UserFieldsFunction}}}
-        -- Metadata of a live session: status, and for status 1: last access, idle, deadline, size.
+        -- Metadata of a live session: status, and for status 1: last access, idle, deadline, size, created
+        -- (0 when absent; the app compares it with the "everyone at once" epoch, which lives in another slot).
         local function meta(key)
-          local ok, m = pcall(redis.call, 'HMGET', key, '{{{SessionLayout.LastAccess}}}', '{{{SessionLayout.IdleMs}}}', '{{{SessionLayout.Deadline}}}', '{{{SessionLayout.Size}}}', '{{{SessionLayout.RotatedTo}}}')
+          local ok, m = pcall(redis.call, 'HMGET', key, '{{{SessionLayout.LastAccess}}}', '{{{SessionLayout.IdleMs}}}', '{{{SessionLayout.Deadline}}}', '{{{SessionLayout.Size}}}', '{{{SessionLayout.RotatedTo}}}', '{{{SessionLayout.Created}}}')
           if not ok then return {{{(int)ScriptStatus.Corrupt}}} end
           if m[5] then return {{{(int)ScriptStatus.Rotated}}}, m[5] end
           local a, i, d = tonumber(m[1]), tonumber(m[2]), tonumber(m[3])
@@ -43,7 +44,7 @@ internal static partial class LuaScripts
             return {{{(int)ScriptStatus.Corrupt}}}
           end
           if not (a and i and d) then return {{{(int)ScriptStatus.Corrupt}}} end
-          return {{{(int)ScriptStatus.Ok}}}, a, i, d, tonumber(m[4]) or 0
+          return {{{(int)ScriptStatus.Ok}}}, a, i, d, tonumber(m[4]) or 0, tonumber(m[6]) or 0
         end
 
         """;

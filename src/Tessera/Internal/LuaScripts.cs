@@ -42,12 +42,13 @@ internal static partial class LuaScripts
     /// ARGV[3] max caller fields (0: no limit); ARGV[4] number of fields to set (n); then n field/value
     /// pairs; then the fields to remove. Metadata fields ('#i', '#u', ...) may be set the same way by the
     /// library, never by callers. Nothing is written unless every check passes; a limit refuses only a
-    /// commit that grows what it bounds, so a session over a limit can shrink. Reply {1, now, size},
+    /// commit that grows what it bounds, so a session over a limit can shrink. Reply {1, now, size, created}
+    /// (the app ends the session when created is at or before the "everyone at once" epoch it read beside),
     /// {4, size} over the byte limit, {6, fields} over the field limit.
     /// </summary>
     public static readonly string Commit = Prelude + $$$"""
         local key = KEYS[1]
-        local st, a, i, d, s = meta(key)
+        local st, a, i, d, s, c = meta(key)
         if st ~= {{{(int)ScriptStatus.Ok}}} then return {st, a} end
         local now = now_ms()
         if now >= d then
@@ -119,7 +120,7 @@ internal static partial class LuaScripts
         end
         redis.call('HSET', key, '{{{SessionLayout.LastAccess}}}', now, '{{{SessionLayout.Size}}}', s)
         expire_at(key, now, i, d)
-        return {{{{(int)ScriptStatus.Ok}}}, now, s}
+        return {{{{(int)ScriptStatus.Ok}}}, now, s, c}
         """;
 
     /// <summary>
@@ -168,13 +169,14 @@ internal static partial class LuaScripts
     /// refresh granularity as for Load; ARGV[7] max caller fields (0: no limit), counted only when the
     /// op would add the field. The size ('#s') is written only when it changed, and the sliding refresh
     /// only when due, so a counter bump writes as little as it can. Over a limit: {4, size} or {6, fields}.
-    /// setnx: ARGV[3] value, reply {1, now, 1|0}. cas: ARGV[3] expected (empty: absent), ARGV[4] new
-    /// value, reply {1, now, 1|0}. del: reply {1, now, 1|0}. take: reply {1, now, the stored bytes removed, or nil}
+    /// Every Ok reply ends with the session's created time (see <see cref="Commit"/>).
+    /// setnx: ARGV[3] value, reply {1, now, 1|0, created}. cas: ARGV[3] expected (empty: absent), ARGV[4] new
+    /// value, reply {1, now, 1|0, created}. del: reply {1, now, 1|0, created}. take: reply {1, now, the stored bytes removed, or nil, created}
     /// (the read and the remove in one step; no native <c>HGETDEL</c>, which would skip the checks above).
     /// </summary>
     public static readonly string Atomic = Prelude + $$$"""
         local key = KEYS[1]
-        local st, a, i, d, s = meta(key)
+        local st, a, i, d, s, c = meta(key)
         if st ~= {{{(int)ScriptStatus.Ok}}} then return {st, a} end
         local now = now_ms()
         if now >= d then
@@ -234,7 +236,7 @@ internal static partial class LuaScripts
           redis.call('HSET', key, '{{{SessionLayout.LastAccess}}}', now)
           expire_at(key, now, i, d)
         end
-        return {{{{(int)ScriptStatus.Ok}}}, now, result}
+        return {{{{(int)ScriptStatus.Ok}}}, now, result, c}
         """;
 
     /// <summary>
@@ -265,11 +267,11 @@ internal static partial class LuaScripts
     /// script, so app servers agree however their clocks drift. KEYS[1] session key; ARGV[1] field;
     /// ARGV[2] delta; ARGV[3] max bytes (0: no limit); ARGV[4] refresh granularity as for Refresh;
     /// ARGV[5] max caller fields (0: no limit). The limits are read only when the counter is new: bumping
-    /// one that exists costs nothing more. Reply {1, now, new value}; {-2} when the value is not an integer.
+    /// one that exists costs nothing more. Reply {1, now, new value, created}; {-2} when the value is not an integer.
     /// </summary>
     public static readonly string Increment = Prelude + $$$"""
         local key, f = KEYS[1], ARGV[1]
-        local ok, m = pcall(redis.call, 'HMGET', key, '{{{SessionLayout.LastAccess}}}', '{{{SessionLayout.IdleMs}}}', '{{{SessionLayout.Deadline}}}', '{{{SessionLayout.RotatedTo}}}', f)
+        local ok, m = pcall(redis.call, 'HMGET', key, '{{{SessionLayout.LastAccess}}}', '{{{SessionLayout.IdleMs}}}', '{{{SessionLayout.Deadline}}}', '{{{SessionLayout.RotatedTo}}}', f, '{{{SessionLayout.Created}}}')
         if not ok then return {{{{(int)ScriptStatus.Corrupt}}}} end
         if m[4] then return {{{{(int)ScriptStatus.Rotated}}}, m[4]} end
         local a, i, d = tonumber(m[1]), tonumber(m[2]), tonumber(m[3])
@@ -305,7 +307,7 @@ internal static partial class LuaScripts
           redis.call('HSET', key, '{{{SessionLayout.LastAccess}}}', now)
           expire_at(key, now, i, d)
         end
-        return {{{{(int)ScriptStatus.Ok}}}, now, v}
+        return {{{{(int)ScriptStatus.Ok}}}, now, v, tonumber(m[6]) or 0}
         """;
 
     /// <summary>

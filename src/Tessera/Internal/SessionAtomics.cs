@@ -78,13 +78,21 @@ internal sealed class SessionAtomics
             RedisValue? expectedStored = op == "cas" && _codec.AuthenticatesValues
                 ? (RedisValue?)await ExpectedStoredAsync(target, field, a, cancellationToken).ConfigureAwait(false)
                 : null;
-            var reply = await _redis.EvalAsync(
+            var (reply, epoch) = await _redis.EvalBesideEpochAsync(
                 op == "incr" ? LuaScripts.Increment : LuaScripts.Atomic,
                 target.Key,
                 ScriptWire.AtomicArgs(op, target.Handle, field, a, b, expectedStored, _options, _granularityMs, _codec),
                 op,
                 cancellationToken).ConfigureAwait(false);
             var parts = (RedisResult[])reply!;
+            if (EveryoneRevocation.Ends(ScriptWire.CreatedOf(reply), epoch))
+            {
+                // The session was created before "everyone at once": it does not exist. What the script did
+                // to it is never handed out (a take's value, a counter) and cannot make it live again.
+                StoreLog.EndedByEveryone(_store.Logger, target.Tag);
+                return (target, field, [RedisResult.Create((int)ScriptStatus.NotFound)]);
+            }
+
             if ((ScriptStatus)(int)parts[0] == ScriptStatus.Rotated && followRotation && hop < RedisSessionStore.MaxRotationHops && SessionIds.IsValid((string?)parts[1]))
             {
                 target = _store.KeyOfHandle((string)parts[1]!);

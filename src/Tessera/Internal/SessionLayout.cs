@@ -14,6 +14,7 @@ using StackExchange.Redis;
 /// <item>A user's index is the sorted set <c>{prefix}user:{userId}</c> of handles scored by absolute deadline.</item>
 /// <item>A session's lock is <c>{prefix}lock:{handle}</c>; a "log out everywhere" mark <c>{prefix}revoked:{userId}</c>.</item>
 /// <item>An identity provider session's logins are the set <c>{prefix}idp:{digest}</c>; a one-time claim <c>{prefix}once:{scope}:{digest}</c>.</item>
+/// <item>"Everyone at once" is the string <c>{prefix}everyone-revoked</c>: unix ms (Redis <c>TIME</c>); every session and login created at or before it is dead.</item>
 /// </list>
 /// Maps caller keys to hash fields. Metadata fields start with one '#'; a caller key that starts
 /// with '#' is stored with a second '#' in front, so no caller can ever write a metadata field.
@@ -84,6 +85,18 @@ internal static class SessionLayout
 
     /// <summary>The infix of "log out everywhere" marks.</summary>
     public const string RevokedInfix = "revoked:";
+
+    /// <summary>
+    /// The name (after the prefix) of the "everyone at once" epoch: a string of unix ms, written only by
+    /// <c>LuaScripts.MarkEveryoneRevoked</c> (Redis <c>TIME</c>, only ever moved forward), never expiring.
+    /// Not a handle (43 characters), so it can never name a session.
+    /// </summary>
+    public const string EveryoneRevokedName = "everyone-revoked";
+
+    /// <summary>The Redis key of the "everyone at once" epoch (<see cref="EveryoneRevokedName"/>).</summary>
+    /// <param name="prefix">The key prefix.</param>
+    /// <returns><c>{prefix}everyone-revoked</c>.</returns>
+    public static RedisKey EveryoneRevokedKey(string prefix) => string.Concat(prefix, EveryoneRevokedName);
 
     /// <summary>The Redis key of a session, from its handle.</summary>
     /// <param name="prefix">The key prefix.</param>

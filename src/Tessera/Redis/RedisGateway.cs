@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using Tessera.Internal;
 
 namespace Tessera.Redis;
 
@@ -30,6 +31,7 @@ internal sealed partial class RedisGateway
         _metrics = metrics;
         _logger = logger;
         Time = time;
+        EpochKey = SessionLayout.EveryoneRevokedKey(options.KeyPrefix);
         if (options.CircuitBreaker is { Enabled: true } breaker)
         {
             Breaker = new OutageBreaker(
@@ -45,6 +47,9 @@ internal sealed partial class RedisGateway
 
     /// <summary>The connection.</summary>
     public TesseraConnection Connection => _connection;
+
+    /// <summary>The "everyone at once" epoch of this store's prefix (<see cref="SessionLayout.EveryoneRevokedKey"/>).</summary>
+    public RedisKey EpochKey { get; }
 
     /// <summary>The clock of every decision that needs one.</summary>
     public TimeProvider Time { get; }
@@ -65,9 +70,68 @@ internal sealed partial class RedisGateway
             idempotent,
             "EVALSHA");
 
-    /// <summary>Reads a whole hash (a session load): always safe to send again.</summary>
+    /// <summary>Reads a whole hash: always safe to send again.</summary>
     public Task<HashEntry[]> ReadHashAsync(RedisKey key, string operation, CancellationToken cancellationToken) =>
         RunAsync(operation, static (db, k) => db.HashGetAllAsync(k), key, cancellationToken, idempotent: true, "HGETALL");
+
+    /// <summary>
+    /// A session load: <c>HGETALL</c> of the session and <c>GET</c> of the "everyone at once" epoch, sent
+    /// together (one pipelined batch, one round trip; on Cluster the two keys are in different slots, so
+    /// no script could read both). Always safe to send again.
+    /// </summary>
+    public Task<(HashEntry[] Reply, long? Epoch)> ReadSessionAsync(RedisKey key, string operation, CancellationToken cancellationToken) =>
+        RunAsync(operation, static (db, s) => BesideEpochAsync(db.HashGetAllAsync(s.key), db, s.epoch), (key, epoch: EpochKey), cancellationToken, idempotent: true, "HGETALL");
+
+    /// <summary>Runs a script on a session with the "everyone at once" epoch read beside it (one round trip).</summary>
+    public Task<(RedisResult Reply, long? Epoch)> EvalBesideEpochAsync(string script, RedisKey key, RedisValue[] args, string operation, CancellationToken cancellationToken, bool idempotent = false) =>
+        RunAsync(
+            operation,
+            static (db, s) => BesideEpochAsync(db.ScriptEvaluateAsync(s.script, [s.key], s.args), db, s.epoch),
+            (script, key, args, epoch: EpochKey),
+            cancellationToken,
+            idempotent,
+            "EVALSHA");
+
+    /// <summary>Runs direct commands (a pipelined batch of reads) with the "everyone at once" epoch read beside them.</summary>
+    public Task<(T Reply, long? Epoch)> RunBesideEpochAsync<T>(string operation, Func<IDatabase, Task<T>> call, CancellationToken cancellationToken, bool idempotent = false, string command = "command") =>
+        RunAsync(operation, static (db, s) => BesideEpochAsync(s.call(db), db, s.epoch), (call, epoch: EpochKey), cancellationToken, idempotent, command);
+
+    /// <summary>
+    /// The clock (<c>TIME</c>, unix ms) of every connected primary, asked together: on Cluster a session's
+    /// creation time is its own node's clock, so "everyone at once" compares against all of them.
+    /// Empty when no primary is connected.
+    /// </summary>
+    public Task<long[]> PrimaryClocksAsync(string operation, CancellationToken cancellationToken) =>
+        RunAsync(
+            operation,
+            static async db =>
+            {
+                var times = await Task.WhenAll(db.Multiplexer.GetServers().Where(static s => s.IsConnected && !s.IsReplica).Select(static s => s.TimeAsync())).ConfigureAwait(false);
+                return times.Select(static t => new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)).ToUnixTimeMilliseconds()).ToArray();
+            },
+            cancellationToken,
+            idempotent: true,
+            "TIME");
+
+    /// <summary>
+    /// The epoch's <c>GET</c> is sent right after the call, before either reply is awaited: the two travel
+    /// in the same batch. The call's failure wins (it is the one the caller can act on).
+    /// </summary>
+    private static async Task<(T Reply, long? Epoch)> BesideEpochAsync<T>(Task<T> call, IDatabase db, RedisKey epochKey)
+    {
+        var epoch = db.StringGetAsync(epochKey);
+        try
+        {
+            await Task.WhenAll(call, epoch).ConfigureAwait(false);
+        }
+        catch when (call.IsFaulted || call.IsCanceled)
+        {
+            _ = epoch.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return (await call.ConfigureAwait(false), null);
+        }
+
+        return (call.Result, EveryoneRevocation.EpochOf(epoch.Result));
+    }
 
     /// <summary>Runs one call on the path.</summary>
     /// <typeparam name="T">The reply type.</typeparam>
@@ -142,8 +206,8 @@ internal sealed partial class RedisGateway
         }
     }
 
-    /// <summary>The synchronous read (<c>ISession.TryGetValue</c> before any <c>LoadAsync</c>), on the same path.</summary>
-    public HashEntry[] ReadHash(RedisKey key, string operation)
+    /// <summary>The synchronous session load (<c>ISession.TryGetValue</c> before any <c>LoadAsync</c>), on the same path, with the epoch beside it.</summary>
+    public (HashEntry[] Reply, long? Epoch) ReadSession(RedisKey key, string operation)
     {
         using var activity = TesseraTelemetry.StartCall(operation, "HGETALL");
         var started = Stopwatch.GetTimestamp();
@@ -161,7 +225,7 @@ internal sealed partial class RedisGateway
         }
     }
 
-    private HashEntry[] ReadHashBounded(RedisKey key, string operation, long started)
+    private (HashEntry[] Reply, long? Epoch) ReadHashBounded(RedisKey key, string operation, long started)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -174,7 +238,7 @@ internal sealed partial class RedisGateway
                 // synchronous reads starve the completions they wait for (16 at once: 40 of 53 timed out in
                 // 10 s on this 2-core box). A Task.Wait on a pool thread makes the pool add a thread at once,
                 // and is bounded here whatever the multiplexer's own SyncTimeout.
-                return WaitBounded(db.HashGetAllAsync(key), started);
+                return WaitBounded(BesideEpochAsync(db.HashGetAllAsync(key), db, EpochKey), started);
             }
             catch (RedisConnectionException ex) when (attempt == 1
                 && RedisFailures.Classify(ex) == RedisFailureKind.Unavailable

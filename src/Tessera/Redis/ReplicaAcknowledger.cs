@@ -68,17 +68,23 @@ internal sealed partial class ReplicaAcknowledger(RedisSessionStore store)
         }
 
         // One key per primary that holds a revoked key, and whether it has replicas at all.
-        var perPrimary = new Dictionary<string, RedisKey>(StringComparer.Ordinal);
+        var perPrimary = new Dictionary<string, (RedisKey Key, IServer Server)>(StringComparer.Ordinal);
         foreach (var key in keys)
         {
-            var server = main.GetServer(key);
-            perPrimary.TryAdd(Format(server.EndPoint), key);
+            if (PrimaryOf(main, key) is not { } server)
+            {
+                // No connected primary for it (a failover under way): nothing can be confirmed now.
+                LogUnconfirmed(store.Logger, keys.Count, "no primary is connected for a revoked key");
+                return ReplicaConfirmation.Unconfirmed;
+            }
+
+            perPrimary.TryAdd(Format(server.EndPoint), (key, server));
         }
 
         var needed = new List<RedisKey>();
-        foreach (var (endpoint, key) in perPrimary)
+        foreach (var (endpoint, (key, server)) in perPrimary)
         {
-            if (await ReplicasAsync(main.GetServer(key), endpoint).ConfigureAwait(false) > 0)
+            if (await ReplicasAsync(server, endpoint).ConfigureAwait(false) > 0)
             {
                 needed.Add(key);
             }
@@ -109,9 +115,14 @@ internal sealed partial class ReplicaAcknowledger(RedisSessionStore store)
     private async Task<long> WaitOnAsync(IConnectionMultiplexer waiting, RedisKey key, bool cluster, TimeSpan wait)
     {
         var marker = SessionLayout.ReplicaMarkKey(store.Options.KeyPrefix, cluster ? SlotTag(waiting, waiting.HashSlot(key)) : null);
-        var server = waiting.GetServer(marker);
+        if (PrimaryOf(waiting, marker) is not { } server)
+        {
+            return 0;
+        }
+
         var db = waiting.GetDatabase();
-        var mark = db.StringSetAsync(marker, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), MarkLifetime);
+        // SET ... PX (not SETEX, which the shipped ACL does not grant).
+        var mark = db.ExecuteAsync("SET", [marker, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), "PX", (long)MarkLifetime.TotalMilliseconds]);
         var acked = server.ExecuteAsync("WAIT", 1, (long)wait.TotalMilliseconds);
         await mark.ConfigureAwait(false);
         return (long)await acked.ConfigureAwait(false);
@@ -125,6 +136,7 @@ internal sealed partial class ReplicaAcknowledger(RedisSessionStore store)
             return known.Replicas;
         }
 
+        // A server that is not (or no longer) a primary has nothing to wait for here; the key's primary is asked next time.
         var replicas = await server.RoleAsync().ConfigureAwait(false) is Role.Master master ? master.Replicas.Count : 0;
         _roles[endpoint] = (replicas, now + (long)RoleLifetime.TotalMilliseconds);
         return replicas;
@@ -156,6 +168,19 @@ internal sealed partial class ReplicaAcknowledger(RedisSessionStore store)
     }
 
     private static string Format(EndPoint? endpoint) => endpoint?.ToString() ?? string.Empty;
+
+    /// <summary>The connected primary that owns a key, or null (StackExchange.Redis throws when none is connected, as during a failover).</summary>
+    private static IServer? PrimaryOf(IConnectionMultiplexer multiplexer, RedisKey key)
+    {
+        try
+        {
+            return multiplexer.GetServer(key);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
 
     [LoggerMessage(125, LogLevel.Warning, "A revocation of {Count} key(s) is done on the primary but not confirmed on a replica ({Reason}): a failover now could bring it back.")]
     private static partial void LogUnconfirmed(ILogger logger, int count, string reason);

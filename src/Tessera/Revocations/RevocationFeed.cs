@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using Tessera.Internal;
+using Tessera.Redis;
 
 namespace Tessera;
 
@@ -22,7 +23,7 @@ public sealed partial class RevocationFeed
     private readonly string _channelName;
     private Action<RevocationNotice>[] _listeners = [];
     private Task<bool>? _starting;
-    private RedisChannel? _channel;
+    private bool _subscribed;
     private bool _hooked;
     private volatile bool _listening;
     private volatile bool _everListened;
@@ -83,7 +84,36 @@ public sealed partial class RevocationFeed
         }
 
         Deliver(new RevocationNotice(scope, handles, successor, IsLocal: true));
-        if (ChannelFor(_store.Connection.Capabilities) is not { } channel)
+        var capabilities = _store.Connection.Capabilities;
+        if (capabilities.IsKnown)
+        {
+            Send(capabilities, scope, handles, successor);
+        }
+        else
+        {
+            // Just started, or just reconnected (the server is probed again): send once it is known, not never.
+            _ = SendWhenProbedAsync(scope, handles, successor);
+        }
+    }
+
+    private async Task SendWhenProbedAsync(RevocationScope scope, IReadOnlyList<string> handles, string? successor)
+    {
+        ServerCapabilities capabilities;
+        try
+        {
+            capabilities = await _store.Connection.ProbeAsync().WaitAsync(_store.Options.OperationTimeout).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException || RedisFailures.IsUnavailable(ex))
+        {
+            capabilities = ServerCapabilities.Unknown;
+        }
+
+        Send(capabilities, scope, handles, successor);
+    }
+
+    private void Send(ServerCapabilities capabilities, RevocationScope scope, IReadOnlyList<string> handles, string? successor)
+    {
+        if (ChannelFor(capabilities) is not { } channel)
         {
             _store.Metrics.RevocationNotices.Add(1, new KeyValuePair<string, object?>(TesseraTelemetry.OutcomeTag, "unsent"));
             return;
@@ -119,7 +149,21 @@ public sealed partial class RevocationFeed
         var multiplexer = await _store.Connection.GetMultiplexerAsync().ConfigureAwait(false);
         Hook(multiplexer);
         var capabilities = _store.Connection.Capabilities.IsKnown ? _store.Connection.Capabilities : await _store.Connection.ProbeAsync().ConfigureAwait(false);
-        if (ChannelFor(capabilities) is not { } channel)
+
+        // Both kinds the server has: a publisher that has not yet seen the cluster's topology sends a plain
+        // PUBLISH (which a Cluster broadcasts to every node), one that has sends SPUBLISH; either is heard.
+        List<RedisChannel> channels = [];
+        if (capabilities.Supports("publish"))
+        {
+            channels.Add(RedisChannel.Literal(_channelName));
+        }
+
+        if (capabilities.Supports("spublish"))
+        {
+            channels.Add(RedisChannel.Sharded(_channelName));
+        }
+
+        if (channels.Count == 0)
         {
             if (capabilities.IsKnown && Interlocked.Exchange(ref _loggedOff, 1) == 0)
             {
@@ -129,19 +173,16 @@ public sealed partial class RevocationFeed
             return false;
         }
 
+        var heard = 0;
         try
         {
-            await _store.Redis.RunAsync(
-                "revocation subscribe",
-                static async (db, s) =>
+            foreach (var channel in channels)
+            {
+                if (await SubscribeAsync(channel).ConfigureAwait(false))
                 {
-                    await db.Multiplexer.GetSubscriber().SubscribeAsync(s.channel, s.handler).ConfigureAwait(false);
-                    return true;
-                },
-                (channel, handler: (Action<RedisChannel, RedisValue>)OnMessage),
-                CancellationToken.None,
-                idempotent: true,
-                "SUBSCRIBE").ConfigureAwait(false);
+                    heard++;
+                }
+            }
         }
         catch (TesseraUnavailableException ex)
         {
@@ -149,15 +190,55 @@ public sealed partial class RevocationFeed
             return false;
         }
 
+        if (heard == 0)
+        {
+            return false;
+        }
+
         lock (_gate)
         {
-            _channel = channel;
+            _subscribed = true;
         }
 
         _listening = true;
         _everListened = true;
-        LogListening(_store.Logger, _channelName, channel.IsSharded ? "sharded " : string.Empty);
+        LogListening(_store.Logger, _channelName, heard > 1 ? "plain and sharded " : string.Empty);
         return true;
+    }
+
+    /// <summary>One subscription; a sharded one a server refuses outside cluster mode (Garnet) is skipped: the plain one hears the same notices there.</summary>
+    private async Task<bool> SubscribeAsync(RedisChannel channel)
+    {
+        Action<RedisChannel, RedisValue> handler = OnMessage;
+        try
+        {
+            return await _store.Redis.RunAsync(
+                "revocation subscribe",
+                static async (db, s) =>
+                {
+                    await db.Multiplexer.GetSubscriber().SubscribeAsync(s.channel, s.handler).ConfigureAwait(false);
+                    return true;
+                },
+                (channel, handler),
+                CancellationToken.None,
+                idempotent: true,
+                channel.IsSharded ? "SSUBSCRIBE" : "SUBSCRIBE").ConfigureAwait(false);
+        }
+        catch (Exception ex) when (channel.IsSharded && ex is RedisServerException or TesseraUnavailableException)
+        {
+            // Not re-sent after a reconnect either.
+            var multiplexer = await _store.Connection.GetMultiplexerAsync().ConfigureAwait(false);
+            try
+            {
+                await multiplexer.GetSubscriber().UnsubscribeAsync(channel, handler).ConfigureAwait(false);
+            }
+            catch (Exception again) when (again is RedisException or TimeoutException)
+            {
+                // Nothing was subscribed.
+            }
+
+            return false;
+        }
     }
 
     /// <summary>A dropped connection may have lost notices: from its failure until the server is probed again, listeners are told to re-check everything.</summary>
@@ -184,7 +265,7 @@ public sealed partial class RevocationFeed
             bool subscribed;
             lock (_gate)
             {
-                subscribed = _channel is not null;
+                subscribed = _subscribed;
             }
 
             if (subscribed)

@@ -214,6 +214,18 @@ internal static class ScriptWire
         return StatusOf(code);
     }
 
+    /// <summary>
+    /// The created time (<c>#c</c>, unix ms) an Ok reply of a write or atomic script ends with, for the
+    /// "everyone at once" rule (<see cref="EveryoneRevocation"/>); 0 when the reply carries none.
+    /// </summary>
+    /// <param name="reply">The script's reply.</param>
+    /// <returns>Unix ms.</returns>
+    public static long CreatedOf(RedisResult reply)
+    {
+        var parts = (RedisResult[])reply!;
+        return parts.Length > 3 && (ScriptStatus)(int)parts[0] == ScriptStatus.Ok && !parts[3].IsNull ? (long)parts[3] : 0;
+    }
+
     /// <summary>The limit a script's refusal names: both come back as <see cref="CommitStatus.TooLarge"/>.</summary>
     /// <param name="code">The script status.</param>
     /// <returns>The limit, or <see cref="SessionSizeLimit.None"/>.</returns>

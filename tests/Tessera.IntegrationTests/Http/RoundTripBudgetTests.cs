@@ -105,6 +105,41 @@ public sealed class RoundTripBudgetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Read_SendsTheEveryoneEpochBesideItsHgetall()
+    {
+        using var client = await LoggedInAsync();
+        var commands = await _counter.MeasureAsync(async () => Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek")));
+        Assert.Equal(1, commands.Values.Sum());
+        Assert.Equal(1, commands.GetValueOrDefault("hgetall"));
+        // One GET of a missing key ("everyone at once" never ran), in the same batch as the HGETALL.
+        Assert.Equal(1, _counter.EpochReads);
+    }
+
+    [Fact]
+    public async Task Read_WithTheEveryoneEpoch_IsOneRoundTrip_MeasuredBehindALatency()
+    {
+        // 150 ms each way: one round trip is about 300 ms, two in sequence about 600 ms.
+        await using var proxy = new FaultProxy(_redis.Endpoint) { Latency = TimeSpan.FromMilliseconds(150) };
+        await using var app = await TestApp.StartAsync(proxy.Endpoint, "latency:");
+        using var client = app.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/login?user=ada")).Status);
+        Assert.Equal((HttpStatusCode.OK, "ada"), await client.GetTextAsync("/peek"));
+        await app.Store.Users.RevokeEverythingAsync();
+        using var after = app.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await after.PostTextAsync("/login?user=ada")).Status);
+        var best = TimeSpan.MaxValue;
+        for (var n = 0; n < 3; n++)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            Assert.Equal((HttpStatusCode.OK, "ada"), await after.GetTextAsync("/peek"));
+            var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            best = took < best ? took : best;
+        }
+
+        Assert.InRange(best, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(450));
+    }
+
+    [Fact]
     public async Task Read_WhenTheRefreshIsDue_StillOneRoundTrip_PlusOneRefreshNotAwaited()
     {
         await using var app = await TestApp.StartAsync(_redis.Endpoint, "due:", o => o.RefreshGranularity = TimeSpan.FromMilliseconds(1));
@@ -194,10 +229,11 @@ public sealed class RoundTripBudgetTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Logout_Costs1()
+    public async Task Logout_Costs1_AndItsNoticeIsSentWithoutWaiting()
     {
+        // The delete (one round trip), and the revocation notice, published fire-and-forget (the request never waits for it).
         using var client = await LoggedInAsync();
-        Assert.StartsWith("1 [", await CountAsync(async () => Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/logout")).Status)));
+        Assert.Equal("2 [evalshax1,publishx1]", await CountAsync(async () => Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/logout")).Status)));
     }
 
     [Fact]
@@ -210,11 +246,12 @@ public sealed class RoundTripBudgetTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SignIn_OfAVisitorWithASession_Costs7()
+    public async Task SignIn_OfAVisitorWithASession_Costs7_AndItsNoticeIsSentWithoutWaiting()
     {
-        // Load, create the new id, index it, seal the old, confirm (index + mark), and the endpoint's write.
+        // Load (with the "everyone" epoch beside it), create the new id, index it, seal the old, confirm
+        // (index + mark), and the endpoint's write; and the rotation's notice, sent without waiting.
         using var client = _app.CreateClient();
         await client.PostTextAsync("/set?k=cart&v=book");
-        Assert.StartsWith("7 [", await CountAsync(async () => Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/signin?user=grace")).Status)));
+        Assert.Equal("8 [evalshax5,getx1,hgetallx1,publishx1]", await CountAsync(async () => Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/signin?user=grace")).Status)));
     }
 }

@@ -92,6 +92,10 @@ public sealed class DeployConfigTests
         Assert.IsType<object?[]>(RespClient.Command(redis.Port, TimeSpan.FromSeconds(5), ops, "CONFIG", "GET", "maxmemory-policy"));
         Assert.Equal("OK", RespClient.Command(redis.Port, TimeSpan.FromSeconds(5), ops, "ACL", "DRYRUN", "tessera-app", "EVALSHA", "0", "1", "session:x"));
         Assert.NotEqual("OK", RespClient.Command(redis.Port, TimeSpan.FromSeconds(5), ops, "ACL", "DRYRUN", "tessera-app", "FLUSHALL"));
+        // revoke-all --everyone writes the epoch (a script's SET), cleanup reads it (GET): under the prefix only.
+        Assert.Equal("OK", RespClient.Command(redis.Port, TimeSpan.FromSeconds(5), ops, "ACL", "DRYRUN", "tessera-admin", "SET", "session:everyone-revoked", "1"));
+        Assert.Null(RespClient.Command(redis.Port, TimeSpan.FromSeconds(5), ops, "GET", "session:everyone-revoked"));
+        Assert.Null(RespClient.Command(redis.Port, TimeSpan.FromSeconds(5), ["tessera-app", AppPassword], "GET", "session:everyone-revoked"));
         foreach (var command in new[] { new[] { "KEYS", "*" }, ["FLUSHALL"], ["CONFIG", "SET", "maxmemory", "0"], ["SET", "other:key", "x"] })
         {
             Assert.StartsWith("NOPERM", Assert.IsType<RespError>(RespClient.Command(redis.Port, TimeSpan.FromSeconds(5), ops, command)).Message, StringComparison.Ordinal);

@@ -36,8 +36,11 @@ public sealed class ReplicaWaitTests(ITestOutputHelper output)
             var everywhere2 = await CreateAsync(store, user);
             var kept = await CreateAsync(store, $"other{round}");
 
-            // The sign-ins are on the replica (the same wait confirms any write before it).
-            Assert.Equal(ReplicaConfirmation.Confirmed, await store.ConfirmRevokedAsync([.. new[] { loggedOut, everywhere1, everywhere2, kept }.Select(SessionIds.Handle)]));
+            // The sign-ins are on the replica (the same wait confirms any write before it; after a failover
+            // the new replica may still be joining).
+            Assert.True(
+                await Eventually.WaitAsync(async () => await store.ConfirmRevokedAsync([.. new[] { loggedOut, everywhere1, everywhere2, kept }.Select(SessionIds.Handle)]) == ReplicaConfirmation.Confirmed, TimeSpan.FromSeconds(30)),
+                $"round {round}: the sign-ins are confirmed on a replica");
 
             // A logout and a "log out everywhere", each waiting for the replica before it returns...
             Assert.True(await store.DestroyAsync(loggedOut, user));
