@@ -62,9 +62,10 @@ internal sealed partial class ReplicaAcknowledger(RedisSessionStore store)
     private async Task<ReplicaConfirmation> ConfirmCoreAsync(IReadOnlyList<RedisKey> keys, TimeSpan wait)
     {
         var main = await store.Connection.GetMultiplexerAsync().ConfigureAwait(false);
-        if (!store.Connection.Capabilities.Supports("wait"))
+        var capabilities = store.Connection.Capabilities.IsKnown ? store.Connection.Capabilities : await store.Connection.ProbeAsync().ConfigureAwait(false);
+        if (!capabilities.Supports("wait"))
         {
-            return store.Connection.Capabilities.IsKnown ? ReplicaConfirmation.Unsupported : ReplicaConfirmation.Unconfirmed;
+            return capabilities.IsKnown ? ReplicaConfirmation.Unsupported : ReplicaConfirmation.Unconfirmed;
         }
 
         // One key per primary that holds a revoked key, and whether it has replicas at all.
@@ -115,15 +116,29 @@ internal sealed partial class ReplicaAcknowledger(RedisSessionStore store)
     private async Task<long> WaitOnAsync(IConnectionMultiplexer waiting, RedisKey key, bool cluster, TimeSpan wait)
     {
         var marker = SessionLayout.ReplicaMarkKey(store.Options.KeyPrefix, cluster ? SlotTag(waiting, waiting.HashSlot(key)) : null);
-        if (PrimaryOf(waiting, marker) is not { } server)
+        var db = waiting.GetDatabase();
+
+        // SET ... PX (not SETEX, which the shipped ACL does not grant).
+        object[] set = [marker, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), "PX", (long)MarkLifetime.TotalMilliseconds];
+        Task<RedisResult> mark, acked;
+        if (cluster)
         {
-            return 0;
+            // WAIT names no key: send it to the node that owns the marker's slot, where the marker went.
+            if (PrimaryOf(waiting, marker) is not { } server)
+            {
+                return 0;
+            }
+
+            mark = db.ExecuteAsync("SET", set);
+            acked = server.ExecuteAsync("WAIT", 1, (long)wait.TotalMilliseconds);
+        }
+        else
+        {
+            // One primary: both go to it, in order, on this connection (queued until it is connected, if it is new).
+            mark = db.ExecuteAsync("SET", set);
+            acked = db.ExecuteAsync("WAIT", 1, (long)wait.TotalMilliseconds);
         }
 
-        var db = waiting.GetDatabase();
-        // SET ... PX (not SETEX, which the shipped ACL does not grant).
-        var mark = db.ExecuteAsync("SET", [marker, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), "PX", (long)MarkLifetime.TotalMilliseconds]);
-        var acked = server.ExecuteAsync("WAIT", 1, (long)wait.TotalMilliseconds);
         await mark.ConfigureAwait(false);
         return (long)await acked.ConfigureAwait(false);
     }
