@@ -53,7 +53,7 @@ public sealed class RevokeCommandTests(RedisFixture redis)
     [Fact]
     public async Task UserSessions_ShowsEachDevicesName_Label_AndSignInMethod_AndAHostileNameStripped()
     {
-        var prefix = redis.PrefixFor();
+        var prefix = redis.PrefixFor("names");
         var store = redis.CreateStore(prefix);
         var laptop = SessionIds.NewId();
         var write = new SessionWrite
