@@ -43,7 +43,8 @@ internal static partial class LuaScripts
         redis.call('ZADD', key, until_ms, ARGV[1])
         local max = tonumber(ARGV[3])
         local count = redis.call('ZCARD', key)
-        if count > max then redis.call('ZREMRANGEBYRANK', key, 0, count - max - 1) end
+        -- ZRANGE and ZREM, not ZREMRANGEBYRANK: the shipped app ACL (deploy/redis-sessions.conf) allows those.
+        if count > max then redis.call('ZREM', key, unpack(redis.call('ZRANGE', key, 0, count - max - 1))) end
         local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
         redis.call('PEXPIREAT', key, tonumber(last[2]))
         if known then return {{{{(int)ScriptStatus.Ok}}}, 0} end

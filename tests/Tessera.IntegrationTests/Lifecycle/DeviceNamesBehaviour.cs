@@ -248,6 +248,25 @@ public abstract class DeviceNamesBehaviour(ServerFixture server)
         Assert.Equal(3 + forged.Length, NewDevices(events).Count);
     }
 
+    [Fact]
+    public async Task KnownDevices_AreBoundedPerUser_AndExpireWithTheirLatestBrowser()
+    {
+        var store = Server.CreateStore();
+        var cookies = Enumerable.Range(0, SessionUsers.MaxKnownDevices + 5).Select(_ => SessionIds.NewId()).ToList();
+        foreach (var cookie in cookies)
+        {
+            Assert.True(await store.Users.SeenDeviceAsync("bounded", cookie, TimeSpan.FromHours(1), CancellationToken.None));
+        }
+
+        var key = Tessera.Internal.SessionLayout.KnownDevicesKey(store.Options.KeyPrefix, "bounded");
+        Assert.Equal(SessionUsers.MaxKnownDevices, await Server.Db.SortedSetLengthAsync(key));
+        Assert.InRange((await Server.Db.KeyTimeToLiveAsync(key))!.Value, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));
+        // The latest is kept (the soonest forgotten go); a key of another type is a new device, never an error.
+        Assert.False(await store.Users.SeenDeviceAsync("bounded", cookies[^1], TimeSpan.FromHours(1), CancellationToken.None));
+        await Server.Db.StringSetAsync(Tessera.Internal.SessionLayout.KnownDevicesKey(store.Options.KeyPrefix, "squatted"), "x");
+        Assert.True(await store.Users.SeenDeviceAsync("squatted", cookies[0], TimeSpan.FromHours(1), CancellationToken.None));
+    }
+
     private static List<TesseraEvent> NewDevices(ConcurrentQueue<TesseraEvent> events) =>
         [.. events.Where(static e => e.Kind == TesseraEventKind.NewDevice)];
 
