@@ -55,6 +55,16 @@ public abstract class DeviceNamesBehaviour(ServerFixture server)
                 });
             }
 
+            if (tickets)
+            {
+                app.MapPost("/auth/login-amr", async (HttpContext ctx, string user, string amr) =>
+                {
+                    var claims = new[] { new Claim(ClaimTypes.NameIdentifier, user), new Claim(ClaimTypes.Name, user), new Claim("amr", amr) };
+                    await ctx.SignInAsync(new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme)));
+                    return Results.Text("ok");
+                });
+            }
+
             app.MapPost("/signin-with", async (HttpContext ctx, string user, string method) =>
             {
                 await ctx.Session.AsTessera().SignInWithAsync(user, method);
@@ -246,6 +256,26 @@ public abstract class DeviceNamesBehaviour(ServerFixture server)
         }
 
         Assert.Equal(3 + forged.Length, NewDevices(events).Count);
+    }
+
+    [Fact]
+    public async Task NewDevice_ACookieLogin_IsReportedOnceForItsBrowser_WithTheAmrClaimAsItsMethod()
+    {
+        var events = new ConcurrentQueue<TesseraEvent>();
+        await using var app = await StartAsync(events, tickets: true);
+        using var phone = Browser(app, SafariOnIPhone);
+        Assert.Equal((HttpStatusCode.OK, "ok"), await phone.PostTextAsync("/auth/login-amr?user=lin&amr=otp"));
+
+        var reported = Assert.Single(NewDevices(events));
+        var device = Assert.Single(await DevicesAsync(phone));
+        Assert.Equal(("otp", "Safari on iPhone"), (device.Method, reported.DeviceLabel));
+        // The event names the session the browser signed in with: one of the device's linked handles.
+        Assert.Contains(reported.Handle, device.Linked);
+
+        // Logged out and in again on the same browser: a new login, not a new device.
+        Assert.Equal((HttpStatusCode.OK, "ok"), await phone.PostTextAsync("/auth/logout"));
+        Assert.Equal((HttpStatusCode.OK, "ok"), await phone.PostTextAsync("/auth/login-amr?user=lin&amr=otp"));
+        Assert.Single(NewDevices(events));
     }
 
     [Fact]
