@@ -16,6 +16,7 @@ internal static partial class DemoEndpoints
     {
         app.MapGet("/devices", HtmlPage(SignedInPage(DemoPage.Devices)));
         app.MapPost("/devices/revoke", HtmlPage(static ctx => PostAsync(ctx, "revoke", DemoPage.Devices, RevokeDeviceAsync)));
+        app.MapPost("/devices/name", HtmlPage(static ctx => PostAsync(ctx, "name", DemoPage.Devices, NameDeviceAsync)));
         app.MapPost("/logout-others", HtmlPage(static ctx => PostAsync(ctx, "logout-others", DemoPage.Devices, LogoutOthersAsync)));
 
         // Step-up: a sign-in older than the limit is sent to /confirm (the default challenge) and back.
@@ -80,6 +81,33 @@ internal static partial class DemoEndpoints
         SetFlash(s, revoked
             ? new Notice("success", $"Logged out the device {SessionReader.Prefix(handle)}: its next request, on any instance, finds no session.", Instance(ctx).Label)
             : new Notice("info", $"The device {SessionReader.Prefix(handle)} had already ended: nothing to log out.", Instance(ctx).Label));
+        return PostResult.Redirect("/devices");
+    }
+
+    private static async Task<PostResult> NameDeviceAsync(HttpContext ctx, IFormCollection form)
+    {
+        var s = ctx.GetTesseraSession();
+        await s.LoadAsync(ctx.RequestAborted);
+        if (!s.Exists || s.UserId is null)
+        {
+            return PostResult.Refuse("name", "You are not logged in (your session may have expired or been revoked), so there is no device of yours to name.");
+        }
+
+        var handle = form["handle"].ToString();
+        if (!SessionIds.IsValid(handle))
+        {
+            return PostResult.Refuse("name", "Pick a device from the list: the form did not name one (a handle is 43 characters).");
+        }
+
+        // Only the user's own devices (checked against the user index); the name is cleaned and bounded by Tessera.
+        var name = form["name"].ToString();
+        if (!await s.NameDeviceAsync(handle, name, ctx.RequestAborted))
+        {
+            return PostResult.Refuse("name", "That is not one of your devices (or it is already logged out): nothing was named.", status: StatusCodes.Status404NotFound);
+        }
+
+        var stored = DeviceText.Name(name);
+        SetFlash(s, new Notice("success", stored is null ? $"Removed the name of {SessionReader.Prefix(handle)}." : $"Named {SessionReader.Prefix(handle)} \"{stored}\".", Instance(ctx).Label));
         return PostResult.Redirect("/devices");
     }
 

@@ -184,7 +184,8 @@ internal static partial class DemoEndpoints
         var oldId = s.Exists ? SessionReader.Prefix(s.Id) : null;
         try
         {
-            await s.SignInAsync(user, ctx.RequestAborted);
+            // The sign-in method is recorded on the device ("password" here; "passkey" or "google" elsewhere).
+            await s.SignInWithAsync(user, "password", ctx.RequestAborted);
         }
         catch (SessionLimitException ex)
         {

@@ -27,7 +27,7 @@ internal sealed class SessionReader(RedisSessionStore store)
         SessionMetadataField.User, SessionMetadataField.Created, SessionMetadataField.LastAccess, SessionMetadataField.IdleMs,
         SessionMetadataField.Deadline, SessionMetadataField.Size, SessionMetadataField.ClientIp, SessionMetadataField.UserAgent,
         SessionMetadataField.AuthenticatedAt, SessionMetadataField.LastClientIp, SessionMetadataField.LastUserAgent, SessionMetadataField.Login,
-        SessionMetadataField.IdIssued,
+        SessionMetadataField.IdIssued, SessionMetadataField.DeviceName, SessionMetadataField.SignInMethod,
     ];
 
     /// <summary>The shown prefix of an identifier.</summary>
@@ -109,6 +109,8 @@ internal sealed class SessionReader(RedisSessionStore store)
                 SessionMetadataField.LastUserAgent => new StoredField(field, "user agent last seen", true, value.Length, Shorten(text)),
                 SessionMetadataField.Login => new StoredField(field, "login handle (one device with it)", true, value.Length, Shorten(text)),
                 SessionMetadataField.IdIssued => new StoredField(field, "identifier issued (created or last rotated; renewal measures from it)", true, value.Length, Time(text)),
+                SessionMetadataField.DeviceName => new StoredField(field, "device name (chosen by the user)", true, value.Length, Shorten(text)),
+                SessionMetadataField.SignInMethod => new StoredField(field, "sign-in method (set by the app)", true, value.Length, Shorten(text)),
                 _ => new StoredField(field, "Tessera metadata", true, value.Length, Shorten(text)),
             };
         }

@@ -21,16 +21,22 @@ public sealed class UserData
 
     /// <summary>
     /// Erases a user's sessions and device records (a GDPR erasure): every session and login is
-    /// revoked as by "log out everywhere", and the index goes with them. The revocation mark (the
+    /// revoked as by "log out everywhere", and the index goes with them, as do the browsers the user signed in from (new-device detection). The revocation mark (the
     /// user id and a time, for ten minutes) is kept so a sign-in in flight cannot survive the erasure.
     /// </summary>
     /// <param name="userId">The user.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>How many sessions were erased.</returns>
-    public Task<int> EraseAsync(string userId, CancellationToken cancellationToken = default) =>
+    public async Task<int> EraseAsync(string userId, CancellationToken cancellationToken = default)
+    {
         // Revoke-all takes (deletes) the index in the same step as it reads it; deleting it again here
         // could drop a sign-in that came after the erasure from its index.
-        _store.Users.RevokeUserSessionsByHandleAsync(userId, null, cancellationToken);
+        var revoked = await _store.Users.RevokeUserSessionsByHandleAsync(userId, null, cancellationToken).ConfigureAwait(false);
+
+        // The browsers the user signed in from are the user's data too.
+        await _store.Users.ForgetKnownDevicesAsync(userId, cancellationToken).ConfigureAwait(false);
+        return revoked;
+    }
 
     /// <summary>
     /// Exports what Tessera holds about a user (a GDPR access request): each device record and each

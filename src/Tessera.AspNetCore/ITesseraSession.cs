@@ -113,6 +113,17 @@ public interface ITesseraSession : ISession
     Task SignInAsync(string userId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Signs in as <see cref="SignInAsync"/> does, and records how the user signed in
+    /// ("password", "passkey", "google"; cleaned by <see cref="DeviceText.Method"/>) on this device
+    /// (<see cref="SessionMetadata.SignInMethod"/>).
+    /// </summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="signInMethod">How the user signed in, or null.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task.</returns>
+    Task SignInWithAsync(string userId, string? signInMethod, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// The devices of this session's user ("your devices"): a login and the session signed in with it
     /// are one entry, and this device has <see cref="SessionInfo.IsCurrent"/>; empty when the session is
     /// bound to no user.
@@ -138,6 +149,17 @@ public interface ITesseraSession : ISession
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>Whether a device of this user was revoked.</returns>
     Task<bool> RevokeDeviceAsync(string handle, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// "Name this device" from a devices page: names (or, with null, unnames) a device of this session's
+    /// user only, so a posted handle of someone else's device does nothing. The name is cleaned
+    /// (<see cref="DeviceText.Name"/>) and shown as <see cref="SessionMetadata.DeviceName"/>.
+    /// </summary>
+    /// <param name="handle">The device's handle (<see cref="SessionInfo.Handle"/>, or one of its <see cref="SessionInfo.LinkedHandles"/>).</param>
+    /// <param name="name">The name ("Work laptop"), or null to remove it.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>Whether a device of this user was named.</returns>
+    Task<bool> NameDeviceAsync(string handle, string? name, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Overrides the idle timeout and/or the absolute lifetime (counted from creation) of this

@@ -93,7 +93,7 @@ public static class TesseraAuthenticationExtensions
                 {
                     // With the ticket in Tessera, the session is the login's companion: one device, counted once.
                     var companion = context.Options.SessionStore is TesseraTicketStore;
-                    await session.SignInAsync(user, companion, context.HttpContext.RequestAborted).ConfigureAwait(false);
+                    await session.SignInAsync(user, companion, TesseraAuthenticationOptions.SignInMethodOf(context.Principal!, context.Properties), context.HttpContext.RequestAborted).ConfigureAwait(false);
                 }
             };
         }

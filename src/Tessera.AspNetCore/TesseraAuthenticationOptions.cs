@@ -36,6 +36,19 @@ public sealed class TesseraAuthenticationOptions
     /// </summary>
     public Func<ClaimsPrincipal, string?> UserKeySelector { get; set; } = TesseraUserKey.FromPrincipal;
 
+    /// <summary>
+    /// The <see cref="Microsoft.AspNetCore.Authentication.AuthenticationProperties.Items"/> entry that names how
+    /// a cookie sign-in happened ("password", "passkey", "google"), recorded on the device (<see cref="SessionMetadata.SignInMethod"/>).
+    /// Without it, the principal's first <c>amr</c> claim (authentication methods reference) is recorded, if any.
+    /// </summary>
+    public const string SignInMethodItem = "Tessera.SignInMethod";
+
+    /// <summary>How a cookie sign-in happened: <see cref="SignInMethodItem"/>, else the first <c>amr</c> claim.</summary>
+    internal static string? SignInMethodOf(ClaimsPrincipal principal, Microsoft.AspNetCore.Authentication.AuthenticationProperties? properties) =>
+        properties?.Items.TryGetValue(SignInMethodItem, out var method) == true && !string.IsNullOrWhiteSpace(method)
+            ? method
+            : principal.FindFirst("amr")?.Value;
+
     /// <summary>Identity's cookie schemes that carry a step of a sign-in, never a login.</summary>
     private static readonly HashSet<string> SignInSteps = new(StringComparer.Ordinal)
     {

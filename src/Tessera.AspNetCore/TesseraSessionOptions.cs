@@ -89,6 +89,10 @@ public class TesseraSessionOptions : TesseraOptions
     /// <value>Default <see cref="SessionPreload.SynchronousEndpoints"/>.</value>
     public SessionPreload Preload { get; set; } = SessionPreload.SynchronousEndpoints;
 
+    /// <summary>New-device detection at sign-in: the <see cref="TesseraEventKind.NewDevice"/> event (off by default).</summary>
+    [Microsoft.Extensions.Options.ValidateObjectMembers]
+    public NewDeviceOptions NewDevices { get; set; } = new();
+
     /// <summary>Migration of sessions from the stock <c>AddSession()</c> (off by default; see docs/migration.md).</summary>
     public StockSessionMigrationOptions StockSessionMigration { get; set; } = new();
 

@@ -89,6 +89,11 @@ internal sealed class TesseraSessionOptionsValidator(Configuration.TesseraOption
             builder.AddError($"Lock.FailureStatusCode {sessionLock.FailureStatusCode} must be 409 or 503.", "Lock.FailureStatusCode");
         }
 
+        if (options.NewDevices is { } devices && (devices.RememberFor < TimeSpan.FromMinutes(1) || devices.RememberFor > TimeSpan.FromDays(400)))
+        {
+            builder.AddError($"NewDevices.RememberFor {devices.RememberFor} is outside 1 minute..400 days (browsers keep a cookie at most about 400 days).", "NewDevices.RememberFor");
+        }
+
         if (options.StockSessionMigration is { Enabled: true } migration
             && (string.IsNullOrWhiteSpace(migration.CookieName) || migration.CookieName.AsSpan().IndexOfAny(CookieNameForbidden) >= 0 || migration.CookieName == cookie.Name))
         {

@@ -39,8 +39,13 @@ internal static partial class DashboardEndpoints
             var authenticated = m.AuthenticatedAt is { } at
                 ? Html.Of($"""{Format.Time(at)}<br><span class="help">{Format.Ago(at, now)}</span>""")
                 : Html.Raw("-");
+            // The name is the user's and the label the user agent's: attacker-controlled text, encoded by Html.Of.
+            var named = m.DeviceName is { } name
+                ? Html.Of($"""<strong>{TerminalText.Strip(name)}</strong><br><span class="help">{m.DeviceLabel}</span>""")
+                : Html.Of($"{m.DeviceLabel}");
+            var method = m.SignInMethod is { } how ? Html.Of($"""<br><span class="help">signed in with {TerminalText.Strip(how)}</span>""") : Html.Empty;
             return Html.Of($"""
-                <tr data-session="{tag}"><td class="mono">{tag}{linked}</td><td>{Format.Time(m.LastAccess)}<br><span class="help">{Format.Ago(m.LastAccess, now)}</span></td>
+                <tr data-session="{tag}"><td class="mono">{tag}{linked}</td><td data-col="device">{named}{method}</td><td>{Format.Time(m.LastAccess)}<br><span class="help">{Format.Ago(m.LastAccess, now)}</span></td>
                 <td>{Format.Time(m.Created)}</td><td>{authenticated}</td>
                 <td class="mono">{TerminalText.Strip(m.LastClientIp ?? m.ClientIp ?? "-")}</td><td class="ua">{TerminalText.Strip(m.LastUserAgent ?? m.UserAgent ?? "-")}</td><td>{Format.Time(m.ExpiresAt)}</td>
                 <td><form class="row" method="post" action="{c.Base}/users/revoke">{token}<input type="hidden" name="user" value="{user}"><input type="hidden" name="session" value="{tag}">
@@ -51,7 +56,7 @@ internal static partial class DashboardEndpoints
             ? Html.Of($"<p>No live session for <strong>{user}</strong> (the user index holds none that Redis still has).</p>")
             : Html.Of($"""
                 <table data-table="devices"><caption>{sessions.Count} device(s) of {user}, most recently seen first</caption>
-                <thead><tr><th scope="col">device</th><th scope="col">last seen</th><th scope="col">created</th><th scope="col">authenticated</th><th scope="col">IP (last seen)</th><th scope="col">user agent (last seen)</th><th scope="col">expires unless used</th><th scope="col">action</th></tr></thead>
+                <thead><tr><th scope="col">device</th><th scope="col">name, browser, sign-in</th><th scope="col">last seen</th><th scope="col">created</th><th scope="col">authenticated</th><th scope="col">IP (last seen)</th><th scope="col">user agent (last seen)</th><th scope="col">expires unless used</th><th scope="col">action</th></tr></thead>
                 <tbody>{rows}</tbody></table>
                 <form class="inline" method="post" action="{c.Base}/users/revoke-all">{token}<input type="hidden" name="user" value="{user}">
                 <button type="submit" class="danger">Revoke all {sessions.Count} device(s) of {user}</button></form>

@@ -47,6 +47,18 @@ public sealed record SessionMetadata
     /// </summary>
     public string? LoginHandle { get; init; }
 
+    /// <summary>The device's name, chosen by its user ("Work laptop"), if any: cleaned of control characters, at most 64 characters.</summary>
+    public string? DeviceName { get; init; }
+
+    /// <summary>How the user signed in on this device ("password", "passkey", "google"), as the app named it, if it did: cleaned, at most 32 characters.</summary>
+    public string? SignInMethod { get; init; }
+
+    /// <summary>
+    /// A readable label of the device from its user agent (the last seen, else the first): "Chrome on
+    /// Windows", "Safari on iPhone" (<see cref="Tessera.DeviceLabel.Of"/>). Computed, not stored.
+    /// </summary>
+    public string DeviceLabel => Tessera.DeviceLabel.Of(LastUserAgent ?? UserAgent);
+
     /// <summary>
     /// The bytes the session's values take, as Tessera counts them (<c>#s</c>, checked against
     /// <see cref="TesseraOptions.MaxSessionBytes"/>): for each value, its field name, its stored bytes and a

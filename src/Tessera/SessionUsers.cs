@@ -13,7 +13,7 @@ namespace Tessera;
 /// check live connections repeat. Every command touches one key, so each is single-slot on Cluster; every
 /// call goes through the store's one call path.
 /// </summary>
-public sealed class SessionUsers
+public sealed partial class SessionUsers
 {
     /// <summary>How many tombstones a delete follows forwards.</summary>
     private const int MaxForwardHops = 4;

@@ -30,12 +30,18 @@ public sealed class SessionWrite
     /// <summary>The handle of the login (a ticket) the session belongs to: the two are then one device.</summary>
     public string? LoginHandle { get; set; }
 
+    /// <summary>The device's name to record (cleaned with <see cref="DeviceText.Name"/> before it is stored; null, or nothing left after cleaning, keeps what is stored).</summary>
+    public string? DeviceName { get; set; }
+
+    /// <summary>How the user signed in (cleaned with <see cref="DeviceText.Method"/> before it is stored).</summary>
+    public string? SignInMethod { get; set; }
+
     /// <summary>Whether the session is indexed as a companion of a login that is being stored in this request.</summary>
     internal bool Companion { get; set; }
 
     /// <summary>Whether any metadata is set.</summary>
     public bool IsEmpty => IdleTimeout is null && AbsoluteDeadline is null && Created is null && UserId is null && ClientIp is null && UserAgent is null
-        && AuthenticatedAt is null && LoginHandle is null;
+        && AuthenticatedAt is null && LoginHandle is null && DeviceName is null && SignInMethod is null;
 
     /// <summary>Whether the session is to be indexed as part of a login.</summary>
     internal bool IsCompanion => Companion || LoginHandle is not null;
@@ -58,6 +64,8 @@ public sealed class SessionWrite
         UserAgent = write?.UserAgent ?? meta.UserAgent,
         AuthenticatedAt = AuthenticatedAfter(write, meta),
         LoginHandle = LoginAfter(write, meta),
+        DeviceName = write?.DeviceName ?? (SameUser(write, meta) ? meta.DeviceName : null),
+        SignInMethod = write?.SignInMethod ?? (SameUser(write, meta) ? meta.SignInMethod : null),
         Companion = write?.Companion ?? false,
     };
 

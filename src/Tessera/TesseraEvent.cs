@@ -14,4 +14,14 @@ public readonly record struct TesseraEvent(
     string SessionTag,
     string? UserId = null,
     string? NewSessionTag = null,
-    string? Detail = null);
+    string? Detail = null)
+{
+    /// <summary>For <see cref="TesseraEventKind.NewDevice"/>: the session's handle (<see cref="SessionInfo.Handle"/> or one of its linked handles; not a credential).</summary>
+    public string? Handle { get; init; }
+
+    /// <summary>For <see cref="TesseraEventKind.NewDevice"/>: the client address the device first signed in from.</summary>
+    public string? ClientIp { get; init; }
+
+    /// <summary>For <see cref="TesseraEventKind.NewDevice"/>: the device's label from its user agent (<see cref="Tessera.DeviceLabel.Of"/>).</summary>
+    public string? DeviceLabel { get; init; }
+}

@@ -51,6 +51,37 @@ public sealed class RevokeCommandTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task UserSessions_ShowsEachDevicesName_Label_AndSignInMethod_AndAHostileNameStripped()
+    {
+        var prefix = redis.PrefixFor("names");
+        var store = redis.CreateStore(prefix);
+        var laptop = SessionIds.NewId();
+        var write = new SessionWrite
+        {
+            UserId = "alice",
+            UserAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+            SignInMethod = "passkey",
+            DeviceName = "Work laptop",
+        };
+        Assert.Equal(CommitStatus.Committed, (await store.CreateAsync(laptop, new SessionChanges(), write)).Status);
+        var phone = await TestSessions.CreateAsync(store, "alice");
+        // Written past the library (a name stored by an older version, a hand edit): still printed harmless.
+        await redis.Db.HashSetAsync(prefix + SessionIds.Handle(phone), [new("#n", "phone\u001b]0;pwned\u0007\u001b[2J\u202E[red]x[/]")]);
+
+        var json = TestSessions.Json(await CliRun.RunAsync(["user", "sessions", "alice", "--json", "--redis", redis.Endpoint, "--prefix", prefix]));
+        var named = json.GetProperty("sessions").EnumerateArray().Single(d => d.GetProperty("handle").GetString() == SessionIds.Handle(laptop));
+        Assert.Equal(("Work laptop", "Chrome on Windows", "passkey"), (named.GetProperty("deviceName").GetString(), named.GetProperty("deviceLabel").GetString(), named.GetProperty("signInMethod").GetString()));
+
+        var table = await CliRun.RunAsync(["user", "sessions", "alice", "--redis", redis.Endpoint, "--prefix", prefix]);
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("Work laptop", table.Out, StringComparison.Ordinal);
+        Assert.Contains("Chrome on Windows", table.Out, StringComparison.Ordinal);
+        Assert.Contains("passkey", table.Out, StringComparison.Ordinal);
+        Assert.Contains("[red]x[/]", table.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(table.Out, static c => TerminalText.IsUnsafe(c) && c is not '\n' and not '\r');
+    }
+
+    [Fact]
     public async Task UserSessions_ListsTheUsersSessionsOnly()
     {
         var prefix = redis.PrefixFor();

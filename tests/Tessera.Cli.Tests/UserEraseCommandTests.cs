@@ -12,6 +12,8 @@ public sealed class UserEraseCommandTests(RedisFixture redis)
         var (login, linked) = await TestSessions.CreateDeviceAsync(store, "alice", ("cart", "3 books"u8.ToArray()));
         var other = await TestSessions.CreateAsync(store, "alice");
         var bob = await TestSessions.CreateAsync(store, "bob");
+        // The browsers alice signed in from (new-device detection): hers too, so erased with her sessions.
+        await redis.Db.SortedSetAddAsync(prefix + "known:alice", "digest-of-a-browser", DateTimeOffset.UtcNow.AddDays(1).ToUnixTimeMilliseconds());
 
         var result = await CliRun.RunAsync(["user", "erase", "alice", "--yes", "--redis", redis.Endpoint, "--prefix", prefix]);
 

@@ -19,6 +19,7 @@ public sealed class UserExportCommandTests(RedisFixture redis)
         var (login, linked) = await TestSessions.CreateDeviceAsync(store, "alice", ("cart", "3 books"u8.ToArray()), ("blob", Binary), ("note", System.Text.Encoding.UTF8.GetBytes(Hostile)));
         var phone = await TestSessions.CreateAsync(store, "alice", ("theme", "dark"));
         await TestSessions.CreateAsync(store, "bob", ("theme", "bob's"));
+        Assert.True(await store.Users.NameDeviceAsync("alice", SessionIds.Handle(linked), "Laptop"));
 
         var result = await CliRun.RunAsync(["user", "export", "alice", "--json", "--redis", redis.Endpoint, "--prefix", prefix]);
 
@@ -39,6 +40,8 @@ public sealed class UserExportCommandTests(RedisFixture redis)
         Assert.Equal([SessionIds.Handle(linked)], laptop.GetProperty("linkedHandles").EnumerateArray().Select(static h => h.GetString()));
         Assert.Equal("10.0.0.1", laptop.GetProperty("firstClientIp").GetString());
         Assert.Equal("laptop-agent", laptop.GetProperty("firstUserAgent").GetString());
+        // The name the user gave the device is the user's data too (named by the linked session, kept on the login).
+        Assert.Equal(("Laptop", "Unknown browser"), (laptop.GetProperty("deviceName").GetString(), laptop.GetProperty("deviceLabel").GetString()));
         foreach (var time in new[] { "created", "authenticatedAt", "lastSeen", "expiresAt", "absoluteDeadline" })
         {
             Assert.True(IsIso8601(laptop.GetProperty(time)), $"{time}: {laptop.GetProperty(time)}");

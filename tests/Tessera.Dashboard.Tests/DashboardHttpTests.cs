@@ -86,6 +86,30 @@ public sealed partial class DashboardHttpTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task UserPage_ShowsEachDevicesName_Label_AndSignInMethod_WithAHostileNameEncoded()
+    {
+        await using var app = await DashboardApp.StartAsync(redis.Endpoint, redis.PrefixFor());
+        var laptop = SessionIds.NewId();
+        var write = new SessionWrite
+        {
+            UserId = "jo",
+            UserAgent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+            SignInMethod = "google",
+            DeviceName = "<img src=x onerror=alert(1)>\u001b[2J",
+        };
+        Assert.Equal(CommitStatus.Committed, (await app.Store.CreateAsync(laptop, new SessionChanges(), write)).Status);
+        using var client = app.Client();
+
+        var html = await client.GetStringAsync("/admin/sessions/users?user=jo");
+
+        Assert.Contains("Safari on iPhone", html, StringComparison.Ordinal);
+        Assert.Contains("signed in with google", html, StringComparison.Ordinal);
+        Assert.Contains("&lt;img src", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<img", html, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', html);
+    }
+
+    [Fact]
     public async Task Analytics_SignInCountedOnce_PlainReadsWriteNothing_DayKeptEightDays()
     {
         var prefix = redis.PrefixFor();

@@ -19,6 +19,8 @@ public sealed class SessionHashFieldsTests
     [InlineData("#ln", SessionMetadataField.Login)]
     [InlineData("#lip", SessionMetadataField.LastClientIp)]
     [InlineData("#lua", SessionMetadataField.LastUserAgent)]
+    [InlineData("#n", SessionMetadataField.DeviceName)]
+    [InlineData("#m", SessionMetadataField.SignInMethod)]
     [InlineData("#zz", SessionMetadataField.Unknown)]
     public void MetadataOf_AMetadataField_NamesWhatItHolds(string field, SessionMetadataField expected)
     {

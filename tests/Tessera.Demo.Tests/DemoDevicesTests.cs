@@ -245,5 +245,29 @@ public sealed class DemoDevicesTests(DemoFixture demo)
         }
     }
 
+    [Fact]
+    public async Task NameThisDevice_ShowsTheNameLabelAndMethod_EncodesAHostileName_AndRefusesAnotherUsersDevice()
+    {
+        using var laptop = demo.CreateClient();
+        laptop.Http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0");
+        using var attacker = demo.CreateClient();
+        await laptop.LoginAsync(Unique("nam"));
+        await attacker.LoginAsync(Unique("mal"));
+        var handle = (await laptop.SessionAsync()).GetProperty("session").GetProperty("devices")[0].GetProperty("handle").GetString()!;
+
+        var (response, _) = await laptop.PostFormAsync("/devices/name", ("handle", handle), ("name", "<b>Work</b> laptop\u001b[2J"));
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+        var (_, page) = await laptop.GetPageAsync("/devices");
+        Assert.Contains("<strong data-label>Firefox on Windows</strong>", page, StringComparison.Ordinal);
+        Assert.Contains("&lt;b&gt;Work&lt;/b&gt; laptop[2J", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<b>Work", page, StringComparison.Ordinal);
+        Assert.Contains("signed in with password", page, StringComparison.Ordinal);
+
+        (response, var body) = await attacker.PostFormAsync("/devices/name", ("handle", handle), ("name", "pwned"));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("That is not one of your devices", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("pwned", (await laptop.GetPageAsync("/devices")).Body, StringComparison.Ordinal);
+    }
+
     private static string Unique(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..6]}";
 }

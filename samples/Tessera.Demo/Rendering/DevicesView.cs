@@ -29,7 +29,7 @@ internal static class DevicesView
         }
 
         var content = Html.Of($"""
-            {Parts.TopError(m, static form => form is "revoke" or "logout-others")}
+            {Parts.TopError(m, static form => form is "revoke" or "logout-others" or "name")}
             <div class="grid">
             {Table(m, s, user)}
             </div>
@@ -56,6 +56,7 @@ internal static class DevicesView
               </table>
               </div>
               {Parts.Error(m, "revoke", "revoke-error")}
+              {Parts.Error(m, "name", "name-error")}
               <form method="post" action="/logout-others" class="inline">
                 {Parts.Token(m)}
                 <button type="submit" id="logout-others" class="secondary"{(others == 0 ? Html.Raw(" disabled") : Html.Empty)}>Log out my other devices ({others})</button>
@@ -83,7 +84,9 @@ internal static class DevicesView
         var lastAgent = meta.LastUserAgent ?? meta.UserAgent;
         return Html.Of($"""
             <tr data-handle="{d.Handle}"{(d.Current ? Html.Raw(" class=\"current\" aria-current=\"true\"") : Html.Empty)}>
-              <td><code title="{d.Handle}">{d.ShortHandle}</code>{(d.Current ? Html.Raw(" <span class=\"tag you\" data-current>this device</span>") : Html.Empty)}</td>
+              <td><strong data-label>{meta.DeviceLabel}</strong>{(meta.DeviceName is { } name ? Html.Of($"""<br><span data-name>“{name}”</span>""") : Html.Empty)}{(meta.SignInMethod is { } how ? Html.Of($"""<br><span class="help" data-method>signed in with {how}</span>""") : Html.Empty)}
+                <br><code title="{d.Handle}">{d.ShortHandle}</code>{(d.Current ? Html.Raw(" <span class=\"tag you\" data-current>this device</span>") : Html.Empty)}
+                <form method="post" action="/devices/name" class="inline name-device">{Parts.Token(m)}<input type="hidden" name="handle" value="{d.Handle}"><label class="sr" for="name-{d.Handle}">Name of device {d.ShortHandle}</label><input type="text" id="name-{d.Handle}" name="name" value="{meta.DeviceName ?? string.Empty}" maxlength="{DeviceText.MaxNameLength}" placeholder="Name this device"><button type="submit" class="secondary small" data-name-device="{d.Handle}">Save name</button></form></td>
               <td>{Format.Clock(meta.Created)}<br><span class="help">{Format.Relative(meta.Created, m.Now)}</span></td>
               <td>{authenticated}</td>
               <td>{Format.Relative(meta.LastAccess, m.Now)}</td>

@@ -213,6 +213,8 @@ internal sealed class SessionView
                 AbsoluteDeadline = write.AbsoluteDeadline ?? meta.AbsoluteDeadline,
                 // A sign-in as someone else leaves the previous user's login and authentication behind.
                 LoginHandle = SessionWrite.LoginAfter(write, meta),
+                DeviceName = DeviceText.Name(write.DeviceName) ?? (write.UserId is null || write.UserId == meta.UserId ? meta.DeviceName : null),
+                SignInMethod = DeviceText.Method(write.SignInMethod) ?? (write.UserId is null || write.UserId == meta.UserId ? meta.SignInMethod : null),
                 AuthenticatedAt = authenticated == DateTimeOffset.MinValue ? now : authenticated,
             };
         }

@@ -25,18 +25,22 @@ internal sealed partial class TesseraSession
     public Task<string> RotateAsync(CancellationToken cancellationToken = default) => RotateCoreAsync(null, cancellationToken);
 
     /// <inheritdoc/>
-    public Task SignInAsync(string userId, CancellationToken cancellationToken = default) => SignInAsync(userId, companion: false, cancellationToken);
+    public Task SignInAsync(string userId, CancellationToken cancellationToken = default) => SignInAsync(userId, companion: false, null, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task SignInWithAsync(string userId, string? signInMethod, CancellationToken cancellationToken = default) => SignInAsync(userId, companion: false, signInMethod, cancellationToken);
 
     /// <summary>
     /// Signs in; a companion is the session of a login (a ticket) stored in this request, listed and
-    /// revoked with it and not counted as a device of its own.
+    /// revoked with it and not counted as a device of its own. Then, with new-device detection on, tells
+    /// the observers when the browser has not signed in as the user before.
     /// </summary>
-    internal async Task SignInAsync(string userId, bool companion, CancellationToken cancellationToken)
+    internal async Task SignInAsync(string userId, bool companion, string? signInMethod, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
         try
         {
-            await RotateCoreAsync(userId, cancellationToken, companion).ConfigureAwait(false);
+            await RotateCoreAsync(userId, cancellationToken, companion, signInMethod).ConfigureAwait(false);
         }
         catch (SessionLimitException)
         {
@@ -44,6 +48,8 @@ internal sealed partial class TesseraSession
             _view.Write = null;
             throw;
         }
+
+        await CheckNewDeviceAsync(userId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -107,7 +113,7 @@ internal sealed partial class TesseraSession
         return await _budget.RunAsync(ct => _store.Users.RevokeUserDeviceAsync(user, handle, ct), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<string> RotateCoreAsync(string? userId, CancellationToken cancellationToken, bool companion = false)
+    private async Task<string> RotateCoreAsync(string? userId, CancellationToken cancellationToken, bool companion = false, string? signInMethod = null)
     {
         await LoadAsync(cancellationToken).ConfigureAwait(false);
         if (_context.Response.HasStarted)
@@ -133,6 +139,8 @@ internal sealed partial class TesseraSession
             // A sign-in is an authentication: step-up checks measure from it (Redis's clock).
             write.AuthenticatedAt = DateTimeOffset.MinValue;
             write.Companion = companion;
+            // How this sign-in happened; one that names none keeps what an earlier sign-in of the same user recorded.
+            write.SignInMethod = DeviceText.Method(signInMethod);
         }
 
         switch (_state.Phase)

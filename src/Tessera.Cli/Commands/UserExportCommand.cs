@@ -66,6 +66,9 @@ internal sealed class UserExportCommand(CliEnvironment environment) : ConnectedC
                 Devices = export.Devices.Select(static d => new
                 {
                     d.Handle,
+                    d.Metadata.DeviceName,
+                    d.Metadata.DeviceLabel,
+                    d.Metadata.SignInMethod,
                     d.Metadata.Created,
                     d.Metadata.AuthenticatedAt,
                     LastSeen = d.Metadata.LastAccess,
@@ -81,6 +84,8 @@ internal sealed class UserExportCommand(CliEnvironment environment) : ConnectedC
                 {
                     s.Handle,
                     s.Metadata.LoginHandle,
+                    s.Metadata.DeviceName,
+                    s.Metadata.SignInMethod,
                     s.Metadata.Created,
                     s.Metadata.AuthenticatedAt,
                     s.Metadata.LastAccess,

@@ -25,6 +25,9 @@ internal sealed class UserSessionsCommand(CliEnvironment environment) : Connecte
                 Sessions = devices.Select(static s => new
                 {
                     s.Handle,
+                    s.Metadata.DeviceName,
+                    s.Metadata.DeviceLabel,
+                    s.Metadata.SignInMethod,
                     s.Metadata.Created,
                     s.Metadata.AuthenticatedAt,
                     s.Metadata.LastAccess,
@@ -41,7 +44,7 @@ internal sealed class UserSessionsCommand(CliEnvironment environment) : Connecte
         }
 
         var table = new Table().Border(TableBorder.Rounded).Title($"Devices of {Output.Stored(settings.User)}")
-            .AddColumn(new TableColumn("handle").NoWrap()).AddColumn("created").AddColumn("authenticated")
+            .AddColumn(new TableColumn("handle").NoWrap()).AddColumn("device").AddColumn("signed in with").AddColumn("created").AddColumn("authenticated")
             .AddColumn(new TableColumn("last seen").RightAligned()).AddColumn(new TableColumn("expires in").RightAligned())
             .AddColumn("last seen from").AddColumn("user agent (last seen)").AddColumn(new TableColumn("linked").RightAligned());
         foreach (var s in devices)
@@ -49,6 +52,9 @@ internal sealed class UserSessionsCommand(CliEnvironment environment) : Connecte
             var m = s.Metadata;
             table.AddRow(
                 Markup.Escape(s.Handle),
+                // The name is the user's, the label the user agent's: both attacker-controlled text, stored cleaned and escaped again here.
+                m.DeviceName is { } name ? $"{Output.Stored(name)}\n[dim]{Output.Stored(m.DeviceLabel)}[/]" : Output.Stored(m.DeviceLabel),
+                Output.Stored(m.SignInMethod),
                 Output.Time(m.Created),
                 Output.Time(m.AuthenticatedAt),
                 Durations.Format(now - m.LastAccess) + " ago",

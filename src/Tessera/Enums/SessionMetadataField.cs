@@ -49,6 +49,12 @@ public enum SessionMetadataField
     /// <summary><c>#ii</c>: when the current identifier was issued (creation or the last rotation), Unix ms.</summary>
     IdIssued,
 
+    /// <summary><c>#n</c>: the device's name, chosen by its user.</summary>
+    DeviceName,
+
+    /// <summary><c>#m</c>: how the user signed in on the device, set by the app.</summary>
+    SignInMethod,
+
     /// <summary>A metadata field (it starts with one <c>#</c>) this version of Tessera does not know. Not a position: always last.</summary>
     Unknown,
 }

@@ -23,4 +23,11 @@ public enum TesseraEventKind
 
     /// <summary>A session was bound to a user.</summary>
     UserBound = 6,
+
+    /// <summary>
+    /// A user signed in from a browser not seen signing in as that user before (no device cookie, an
+    /// unknown or malformed one, or one forgotten after its lifetime): the event carries the session's
+    /// handle, the first client address and the device label. Raised only when new-device detection is on.
+    /// </summary>
+    NewDevice = 7,
 }

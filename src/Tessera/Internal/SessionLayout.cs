@@ -44,6 +44,12 @@ internal static class SessionLayout
     /// </summary>
     public const string IdIssued = "#ii";
 
+    /// <summary>The device's name, chosen by its user ("Work laptop"): cleaned (<see cref="DeviceText"/>), at most <see cref="DeviceText.MaxNameLength"/> characters.</summary>
+    public const string DeviceName = "#n";
+
+    /// <summary>How the user signed in on the device ("password", "passkey", "google"), set by the app: cleaned, at most <see cref="DeviceText.MaxMethodLength"/> characters.</summary>
+    public const string SignInMethod = "#m";
+
     /// <summary>The value a write sends for <see cref="AuthenticatedAt"/> to mean "now, by Redis's clock".</summary>
     public const string Now = "*";
 
@@ -71,11 +77,14 @@ internal static class SessionLayout
     public static readonly RedisValue[] MetadataFields =
     [
         Created, LastAccess, IdleMs, Deadline, Size, User, ClientIp, UserAgent, RotatedTo,
-        AuthenticatedAt, Login, LastClientIp, LastUserAgent, IdIssued,
+        AuthenticatedAt, Login, LastClientIp, LastUserAgent, IdIssued, DeviceName, SignInMethod,
     ];
 
     /// <summary>The metadata fields as a Lua argument list (<c>'#c', '#a', ...</c>), in <see cref="SessionMetadataField"/> order.</summary>
     public static readonly string LuaMetadataFields = string.Join(", ", MetadataFields.Select(static f => $"'{f}'"));
+
+    /// <summary>The infix of a user's known devices: <c>{prefix}known:{userId}</c>, a sorted set of device-cookie digests scored by when each is forgotten.</summary>
+    public const string KnownDevicesInfix = "known:";
 
     /// <summary>The infix of user index keys.</summary>
     public const string UserInfix = "user:";
@@ -136,6 +145,22 @@ internal static class SessionLayout
     /// <param name="prefix">The key prefix.</param>
     /// <returns><c>{prefix}revocations</c>.</returns>
     public static string RevocationChannel(string prefix) => string.Concat(prefix, "revocations");
+
+    /// <summary>The Redis key of a user's known devices (browsers that signed in as the user before).</summary>
+    /// <param name="prefix">The key prefix.</param>
+    /// <param name="userId">The user.</param>
+    /// <returns><c>{prefix}known:{userId}</c>.</returns>
+    public static RedisKey KnownDevicesKey(string prefix, string userId) => string.Concat(prefix, KnownDevicesInfix, userId);
+
+    /// <summary>
+    /// The member a browser's device cookie is recorded under in a user's known devices: bound to the
+    /// user, so a cookie a browser got while another user signed in says nothing about this one, and the
+    /// raw cookie never reaches Redis.
+    /// </summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="deviceCookie">The device cookie's value.</param>
+    /// <returns><c>base64url(SHA-256(userId NUL cookie))</c>.</returns>
+    public static string KnownDeviceMember(string userId, string deviceCookie) => Digest(userId, deviceCookie);
 
     /// <summary>The infix of an identity provider session's logins: <c>{prefix}idp:{hash of issuer and sid}</c>, a set of login handles.</summary>
     public const string IdpSessionInfix = "idp:";

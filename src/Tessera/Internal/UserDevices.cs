@@ -56,6 +56,10 @@ internal static class UserDevices
                 LastClientIp = seen?.LastClientIp,
                 LastUserAgent = seen?.LastUserAgent,
                 AuthenticatedAt = Max(meta.AuthenticatedAt, parts.Select(static p => p.Metadata.AuthenticatedAt)),
+                // The name is the device's (written on the login when it has one); the sign-in method is
+                // written on the session the browser signed in with: the latest part that has one.
+                DeviceName = meta.DeviceName ?? Latest(parts, static m => m.DeviceName),
+                SignInMethod = meta.SignInMethod ?? Latest(parts, static m => m.SignInMethod),
             })
             {
                 LinkedHandles = [.. parts.Select(static p => p.Handle)],
@@ -64,6 +68,20 @@ internal static class UserDevices
         }
 
         return devices;
+
+        static string? Latest(List<UserIndexRow> parts, Func<SessionMetadata, string?> field)
+        {
+            SessionMetadata? best = null;
+            foreach (var part in parts)
+            {
+                if (field(part.Metadata) is not null && (best is null || part.Metadata.LastAccess > best.LastAccess))
+                {
+                    best = part.Metadata;
+                }
+            }
+
+            return best is null ? null : field(best);
+        }
 
         static DateTimeOffset? Max(DateTimeOffset? first, IEnumerable<DateTimeOffset?> rest)
         {

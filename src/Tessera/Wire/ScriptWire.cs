@@ -278,6 +278,8 @@ internal static class ScriptWire
         AddIfSet(args, SessionLayout.ClientIp, write.ClientIp);
         AddIfSet(args, SessionLayout.UserAgent, write.UserAgent);
         AddIfSet(args, SessionLayout.Login, write.LoginHandle);
+        AddIfSet(args, SessionLayout.DeviceName, DeviceText.Name(write.DeviceName));
+        AddIfSet(args, SessionLayout.SignInMethod, DeviceText.Method(write.SignInMethod));
         if (write.AuthenticatedAt is { } authenticated)
         {
             args.Add(SessionLayout.AuthenticatedAt);

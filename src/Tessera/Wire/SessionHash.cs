@@ -93,6 +93,8 @@ internal static class SessionHash
         LoginHandle = Text(slots[(int)SessionMetadataField.Login]) is { } login && SessionIds.IsValid(login) ? login : null,
         LastClientIp = Text(slots[(int)SessionMetadataField.LastClientIp]),
         LastUserAgent = Text(slots[(int)SessionMetadataField.LastUserAgent]),
+        DeviceName = Text(slots[(int)SessionMetadataField.DeviceName]),
+        SignInMethod = Text(slots[(int)SessionMetadataField.SignInMethod]),
     };
 
     /// <summary>

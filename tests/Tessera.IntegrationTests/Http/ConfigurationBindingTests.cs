@@ -184,6 +184,7 @@ public sealed class ConfigurationBindingTests(RedisFixture redis)
     [InlineData("\"Cookie\": { \"Name\": \"bad name\" }", "Tessera:Cookie:Name")]
     [InlineData("\"Compression\": { \"ThresholdBytes\": 1 }", "Tessera:Compression:ThresholdBytes")]
     [InlineData("\"Lock\": { \"FailureStatusCode\": 418 }", "Tessera:Lock:FailureStatusCode")]
+    [InlineData("\"NewDevices\": { \"Enabled\": true, \"RememberFor\": \"500.00:00:00\" }", "Tessera:NewDevices:RememberFor")]
     [InlineData("\"CircuitBreaker\": { \"ProbeInterval\": \"00:00:00.010\" }", "Tessera:CircuitBreaker:ProbeInterval")]
     [InlineData("\"IdTransport\": \"Header\", \"HeaderName\": \"Cookie\"", "Tessera:HeaderName")]
     [InlineData("\"IdTransport\": \"Both\", \"HeaderName\": \"bad name\"", "Tessera:HeaderName")]

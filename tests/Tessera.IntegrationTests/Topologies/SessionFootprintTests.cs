@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Tessera.AspNetCore;
 using Tessera.TestUtils;
 
 namespace Tessera.IntegrationTests;
@@ -65,6 +68,35 @@ public sealed class SessionFootprintTests
             var index = (long)RespClient.Command(redis.Port, "MEMORY", "USAGE", "session:user:user000001", "SAMPLES", "0")!;
             report.Append(CultureInfo.InvariantCulture, $"signed in via /signin (username + user index entry): used_memory {perSignIn:0} B per session (index key of one member {index} B), {(1L << 30) / perSignIn:0} sessions per GiB\n");
             Assert.InRange(perSignIn, 1, 1000);
+        }
+
+        // The same, signed in with a sign-in method and a device name (#m "passkey", #n "Work laptop"), with
+        // new-device detection on (one more key per user: its known devices, one member each here).
+        RespClient.Command(redis.Port, "FLUSHALL", "SYNC");
+        await using (var app = await TestApp.StartAsync(redis.Endpoint, "session:", o => o.NewDevices.Enabled = true, map: a =>
+            a.MapPost("/signin-named", async (HttpContext ctx, string user) =>
+            {
+                var s = ctx.Session.AsTessera();
+                await s.SignInWithAsync(user, "passkey");
+                s.SetString("username", user);
+                await s.CommitAsync();
+                await s.NameDeviceAsync(SessionIds.Handle(s.Id), "Work laptop");
+                return Results.Text("ok");
+            })))
+        {
+            const int SignIns = 1000;
+            async Task SignInAsync(int from) => await Parallel.ForAsync(from, from + SignIns, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+            {
+                using var client = app.CreateClient();
+                Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync($"/signin-named?user=user{i:D6}")).Status);
+            });
+            await SignInAsync(0);
+            var before = UsedMemory(redis);
+            await SignInAsync(SignIns);
+            var perSignIn = (UsedMemory(redis) - before) / (double)SignIns;
+            var known = (long)RespClient.Command(redis.Port, "MEMORY", "USAGE", "session:known:user000001", "SAMPLES", "0")!;
+            report.Append(CultureInfo.InvariantCulture, $"signed in with a method and a device name, new-device detection on: used_memory {perSignIn:0} B per session (known-devices key of one member {known} B)\n");
+            Assert.InRange(perSignIn, 1, 1300);
         }
 
         TestContext.Current.TestOutputHelper?.WriteLine(report.ToString());

@@ -18,6 +18,8 @@ public sealed class ValkeyAttackerTests(ValkeyFixture server) : AttackerBehaviou
 
 public sealed class ValkeyDevicesTests(ValkeyFixture server) : DevicesBehaviour(server);
 
+public sealed class ValkeyDeviceNamesTests(ValkeyFixture server) : DeviceNamesBehaviour(server);
+
 public sealed class ValkeyTicketStoreTests(ValkeyFixture server) : TicketStoreBehaviour(server);
 
 public sealed class ValkeyConcurrencyTests(ValkeyFixture server) : ConcurrencyBehaviour(server);
