@@ -282,21 +282,21 @@ internal sealed partial class RedisGateway
     /// Sends a call without waiting for it (the sliding refresh): skipped while the breaker is open (the
     /// next read after recovery sends it), and a failure is logged, counted and classified like any other.
     /// </summary>
-    public void Send<TState>(string operation, Func<IDatabase, TState, Task> call, TState state)
+    public void Send<TState>(string operation, Func<IDatabase, TState, Task> call, TState state, string command = "EVALSHA")
     {
         if (Breaker is { IsOpen: true })
         {
             return;
         }
 
-        _ = SendAsync(operation, call, state);
+        _ = SendAsync(operation, call, state, command);
     }
 
-    private async Task SendAsync<TState>(string operation, Func<IDatabase, TState, Task> call, TState state)
+    private async Task SendAsync<TState>(string operation, Func<IDatabase, TState, Task> call, TState state, string command)
     {
         try
         {
-            await RunAsync(operation, static async (db, s) => { await s.call(db, s.state).ConfigureAwait(false); return true; }, (call, state), CancellationToken.None, idempotent: false).ConfigureAwait(false);
+            await RunAsync(operation, static async (db, s) => { await s.call(db, s.state).ConfigureAwait(false); return true; }, (call, state), CancellationToken.None, idempotent: false, command).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -44,22 +44,17 @@ internal sealed partial class ReplicaAcknowledger(RedisSessionStore store)
 
         try
         {
-            return await store.Redis.RunAsync(
-                "replica wait",
-                static (_, s) => s.self.ConfirmCoreAsync(s.keys, s.wait),
-                (self: this, keys, wait),
-                cancellationToken,
-                idempotent: true,
-                "WAIT").ConfigureAwait(false);
+            return await ConfirmCoreAsync(keys, wait, cancellationToken).ConfigureAwait(false);
         }
-        catch (TesseraUnavailableException ex)
+        catch (Exception ex) when (ex is TesseraUnavailableException || RedisFailures.IsUnavailable(ex))
         {
             LogUnconfirmed(store.Logger, keys.Count, ex.Message);
             return ReplicaConfirmation.Unconfirmed;
         }
     }
 
-    private async Task<ReplicaConfirmation> ConfirmCoreAsync(IReadOnlyList<RedisKey> keys, TimeSpan wait)
+    /// <summary>Each command it sends (<c>ROLE</c> when not remembered, the marker and <c>WAIT</c> when a replica exists) takes the one call path, with its own span.</summary>
+    private async Task<ReplicaConfirmation> ConfirmCoreAsync(IReadOnlyList<RedisKey> keys, TimeSpan wait, CancellationToken cancellationToken)
     {
         var main = await store.Connection.GetMultiplexerAsync().ConfigureAwait(false);
         var capabilities = store.Connection.Capabilities.IsKnown ? store.Connection.Capabilities : await store.Connection.ProbeAsync().ConfigureAwait(false);
@@ -85,7 +80,7 @@ internal sealed partial class ReplicaAcknowledger(RedisSessionStore store)
         var needed = new List<RedisKey>();
         foreach (var (endpoint, (key, server)) in perPrimary)
         {
-            if (await ReplicasAsync(server, endpoint).ConfigureAwait(false) > 0)
+            if (await ReplicasAsync(server, endpoint, cancellationToken).ConfigureAwait(false) > 0)
             {
                 needed.Add(key);
             }
@@ -102,7 +97,13 @@ internal sealed partial class ReplicaAcknowledger(RedisSessionStore store)
         }
 
         var cluster = main.GetServers().Any(static s => s.ServerType == ServerType.Cluster);
-        var acks = await Task.WhenAll(needed.Select(key => WaitOnAsync(waiting, key, cluster, wait))).ConfigureAwait(false);
+        var acks = await store.Redis.RunAsync(
+            "replica wait",
+            static (_, s) => Task.WhenAll(s.needed.Select(key => s.self.WaitOnAsync(s.waiting, key, s.cluster, s.wait))),
+            (self: this, needed, waiting, cluster, wait),
+            cancellationToken,
+            idempotent: true,
+            "WAIT").ConfigureAwait(false);
         if (acks.Any(static a => a < 1))
         {
             LogUnconfirmed(store.Logger, keys.Count, $"no replica acknowledged within {wait.TotalMilliseconds:0} ms");
@@ -143,7 +144,7 @@ internal sealed partial class ReplicaAcknowledger(RedisSessionStore store)
         return (long)await acked.ConfigureAwait(false);
     }
 
-    private async Task<int> ReplicasAsync(IServer server, string endpoint)
+    private async Task<int> ReplicasAsync(IServer server, string endpoint, CancellationToken cancellationToken)
     {
         var now = Environment.TickCount64;
         if (_roles.TryGetValue(endpoint, out var known) && known.Until > now)
@@ -152,7 +153,8 @@ internal sealed partial class ReplicaAcknowledger(RedisSessionStore store)
         }
 
         // A server that is not (or no longer) a primary has nothing to wait for here; the key's primary is asked next time.
-        var replicas = await server.RoleAsync().ConfigureAwait(false) is Role.Master master ? master.Replicas.Count : 0;
+        var role = await store.Redis.RunAsync("replica role", static (_, s) => s.RoleAsync(), server, cancellationToken, idempotent: true, "ROLE").ConfigureAwait(false);
+        var replicas = role is Role.Master master ? master.Replicas.Count : 0;
         _roles[endpoint] = (replicas, now + (long)RoleLifetime.TotalMilliseconds);
         return replicas;
     }

@@ -122,7 +122,7 @@ public sealed partial class RevocationFeed
         for (var start = 0; start == 0 || start < handles.Count; start += RevocationMessage.MaxHandles)
         {
             var message = RevocationMessage.Format(_origin, scope, successor, handles.Skip(start).Take(RevocationMessage.MaxHandles));
-            _store.Redis.Send("revocation notice", static (db, s) => db.PublishAsync(s.channel, s.message), (channel, message: (RedisValue)message));
+            _store.Redis.Send("revocation notice", static (db, s) => db.PublishAsync(s.channel, s.message), (channel, message: (RedisValue)message), channel.IsSharded ? "SPUBLISH" : "PUBLISH");
             _store.Metrics.RevocationNotices.Add(1, new KeyValuePair<string, object?>(TesseraTelemetry.OutcomeTag, "sent"));
         }
     }

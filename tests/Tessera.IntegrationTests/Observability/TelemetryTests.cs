@@ -43,7 +43,7 @@ public sealed class TelemetryTests(RedisFixture redis)
         tracer.Dispose(); // stop listening: parallel tests' spans would otherwise be added while this one reads
         var mine = spans.Where(s => s.TraceId.ToString() == traceId && s.Source.Name == TesseraTelemetry.ActivitySourceName).ToList();
         var names = mine.Select(static s => s.DisplayName).ToList();
-        foreach (var expected in new[] { "tessera.create", "tessera.load", "tessera.commit", "tessera.incr", "tessera.rotation", "tessera.rotate", "tessera.revocation", "tessera.delete" })
+        foreach (var expected in new[] { "tessera.create", "tessera.load", "tessera.commit", "tessera.incr", "tessera.rotation", "tessera.rotate", "tessera.revocation", "tessera.delete", "tessera.replica_role" })
         {
             Assert.Contains(expected, names);
         }
@@ -51,9 +51,11 @@ public sealed class TelemetryTests(RedisFixture redis)
         foreach (var client in mine.Where(static s => s.Kind == ActivityKind.Client))
         {
             Assert.Equal("redis", client.GetTagItem("db.system.name"));
-            // Scripts are EVALSHA; a load is HGETALL; the user index's upkeep names its own command (ZREM, GET, HMGET).
+            // Scripts are EVALSHA; a load is HGETALL; the user index's upkeep names its own command (ZREM, GET, HMGET),
+            // as do the revocation's notice (PUBLISH) and its question whether the primary has replicas (ROLE; no WAIT
+            // on a server without replicas).
             var command = Assert.IsType<string>(client.GetTagItem("db.operation.name"));
-            Assert.Equal(client.DisplayName == "tessera.load" ? "HGETALL" : command is "ZREM" or "GET" or "HMGET" ? command : "EVALSHA", command);
+            Assert.Equal(client.DisplayName == "tessera.load" ? "HGETALL" : command is "ZREM" or "GET" or "HMGET" or "PUBLISH" or "ROLE" ? command : "EVALSHA", command);
             Assert.Equal("ok", client.GetTagItem("tessera.outcome"));
             Assert.Equal(ActivityStatusCode.Unset, client.Status);
         }
@@ -65,6 +67,7 @@ public sealed class TelemetryTests(RedisFixture redis)
         Assert.Contains("tessera.rotate", children);
         var revocation = mine.Single(static s => s.DisplayName == "tessera.revocation");
         Assert.Contains(mine, s => s.ParentSpanId == revocation.SpanId && s.DisplayName == "tessera.delete");
+        Assert.DoesNotContain(mine, s => s.DisplayName == "tessera.replica_wait");
     }
 
     [Fact]

@@ -6,8 +6,12 @@ namespace Tessera.IntegrationTests;
 
 /// <summary>
 /// A Sentinel failover under bounded HTTP load, on a topology of its own (the shared one keeps its
-/// master): the master process is killed by its PID while requests run.
+/// master): the master process is killed by its PID while requests run. In the Timing category (run
+/// alone): its bounds are times, and while its sentinels live they would turn a server another test
+/// starts on the killed master's freed port into a replica.
 /// </summary>
+[Collection(TimingCollection.Name)]
+[Trait("Category", TimingCollection.Name)]
 public sealed class SentinelFailoverTests
 {
     private const int Sessions = 40;
