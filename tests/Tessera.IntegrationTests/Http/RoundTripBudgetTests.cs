@@ -44,9 +44,16 @@ public sealed class RoundTripBudgetTests : IAsyncLifetime
         _redis.Dispose();
     }
 
-    private async Task<string> CountAsync(Func<Task> request)
+    private async Task<string> CountAsync(Func<Task> request, bool withoutNotices = false)
     {
         var commands = await _counter.MeasureAsync(request);
+        if (withoutNotices)
+        {
+            // A revocation notice is published without waiting: it may reach the server after the request is
+            // answered (and after the count), so it is no part of the request's budget (the feed's tests see it sent).
+            commands.Remove("publish");
+        }
+
         // The count, then which commands, so a failure says what was sent.
         return $"{commands.Values.Sum()} [{string.Join(",", commands.Select(c => $"{c.Key}x{c.Value}").Order(StringComparer.Ordinal))}]";
     }
@@ -229,11 +236,11 @@ public sealed class RoundTripBudgetTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Logout_Costs1_AndItsNoticeIsSentWithoutWaiting()
+    public async Task Logout_Costs1()
     {
-        // The delete (one round trip), and the revocation notice, published fire-and-forget (the request never waits for it).
+        // The delete (one round trip); the revocation notice is published fire-and-forget (the request never waits for it).
         using var client = await LoggedInAsync();
-        Assert.Equal("2 [evalshax1,publishx1]", await CountAsync(async () => Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/logout")).Status)));
+        Assert.Equal("1 [evalshax1]", await CountAsync(async () => Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/logout")).Status), withoutNotices: true));
     }
 
     [Fact]
@@ -246,12 +253,12 @@ public sealed class RoundTripBudgetTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SignIn_OfAVisitorWithASession_Costs7_AndItsNoticeIsSentWithoutWaiting()
+    public async Task SignIn_OfAVisitorWithASession_Costs7()
     {
         // Load (with the "everyone" epoch beside it), create the new id, index it, seal the old, confirm
         // (index + mark), and the endpoint's write; and the rotation's notice, sent without waiting.
         using var client = _app.CreateClient();
         await client.PostTextAsync("/set?k=cart&v=book");
-        Assert.Equal("8 [evalshax5,getx1,hgetallx1,publishx1]", await CountAsync(async () => Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/signin?user=grace")).Status)));
+        Assert.Equal("7 [evalshax5,getx1,hgetallx1]", await CountAsync(async () => Assert.Equal(HttpStatusCode.OK, (await client.PostTextAsync("/signin?user=grace")).Status), withoutNotices: true));
     }
 }
