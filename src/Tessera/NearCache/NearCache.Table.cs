@@ -12,12 +12,15 @@ public sealed partial class NearCache
     private long _generation;
     private long _lastSweep;
 
-    /// <summary>A hit when both the session and the epoch are held and young enough, else a fill registered for both.</summary>
-    private NearLookup Find(string key)
+    /// <summary>
+    /// A hit when both the session and the epoch are held and young enough, else a fill registered for both;
+    /// a bypass when the connection changed since the read caught up (its pong says nothing of the new one).
+    /// </summary>
+    private NearLookup Find(string key, long generation)
     {
         lock (_gate)
         {
-            if (_state != NearCacheState.Active)
+            if (_state != NearCacheState.Active || _generation != generation)
             {
                 return NearLookup.Bypass;
             }

@@ -124,7 +124,7 @@ public sealed partial class NearCache
             return NearLookup.Bypass;
         }
 
-        var (heard, connection) = Barrier();
+        var (heard, connection, generation) = Barrier();
         bool caughtUp;
         try
         {
@@ -142,23 +142,27 @@ public sealed partial class NearCache
             return NearLookup.Bypass;
         }
 
-        var lookup = Find(key.ToString()!);
+        var lookup = Find(key.ToString()!, generation);
         Record(lookup.IsHit ? "hit" : lookup.IsFill ? "miss" : "bypass");
         return lookup;
     }
 
     /// <summary>Sends a PING for this caller, or joins the next one (one in flight at a time: the rest wait together).</summary>
-    private (Task<bool> Heard, InvalidationConnection? Connection) Barrier()
+    /// <returns>The wait, the connection it is on, and the cache's generation then (a hit must come from the same one).</returns>
+    private (Task<bool> Heard, InvalidationConnection? Connection, long Generation) Barrier()
     {
         var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         InvalidationConnection? send;
         long token;
+        long generation;
         lock (_gate)
         {
             if (_state != NearCacheState.Active || _live is null)
             {
-                return (Refused, null);
+                return (Refused, null, 0);
             }
+
+            generation = _generation;
 
             if (_primary is { IsReplica: true } or { IsConnected: false })
             {
@@ -169,7 +173,7 @@ public sealed partial class NearCache
             else if (_inflight is not null)
             {
                 (_waiting ??= []).Add(waiter);
-                return (waiter.Task, _live);
+                return (waiter.Task, _live, generation);
             }
             else
             {
@@ -182,11 +186,11 @@ public sealed partial class NearCache
         if (token < 0)
         {
             Fault(send, "the server it listens to is no longer the primary");
-            return (Refused, null);
+            return (Refused, null, 0);
         }
 
         _ = PingAsync(send, token);
-        return (waiter.Task, send);
+        return (waiter.Task, send, generation);
     }
 
     private async Task PingAsync(InvalidationConnection connection, long token)
