@@ -30,7 +30,7 @@ internal sealed class InvalidationConnection : IAsyncDisposable
     /// <summary>The most keys one invalidation may name.</summary>
     private const int MaxArray = 100_000;
 
-    private readonly Socket _socket;
+    private readonly Socket? _socket;
     private readonly Stream _stream;
     private readonly byte[] _buffer = new byte[16 * 1024];
     private readonly SemaphoreSlim _writing = new(1, 1);
@@ -38,7 +38,8 @@ internal sealed class InvalidationConnection : IAsyncDisposable
     private int _end;
     private int _disposed;
 
-    private InvalidationConnection(Socket socket, Stream stream, EndPoint endPoint)
+    /// <summary>Wraps a connected stream (the socket's, or TLS over it); without a socket only for reading recorded bytes in tests.</summary>
+    internal InvalidationConnection(Socket? socket, Stream stream, EndPoint endPoint)
     {
         _socket = socket;
         _stream = stream;
@@ -122,7 +123,7 @@ internal sealed class InvalidationConnection : IAsyncDisposable
 
         try
         {
-            _socket.Shutdown(SocketShutdown.Both);
+            _socket?.Shutdown(SocketShutdown.Both);
         }
         catch (SocketException)
         {
@@ -134,7 +135,7 @@ internal sealed class InvalidationConnection : IAsyncDisposable
         }
 
         await _stream.DisposeAsync().ConfigureAwait(false);
-        _socket.Dispose();
+        _socket?.Dispose();
     }
 
     private static string HostOf(EndPoint endPoint) => endPoint switch
