@@ -12,6 +12,6 @@ public enum NearCacheState
     /// <summary>Registered for invalidations: repeated reads are answered from memory.</summary>
     Active,
 
-    /// <summary>The server cannot tell it of changes (no <c>CLIENT TRACKING</c>, as on Garnet) or it is a Cluster: off for good, logged once.</summary>
+    /// <summary>The server cannot tell it of changes (no <c>CLIENT TRACKING</c>, as on Garnet): off for good, logged once.</summary>
     Unsupported,
 }

@@ -5,8 +5,8 @@ namespace Tessera;
 /// <summary>The near cache's log events (130-133).</summary>
 public sealed partial class NearCache
 {
-    [LoggerMessage(130, LogLevel.Information, "Near cache: active, told of every change under the prefix by {EndPoint} (client id {ClientId}).")]
-    private static partial void LogActive(ILogger logger, string endPoint, long clientId);
+    [LoggerMessage(130, LogLevel.Information, "Near cache: active, told of every change under the prefix by {Primaries}.")]
+    private static partial void LogActive(ILogger logger, string primaries);
 
     [LoggerMessage(131, LogLevel.Warning, "Near cache is off: {Reason}. Every read goes to Redis.")]
     private static partial void LogUnsupported(ILogger logger, string reason);

@@ -80,11 +80,11 @@ public sealed partial class NearCache
     }
 
     /// <summary>A change heard: drops the keys (all of them for a flush) and marks fills in flight for them.</summary>
-    private void Invalidate(InvalidationConnection connection, IReadOnlyList<string>? keys)
+    private void Invalidate(InvalidationChannel channel, IReadOnlyList<string>? keys)
     {
         lock (_gate)
         {
-            if (!ReferenceEquals(connection, _live))
+            if (Array.IndexOf(_channels, channel) < 0)
             {
                 return;
             }

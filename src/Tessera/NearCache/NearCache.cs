@@ -9,20 +9,22 @@ namespace Tessera;
 /// The near cache (<see cref="NearCacheOptions"/>): sessions this instance read recently, kept in memory
 /// and answered again without reading Redis, for as long as Redis has not said they changed.
 /// <list type="number">
-/// <item><b>Hearing changes.</b> A connection of its own (<see cref="InvalidationConnection"/>) is
-/// registered with <c>CLIENT TRACKING ... BCAST PREFIX {prefix}</c>: Redis queues on it the name of every
-/// key under the prefix that any client changes, deletes or expires, while the change runs.</item>
+/// <item><b>Hearing changes.</b> A connection of its own to each primary (<see cref="InvalidationConnection"/>,
+/// one on a single server or under Sentinel, one per primary on a Cluster) is registered with
+/// <c>CLIENT TRACKING ... BCAST PREFIX {prefix}</c>: Redis queues on it the name of every key under the
+/// prefix that any client changes, deletes or expires on that primary, while the change runs.</item>
 /// <item><b>Read your writes, on any instance.</b> Before a read looks at the cache it waits for a
-/// <c>PING</c> on that connection sent after the read began (reads waiting together share one), so every
-/// change that finished before the read began has been heard and its entry dropped. A pong whose
-/// token is not the one expected is a fault.</item>
+/// <c>PING</c> on every one of those connections sent after the read began (reads waiting together share
+/// one; <see cref="InvalidationChannel"/>), so every change that finished before the read began has been
+/// heard and its entry dropped, whichever primary holds the key (a slot can move). A pong whose token is
+/// not the one expected is a fault.</item>
 /// <item><b>No stale fill.</b> A miss registers the keys it reads; a change heard between the
 /// registration and the reply means the reply is not kept.</item>
-/// <item><b>Losing the connection.</b> Any fault, a pong that does not come back within
-/// <see cref="TesseraOptions.OperationTimeout"/>, a failover (the primary became a replica) or a
-/// connection event of the store's own multiplexer empties the cache at once; reads go to Redis until
-/// a new connection is registered.</item>
-/// <item><b>Servers that cannot.</b> Without <c>CLIENT TRACKING</c> (Garnet), or on a Cluster, it is
+/// <item><b>Losing a connection.</b> Any fault on any of them, a pong that does not come back within
+/// <see cref="TesseraOptions.OperationTimeout"/>, a failover (a primary became a replica) or a
+/// connection or configuration event of the store's own multiplexer empties the cache at once and
+/// closes them all; reads go to Redis until every primary's connection is registered again.</item>
+/// <item><b>Servers that cannot.</b> Without <c>CLIENT TRACKING</c> (Garnet) it is
 /// <see cref="NearCacheState.Unsupported"/>, logged once.</item>
 /// </list>
 /// Only the store's asynchronous load uses it; writes, scripts and the synchronous load go to Redis.
@@ -30,21 +32,15 @@ namespace Tessera;
 public sealed partial class NearCache
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
-    private static readonly Task<bool> Refused = Task.FromResult(false);
 
     private readonly RedisSessionStore _store;
     private readonly NearCacheOptions _options;
     private readonly string _prefix;
     private readonly Lock _gate = new();
     private NearCacheState _state;
-    private InvalidationConnection? _live;
-    private IServer? _primary;
+    private InvalidationChannel[] _channels = [];
     private Task? _running;
     private bool _hooked;
-    private long _nextToken;
-    private long _inflightToken;
-    private List<TaskCompletionSource<bool>>? _inflight;
-    private List<TaskCompletionSource<bool>>? _waiting;
 
     internal NearCache(RedisSessionStore store)
     {
@@ -109,8 +105,9 @@ public sealed partial class NearCache
     }
 
     /// <summary>
-    /// The first step of a load: a hit, a registered fill, or a bypass. Waits for a pong sent after
-    /// the call began, so the cache has heard every change finished before it.
+    /// The first step of a load: a hit, a registered fill, or a bypass. Waits for a pong from every
+    /// primary's channel sent after the call began, so the cache has heard every change finished before
+    /// it, whichever primary holds the key now (on a Cluster a key can move; every primary is asked).
     /// </summary>
     /// <param name="key">The session's key.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -124,19 +121,15 @@ public sealed partial class NearCache
             return NearLookup.Bypass;
         }
 
-        var (heard, connection, generation) = Barrier();
-        bool caughtUp;
-        try
+        InvalidationChannel[] channels;
+        long generation;
+        lock (_gate)
         {
-            caughtUp = await heard.WaitAsync(_store.Options.OperationTimeout, _store.Time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            Fault(connection, "a PING on the invalidation connection did not come back in time");
-            caughtUp = false;
+            channels = _channels;
+            generation = _generation;
         }
 
-        if (!caughtUp)
+        if (channels.Length == 0 || !await CaughtUpAsync(channels, cancellationToken).ConfigureAwait(false))
         {
             Record("bypass");
             return NearLookup.Bypass;
@@ -147,94 +140,48 @@ public sealed partial class NearCache
         return lookup;
     }
 
-    /// <summary>Sends a PING for this caller, or joins the next one (one in flight at a time: the rest wait together).</summary>
-    /// <returns>The wait, the connection it is on, and the cache's generation then (a hit must come from the same one).</returns>
-    private (Task<bool> Heard, InvalidationConnection? Connection, long Generation) Barrier()
+    /// <summary>Waits for a pong sent after now on every channel; false (and the cache reset) when one cannot say.</summary>
+    private async ValueTask<bool> CaughtUpAsync(InvalidationChannel[] channels, CancellationToken cancellationToken)
     {
-        var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        InvalidationConnection? send;
-        long token;
-        long generation;
-        lock (_gate)
+        var waits = new Task<bool>[channels.Length];
+        for (var n = 0; n < channels.Length; n++)
         {
-            if (_state != NearCacheState.Active || _live is null)
-            {
-                return (Refused, null, 0);
-            }
-
-            generation = _generation;
-
-            if (_primary is { IsReplica: true } or { IsConnected: false })
+            var channel = channels[n];
+            if (!channel.OnPrimary)
             {
                 // A failover made the registered server a replica (or the store lost it): what it says is no longer the whole truth.
-                send = _live;
-                token = -1;
+                Fault(channel, "the server it listens to is no longer a connected primary");
+                return false;
             }
-            else if (_inflight is not null)
+
+            waits[n] = channel.Wait(out var send);
+            if (send > 0)
             {
-                (_waiting ??= []).Add(waiter);
-                return (waiter.Task, _live, generation);
-            }
-            else
-            {
-                _inflight = [waiter];
-                token = _inflightToken = ++_nextToken;
-                send = _live;
+                _ = PingAsync(channel, send);
             }
         }
 
-        if (token < 0)
+        try
         {
-            Fault(send, "the server it listens to is no longer the primary");
-            return (Refused, null, 0);
+            var heard = await Task.WhenAll(waits).WaitAsync(_store.Options.OperationTimeout, _store.Time, cancellationToken).ConfigureAwait(false);
+            return Array.TrueForAll(heard, static h => h);
         }
-
-        _ = PingAsync(send, token);
-        return (waiter.Task, send, generation);
+        catch (TimeoutException)
+        {
+            Fault(channels[Array.FindIndex(waits, static w => !w.IsCompleted) is var late and >= 0 ? late : 0], "a PING on the invalidation connection did not come back in time");
+            return false;
+        }
     }
 
-    private async Task PingAsync(InvalidationConnection connection, long token)
+    private async Task PingAsync(InvalidationChannel channel, long token)
     {
         try
         {
-            await connection.PingAsync(token, _store.Connection.Disposing).ConfigureAwait(false);
+            await channel.Connection.PingAsync(token, _store.Connection.Disposing).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            Fault(connection, $"a PING could not be sent ({ex.GetType().Name})");
-        }
-    }
-
-    /// <summary>A pong came back: its token must be the one in flight; its waiters have heard everything before it.</summary>
-    private async ValueTask OnPongAsync(InvalidationConnection connection, long token)
-    {
-        List<TaskCompletionSource<bool>> done;
-        long next = 0;
-        lock (_gate)
-        {
-            if (!ReferenceEquals(connection, _live) || _inflight is null || token != _inflightToken)
-            {
-                throw new RedisReplyException("A pong out of step on the near cache's connection.");
-            }
-
-            done = _inflight;
-            _inflight = null;
-            if (_waiting is { Count: > 0 })
-            {
-                _inflight = _waiting;
-                _waiting = null;
-                next = _inflightToken = ++_nextToken;
-            }
-        }
-
-        foreach (var waiter in done)
-        {
-            waiter.TrySetResult(true);
-        }
-
-        if (next > 0)
-        {
-            await connection.PingAsync(next, _store.Connection.Disposing).ConfigureAwait(false);
+            Fault(channel, $"a PING could not be sent ({ex.GetType().Name})");
         }
     }
 
@@ -243,7 +190,8 @@ public sealed partial class NearCache
         var stopping = _store.Connection.Disposing;
         while (!stopping.IsCancellationRequested)
         {
-            InvalidationConnection? connection = null;
+            InvalidationChannel[] channels = [];
+            Task[] readers = [];
             var reason = "the connection closed";
             try
             {
@@ -253,19 +201,12 @@ public sealed partial class NearCache
                     return;
                 }
 
-                connection = opened;
-                while (true)
-                {
-                    var message = await connection.ReadAsync(stopping).ConfigureAwait(false);
-                    if (message.IsPong)
-                    {
-                        await OnPongAsync(connection, message.Token).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        Invalidate(connection, message.Keys);
-                    }
-                }
+                channels = opened;
+
+                // One reader per primary; the first to stop (a fault, a close) ends them all.
+                readers = [.. channels.Select(c => ReadAsync(c, stopping))];
+                var first = await Task.WhenAny(readers).ConfigureAwait(false);
+                await first.ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -277,14 +218,27 @@ public sealed partial class NearCache
             }
             finally
             {
-                if (connection is not null)
+                if (channels.Length > 0)
                 {
-                    Fault(connection, reason);
-                    await connection.DisposeAsync().ConfigureAwait(false);
+                    Fault(channels[0], reason);
+                    foreach (var channel in channels)
+                    {
+                        await channel.Connection.DisposeAsync().ConfigureAwait(false);
+                    }
+
+                    // The other readers end on their closed connections: observed here, not left unobserved.
+                    try
+                    {
+                        await Task.WhenAll(readers).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        // Expected: each reader ends with its connection.
+                    }
                 }
             }
 
-            if (connection is null && !stopping.IsCancellationRequested)
+            if (channels.Length == 0 && !stopping.IsCancellationRequested)
             {
                 LogNotYet(_store.Logger, reason);
             }
@@ -300,8 +254,28 @@ public sealed partial class NearCache
         }
     }
 
-    /// <summary>Opens and registers a connection to the one primary, or says why not; null when the cache is off for good.</summary>
-    private async Task<InvalidationConnection?> OpenAsync(CancellationToken stopping)
+    /// <summary>Reads one channel until it fails: invalidations are applied before the next frame is read, pongs release their waiters.</summary>
+    private async Task ReadAsync(InvalidationChannel channel, CancellationToken stopping)
+    {
+        while (true)
+        {
+            var message = await channel.Connection.ReadAsync(stopping).ConfigureAwait(false);
+            if (message.IsPong)
+            {
+                if (channel.OnPong(message.Token) is > 0 and var next)
+                {
+                    await channel.Connection.PingAsync(next, stopping).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                Invalidate(channel, message.Keys);
+            }
+        }
+    }
+
+    /// <summary>Opens and registers a connection to every primary, or says why not; null when the cache is off for good.</summary>
+    private async Task<InvalidationChannel[]?> OpenAsync(CancellationToken stopping)
     {
         var multiplexer = await _store.Connection.GetMultiplexerAsync().ConfigureAwait(false);
         Hook(multiplexer);
@@ -311,43 +285,56 @@ public sealed partial class NearCache
             throw new IOException($"the server's commands are not known yet ({capabilities})");
         }
 
-        var servers = multiplexer.GetServers();
-        string? unsupported = !capabilities.Supports("client|tracking")
-            ? $"the server has no CLIENT TRACKING ({capabilities})"
-            : servers.Any(static s => s.ServerType == ServerType.Cluster)
-                ? "the server is a Cluster (one invalidation connection per primary is not built)"
-                : null;
-        if (unsupported is not null)
+        if (!capabilities.Supports("client|tracking"))
         {
             lock (_gate)
             {
                 _state = NearCacheState.Unsupported;
             }
 
-            LogUnsupported(_store.Logger, unsupported);
+            LogUnsupported(_store.Logger, $"the server has no CLIENT TRACKING ({capabilities})");
             return null;
         }
 
+        var servers = multiplexer.GetServers();
         var primaries = servers.Where(static s => s.IsConnected && !s.IsReplica).ToArray();
-        if (primaries.Length != 1)
+        var cluster = servers.Any(static s => s.ServerType == ServerType.Cluster);
+        if (primaries.Length == 0 || (!cluster && primaries.Length != 1))
         {
-            throw new IOException($"{primaries.Length} connected primaries, one expected");
+            throw new IOException($"{primaries.Length} connected primaries, {(cluster ? "at least one" : "one")} expected");
         }
 
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         bound.CancelAfter(_store.Options.OperationTimeout * 2);
         var config = ConfigurationOptions.Parse(multiplexer.Configuration);
-        var connection = await InvalidationConnection.OpenAsync(primaries[0].EndPoint, config, _prefix, bound.Token).ConfigureAwait(false);
+        var channels = new List<InvalidationChannel>(primaries.Length);
+        try
+        {
+            foreach (var primary in primaries)
+            {
+                var connection = await InvalidationConnection.OpenAsync(primary.EndPoint, config, _prefix, bound.Token).ConfigureAwait(false);
+                channels.Add(new InvalidationChannel(connection, primary));
+            }
+        }
+        catch
+        {
+            foreach (var channel in channels)
+            {
+                await channel.Connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
         lock (_gate)
         {
             Clear();
-            _live = connection;
-            _primary = primaries[0];
+            _channels = [.. channels];
             _state = NearCacheState.Active;
         }
 
-        LogActive(_store.Logger, primaries[0].EndPoint.ToString() ?? "?", connection.ClientId);
-        return connection;
+        LogActive(_store.Logger, string.Join(", ", channels.Select(static c => $"{c.Primary.EndPoint} (client id {c.Connection.ClientId})")));
+        return [.. channels];
     }
 
     /// <summary>Any change in the store's own connections (a drop, a failover) resets the cache's: cheap, rare, and never wrong.</summary>
@@ -369,51 +356,50 @@ public sealed partial class NearCache
 
     private void FaultLive(string reason)
     {
-        InvalidationConnection? live;
+        InvalidationChannel? any;
         lock (_gate)
         {
-            live = _live;
+            any = _channels.FirstOrDefault();
         }
 
-        if (live is not null)
+        if (any is not null)
         {
-            Fault(live, reason);
+            Fault(any, reason);
         }
     }
 
-    /// <summary>Drops a connection that can no longer be trusted: the cache is emptied and every waiting read goes to Redis.</summary>
-    private void Fault(InvalidationConnection? connection, string reason)
+    /// <summary>
+    /// Drops every channel once one can no longer be trusted: the cache is emptied, every waiting read
+    /// goes to Redis, and the connections are closed (their readers end; the loop registers anew).
+    /// </summary>
+    private void Fault(InvalidationChannel channel, string reason)
     {
-        List<TaskCompletionSource<bool>>? released = null;
+        InvalidationChannel[] dropped;
         lock (_gate)
         {
-            if (connection is null || !ReferenceEquals(connection, _live))
+            if (Array.IndexOf(_channels, channel) < 0)
             {
                 return;
             }
 
-            _live = null;
-            _primary = null;
+            dropped = _channels;
+            _channels = [];
             if (_state == NearCacheState.Active)
             {
                 _state = NearCacheState.Connecting;
             }
 
             Clear();
-            released = [.. _inflight ?? [], .. _waiting ?? []];
-            _inflight = null;
-            _waiting = null;
         }
 
-        foreach (var waiter in released)
+        foreach (var each in dropped)
         {
-            waiter.TrySetResult(false);
+            each.Close();
+            _ = each.Connection.DisposeAsync().AsTask();
         }
 
         _store.Metrics.NearCacheResets.Add(1);
         LogReset(_store.Logger, reason);
-        // Unblocks the reader (a fault found by a writer or a timeout): its loop then reconnects.
-        _ = connection.DisposeAsync().AsTask();
     }
 
     private void Record(string outcome) =>
