@@ -266,16 +266,19 @@ internal static partial class LuaScripts
 
     /// <summary>
     /// The counter bump, lean: one HMGET (metadata and the field), the HINCRBY, and only what else is
-    /// needed (the size when it changed, the refresh when due). Redis's clock (TIME), as every other
-    /// script, so app servers agree however their clocks drift. KEYS[1] session key; KEYS[2], when given
+    /// needed (the size when it changed, the refresh when due, Redis's clock when either may be). KEYS[1] session key; KEYS[2], when given
     /// (a server that is not a Cluster, where both keys are on one node), the "everyone at once" epoch
     /// (<see cref="SessionLayout.EveryoneRevokedKey"/>): a session created at or before it is refused as not
     /// found before anything is written (on a Cluster the app reads the epoch beside the script and ends the
     /// session itself). ARGV[1] field; ARGV[2] delta; ARGV[3] max bytes (0: no limit); ARGV[4] refresh
-    /// granularity as for Refresh; ARGV[5] max caller fields (0: no limit). The limits are read only when
-    /// the counter is new: bumping one that exists costs nothing more. Built on <see cref="LeanPrelude"/>
-    /// (only the helpers it calls: every helper is a closure made again on every run). Reply {1, now, new
-    /// value, created}; {-2} when the value is not an integer.
+    /// granularity as for Refresh; ARGV[5] max caller fields (0: no limit); ARGV[6] the app's clock, unix ms
+    /// (optional): Redis's <c>TIME</c> is read, and the refresh and the deadline decided on it, only when that
+    /// clock says either may be due (the rule of a read, whose refresh the app's clock gates: an app server whose
+    /// clock lags by more than the granularity refreshes late, never lengthens a session; the key's expiry, never
+    /// past '#d', keeps the deadline). The limits are read only when the counter is new: bumping one that exists
+    /// costs nothing more. Built on <see cref="LeanPrelude"/> (only the helpers it calls: every helper is a
+    /// closure made again on every run). Reply {1, now (Redis's when read, else the app's), new value, created};
+    /// {-2} when the value is not an integer.
     /// </summary>
     public static readonly string Increment = LeanPrelude + $$$"""
         local key, f = KEYS[1], ARGV[1]
@@ -293,10 +296,17 @@ internal static partial class LuaScripts
           local e = tonumber(redis.call('GET', KEYS[2]))
           if e and c <= e then return {{{{(int)ScriptStatus.NotFound}}}} end
         end
-        local now = now_ms()
-        if now >= d then
-          redis.call('DEL', key)
-          return {{{{(int)ScriptStatus.Expired}}}}
+        -- Redis's clock only when the app's says the refresh or the deadline may be due, as a read does (the app's
+        -- clock gates its refresh, the Refresh script confirms on Redis's): most bumps need neither. A key that
+        -- exists is before its deadline by Redis's clock anyway (no script sets an expiry past '#d').
+        local hint, g = tonumber(ARGV[6]), gran_for(i, tonumber(ARGV[4]))
+        local now
+        if not hint or hint - a >= g or hint >= d then
+          now = now_ms()
+          if now >= d then
+            redis.call('DEL', key)
+            return {{{{(int)ScriptStatus.Expired}}}}
+          end
         end
         local old = m[5]
         if not old then
@@ -320,11 +330,11 @@ internal static partial class LuaScripts
         if v > -1e13 and v < 1e14 then len = string.len(string.format('%d', v)) else len = redis.call('HSTRLEN', key, f) end
         local grown = old and (len - string.len(old)) or entry_size(f, len)
         if grown ~= 0 then redis.call('HINCRBY', key, '{{{SessionLayout.Size}}}', grown) end
-        if now - a >= gran_for(i, tonumber(ARGV[4])) then
+        if now and now - a >= g then
           redis.call('HSET', key, '{{{SessionLayout.LastAccess}}}', now)
           expire_at(key, now, i, d)
         end
-        return {{{{(int)ScriptStatus.Ok}}}, now, v, c}
+        return {{{{(int)ScriptStatus.Ok}}}, now or hint, v, c}
         """;
 
     /// <summary>

@@ -78,7 +78,7 @@ internal sealed class SessionAtomics
             RedisValue? expectedStored = op == "cas" && _codec.AuthenticatesValues
                 ? (RedisValue?)await ExpectedStoredAsync(target, field, a, cancellationToken).ConfigureAwait(false)
                 : null;
-            var args = ScriptWire.AtomicArgs(op, target.Handle, field, a, b, expectedStored, _options, _granularityMs, _codec);
+            var args = ScriptWire.AtomicArgs(op, target.Handle, field, a, b, expectedStored, _options, _granularityMs, _codec, _redis.Time.GetUtcNow().ToUnixTimeMilliseconds());
             // The counter bump reads the epoch inside its script where it can (one command, and a bump on an
             // ended session writes nothing); the other operations read it beside theirs.
             var (reply, epoch) = op == "incr"

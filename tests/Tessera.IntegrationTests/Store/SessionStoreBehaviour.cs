@@ -299,6 +299,49 @@ public abstract class SessionStoreBehaviour(ServerFixture server)
     }
 
     [Fact]
+    public async Task Increment_RefreshesTheSlidingExpiry_OnlyPastTheGranularity()
+    {
+        var coarse = Server.CreateStore(o =>
+        {
+            o.IdleTimeout = TimeSpan.FromMinutes(10);
+            o.RefreshGranularity = TimeSpan.FromMinutes(1);
+        });
+        var id = SessionIds.NewId();
+        await coarse.CreateAsync(id, Changes(("a", "1")));
+        await Server.Db.KeyExpireAsync(coarse.KeyFor(id), TimeSpan.FromMinutes(5));
+        Assert.Equal(1, (await coarse.IncrementAsync(id, "n")).Value);
+        // Within the granularity: the bump wrote the counter only, the shortened TTL stays.
+        Assert.InRange((await Server.Db.KeyTimeToLiveAsync(coarse.KeyFor(id)))!.Value, TimeSpan.Zero, TimeSpan.FromMinutes(5));
+
+        var fine = Server.CreateStore(o =>
+        {
+            o.IdleTimeout = TimeSpan.FromMinutes(10);
+            o.RefreshGranularity = TimeSpan.FromMilliseconds(1);
+        });
+        var id2 = SessionIds.NewId();
+        await fine.CreateAsync(id2, Changes(("a", "1")));
+        await Server.Db.KeyExpireAsync(fine.KeyFor(id2), TimeSpan.FromMinutes(5));
+        var before = (long)await Server.Db.HashGetAsync(fine.KeyFor(id2), "#a");
+        await Task.Delay(5);
+        Assert.Equal(1, (await fine.IncrementAsync(id2, "n")).Value);
+        // Past the granularity: the bump refreshed the sliding expiry and the last access, on Redis's clock.
+        Assert.InRange((await Server.Db.KeyTimeToLiveAsync(fine.KeyFor(id2)))!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+        Assert.True((long)await Server.Db.HashGetAsync(fine.KeyFor(id2), "#a") > before);
+    }
+
+    [Fact]
+    public async Task Increment_PastAbsoluteDeadline_IsRefusedAndDeleted()
+    {
+        var store = Server.CreateStore(o => o.IdleTimeout = TimeSpan.FromMinutes(10));
+        var id = SessionIds.NewId();
+        await store.CreateAsync(id, Changes(("a", "1")));
+        // Move the deadline into the past behind the store's back (as time passing would; the TTL stays).
+        await Server.Db.HashSetAsync(store.KeyFor(id), "#d", DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeMilliseconds());
+        Assert.NotEqual(CommitStatus.Committed, (await store.IncrementAsync(id, "n")).Status);
+        Assert.False(await Server.Db.KeyExistsAsync(store.KeyFor(id)));
+    }
+
+    [Fact]
     public async Task Create_StoresTheIdIssued_OnlyWhenItIsNotTheCreation()
     {
         var store = Server.CreateStore();
