@@ -21,8 +21,8 @@ namespace Tessera;
 /// <item><b>No stale fill.</b> A miss registers the keys it reads; a change heard between the
 /// registration and the reply means the reply is not kept.</item>
 /// <item><b>Losing a connection.</b> Any fault on any of them, a pong that does not come back within
-/// <see cref="TesseraOptions.OperationTimeout"/>, a failover (a primary became a replica) or a
-/// connection or configuration event of the store's own multiplexer empties the cache at once and
+/// <see cref="TesseraOptions.OperationTimeout"/>, a failover (a primary became a replica) or a change
+/// in the primaries the store's own multiplexer sees empties the cache at once and
 /// closes them all; reads go to Redis until every primary's connection is registered again.</item>
 /// <item><b>Servers that cannot.</b> Without <c>CLIENT TRACKING</c> (Garnet) it is
 /// <see cref="NearCacheState.Unsupported"/>, logged once.</item>
@@ -337,7 +337,12 @@ public sealed partial class NearCache
         return [.. channels];
     }
 
-    /// <summary>Any change in the store's own connections (a drop, a failover) resets the cache's: cheap, rare, and never wrong.</summary>
+    /// <summary>
+    /// A change in the servers the store's multiplexer sees (a failover, a primary added to a Cluster)
+    /// resets the cache's connections when the connected primaries are no longer the ones it listens to.
+    /// A drop of the store's own connections changes nothing here: the cache's sockets are its own, and a
+    /// primary that died ends them too.
+    /// </summary>
     private void Hook(IConnectionMultiplexer multiplexer)
     {
         lock (_gate)
@@ -350,8 +355,20 @@ public sealed partial class NearCache
             _hooked = true;
         }
 
-        multiplexer.ConnectionFailed += (_, e) => FaultLive($"the store's connection to {e.EndPoint} failed ({e.FailureType})");
-        multiplexer.ConfigurationChanged += (_, e) => FaultLive($"the servers' configuration changed ({e.EndPoint})");
+        multiplexer.ConfigurationChanged += (_, e) =>
+        {
+            InvalidationChannel[] channels;
+            lock (_gate)
+            {
+                channels = _channels;
+            }
+
+            var primaries = multiplexer.GetServers().Where(static s => s.IsConnected && !s.IsReplica).Select(static s => s.EndPoint).ToHashSet();
+            if (channels.Length > 0 && !primaries.SetEquals(channels.Select(static c => c.Primary.EndPoint)))
+            {
+                FaultLive($"the primaries changed ({e.EndPoint})");
+            }
+        };
     }
 
     private void FaultLive(string reason)
