@@ -25,8 +25,12 @@ internal sealed class InvalidationChannel(InvalidationConnection connection, ISe
     /// <summary>The primary it listens to, as the store's multiplexer sees it.</summary>
     public IServer Primary { get; } = primary;
 
-    /// <summary>Whether what it says is still the primary's whole truth (a failover may have made it a replica).</summary>
-    public bool OnPrimary => Primary.IsConnected && !Primary.IsReplica;
+    /// <summary>
+    /// Whether what it says is still the primary's whole truth: false once the store's multiplexer has
+    /// seen the server become a replica (a failover). Whether the multiplexer's own connection to it is up
+    /// at this moment says nothing about this one's.
+    /// </summary>
+    public bool OnPrimary => !Primary.IsReplica;
 
     /// <summary>
     /// A wait that completes with true once a <c>PING</c> sent after this call has come back (every

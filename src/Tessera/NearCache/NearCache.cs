@@ -150,7 +150,7 @@ public sealed partial class NearCache
             if (!channel.OnPrimary)
             {
                 // A failover made the registered server a replica (or the store lost it): what it says is no longer the whole truth.
-                Fault(channel, "the server it listens to is no longer a connected primary");
+                Fault(channel, "the server it listens to became a replica");
                 return false;
             }
 
