@@ -115,6 +115,21 @@ internal sealed class SessionReader(RedisSessionStore store)
             };
         }
 
+        // A value with its own lifetime: header bit 2, then its deadline (8 bytes); past it, it is never shown.
+        if (ValueCodec.ExpiresAt(value) is { } expiresAt)
+        {
+            var left = expiresAt - TimeProvider.System.GetUtcNow();
+            if (left <= TimeSpan.Zero)
+            {
+                return new StoredField(field, "app value, expired (removed by the next load)", false, value.Length, $"expired at {Format.Time(expiresAt)}");
+            }
+
+            var shown = value[0] == ValueCodec.ExpiresFlag
+                ? Shorten(Encoding.UTF8.GetString(value, 1 + ValueCodec.DeadlineSize, value.Length - 1 - ValueCodec.DeadlineSize))
+                : $"{value.Length} bytes";
+            return new StoredField(field, $"app value with a lifetime (expires in {Math.Ceiling(left.TotalSeconds)} s)", false, value.Length, shown);
+        }
+
         // The app's values: a header byte (0 = plain), or decimal text for counters that HINCRBY changes in place.
         if (value.Length > 0 && value[0] == ValueCodec.Plain)
         {
