@@ -40,11 +40,11 @@ public sealed class SessionChanges
     /// </summary>
     /// <param name="key">The caller key.</param>
     /// <param name="value">The value.</param>
-    /// <param name="expiresAt">When the value expires.</param>
+    /// <param name="expiresAt">When the value expires (stored to the millisecond, rounded down).</param>
     public void Set(string key, byte[] value, DateTimeOffset expiresAt)
     {
         Set(key, value);
-        (_expiries ??= new(StringComparer.Ordinal))[key] = expiresAt;
+        (_expiries ??= new(StringComparer.Ordinal))[key] = DateTimeOffset.FromUnixTimeMilliseconds(expiresAt.ToUnixTimeMilliseconds());
     }
 
     /// <summary>When a pending value expires, or <see langword="null"/> when it lives as long as its session (or is no value).</summary>

@@ -19,12 +19,22 @@ public abstract class ValueLifetimeBehaviour(ServerFixture server)
 
     private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
 
-    private (RedisSessionStore Store, FakeTimeProvider Clock) CreateStore(Action<TesseraOptions>? configure = null, [System.Runtime.CompilerServices.CallerMemberName] string caller = "")
+    /// <summary>The prefix of the first store a test creates (xunit makes one instance per test).</summary>
+    private string? SharedPrefix { get; set; }
+
+    private (RedisSessionStore Store, FakeTimeProvider Clock) CreateStore(Action<TesseraOptions>? configure = null, FakeTimeProvider? sharedClock = null, [System.Runtime.CompilerServices.CallerMemberName] string caller = "")
     {
         var options = new TesseraOptions { KeyPrefix = Server.PrefixFor(caller) };
         configure?.Invoke(options);
+        if (sharedClock is not null)
+        {
+            // A second store over the same sessions (another app server): the first store's prefix.
+            options.KeyPrefix = SharedPrefix ?? options.KeyPrefix;
+        }
+
         var wrapped = Options.Create(options);
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        SharedPrefix ??= options.KeyPrefix;
+        var clock = sharedClock ?? new FakeTimeProvider(DateTimeOffset.UtcNow);
         return (new RedisSessionStore(new TesseraConnection(Server.Multiplexer, wrapped), wrapped, ValueCodec.Create(options), timeProvider: clock), clock);
     }
 
@@ -203,7 +213,7 @@ public abstract class ValueLifetimeBehaviour(ServerFixture server)
         var fresh = (await store.LoadAsync(rotated.SessionId)).Record!;
         Assert.Equal(deadline.ToUnixTimeMilliseconds(), fresh.Expiries["code"].ToUnixTimeMilliseconds());
         Assert.Equal((deadline + Minute).ToUnixTimeMilliseconds(), fresh.Expiries["flash"].ToUnixTimeMilliseconds());
-        Assert.Equal(deadline, ValueCodec.ExpiresAt((byte[])(await Server.Db.HashGetAsync(store.KeyFor(rotated.SessionId), "code"))!));
+        Assert.Equal(deadline.ToUnixTimeMilliseconds(), ValueCodec.ExpiresAt((byte[])(await Server.Db.HashGetAsync(store.KeyFor(rotated.SessionId), "code"))!)!.Value.ToUnixTimeMilliseconds());
 
         clock.Advance(Minute);
         var later = (await store.LoadAsync(rotated.SessionId)).Record!;
@@ -220,12 +230,13 @@ public abstract class ValueLifetimeBehaviour(ServerFixture server)
         var deadline = clock.GetUtcNow() + Minute;
         await store.CreateAsync(id, WithCode(deadline));
 
-        var (rotatedStore, rotatedClock) = CreateStore(o =>
-        {
-            o.Encryption.AddKey(1, key1);
-            o.Encryption.AddKey(2, key2, active: true);
-        });
-        rotatedClock.SetUtcNow(clock.GetUtcNow());
+        var (rotatedStore, rotatedClock) = CreateStore(
+            o =>
+            {
+                o.Encryption.AddKey(1, key1);
+                o.Encryption.AddKey(2, key2, active: true);
+            },
+            clock);
         var record = (await rotatedStore.LoadAsync(id)).Record!;
         Assert.Contains("code", record.Stale);
         Assert.Equal(2, await rotatedStore.RewriteStaleAsync(record));
