@@ -22,6 +22,9 @@ internal sealed class SessionReader(RedisSessionStore store)
     /// <summary>The key of the one-time message between a POST and the page it redirects to.</summary>
     public const string FlashKey = "flash";
 
+    /// <summary>The session key of the one-time code (a value with its own lifetime).</summary>
+    public const string CodeKey = "code";
+
     private static readonly SessionMetadataField[] MetadataOrder =
     [
         SessionMetadataField.User, SessionMetadataField.Created, SessionMetadataField.LastAccess, SessionMetadataField.IdleMs,
