@@ -155,10 +155,10 @@ internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand
         {
             var encoding = f.Kind switch
             {
-                StoredValueKind.Plain => "plain",
-                StoredValueKind.Counter => "counter",
                 StoredValueKind.Expired => string.Create(CultureInfo.InvariantCulture, $"expired {f.ExpiresAt:u}"),
                 _ when f.ExpiresAt is { } at => string.Create(CultureInfo.InvariantCulture, $"{(f.Kind == StoredValueKind.Plain ? "plain" : $"encoded (0x{f.Header:x2})")}, expires {at:u}"),
+                StoredValueKind.Plain => "plain",
+                StoredValueKind.Counter => "counter",
                 _ => string.Create(CultureInfo.InvariantCulture, $"encoded (0x{f.Header:x2})"),
             };
             var row = new List<string> { Output.Stored(f.Key), ByteSizes.Format(f.StoredBytes), encoding };
