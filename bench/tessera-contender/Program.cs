@@ -17,6 +17,9 @@ builder.Services.AddTessera(o =>
     o.IdleTimeout = TimeSpan.FromSeconds(1800);
     // The harness speaks plain HTTP on loopback; production keeps the Secure default.
     o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+
+    // bench/tessera-contender-nearcache runs this same app with the near cache on.
+    o.NearCache.Enabled = Environment.GetEnvironmentVariable("TESSERA_NEAR_CACHE") == "1";
 });
 
 var app = builder.Build();

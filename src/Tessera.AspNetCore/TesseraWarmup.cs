@@ -24,6 +24,7 @@ internal sealed class TesseraWarmup(RedisSessionStore store) : IHostedService
         try
         {
             await store.Connection.ProbeAsync().ConfigureAwait(false);
+            store.NearCache.EnsureStarted();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -38,6 +38,7 @@ public sealed class RedisSessionStore
     private readonly SessionRotation _rotation;
     private readonly RevocationFeed _revocations;
     private readonly ReplicaAcknowledger _replicas;
+    private readonly NearCache _nearCache;
 
     /// <summary>Creates the store.</summary>
     /// <param name="connection">The shared Redis connection.</param>
@@ -71,6 +72,7 @@ public sealed class RedisSessionStore
         _atomics = new SessionAtomics(this, _granularityMs);
         _revocations = new RevocationFeed(this);
         _replicas = new ReplicaAcknowledger(this);
+        _nearCache = new NearCache(this);
     }
 
     /// <summary>The value codec.</summary>
@@ -90,6 +92,9 @@ public sealed class RedisSessionStore
 
     /// <summary>Revocations as every app instance hears them: subscribe to re-check what this instance holds open (live connections, caches).</summary>
     public RevocationFeed Revocations => _revocations;
+
+    /// <summary>The near cache (<see cref="TesseraOptions.NearCache"/>): repeated reads answered from memory while Redis has not said the session changed.</summary>
+    public NearCache NearCache => _nearCache;
 
     /// <summary>The one path of every Redis call (bound, breaker, telemetry, failure meaning).</summary>
     internal RedisGateway Redis => _redis;
@@ -185,6 +190,12 @@ public sealed class RedisSessionStore
     private async Task<LoadResult> LoadCoreAsync(SessionKey session, IClientSource? client, bool refresh, CancellationToken cancellationToken)
     {
         var start = Stopwatch.GetTimestamp();
+        var near = _options.NearCache.Enabled ? await _nearCache.LookupAsync(session.Key, cancellationToken).ConfigureAwait(false) : NearLookup.Bypass;
+        if (near.IsHit)
+        {
+            return Loaded(session, start, near.Entries!, near.Epoch, client, refresh);
+        }
+
         HashEntry[] entries;
         long? epoch = null;
         try
@@ -195,8 +206,18 @@ public sealed class RedisSessionStore
         {
             entries = WrongType;
         }
+        catch
+        {
+            _nearCache.Complete(near, null, null);
+            throw;
+        }
 
-        return Loaded(session, start, entries, epoch, client, refresh);
+        var result = Loaded(session, start, entries, epoch, client, refresh);
+
+        // Only a live session is kept: not-found, tombstones and corrupt keys are read from Redis each time
+        // (a stream of made-up identifiers must not fill the cache).
+        _nearCache.Complete(near, result.Status == LoadStatus.Found ? entries : null, epoch);
+        return result;
     }
 
     private LoadResult Loaded(SessionKey session, long start, HashEntry[] entries, long? epoch, IClientSource? client, bool refresh)
@@ -291,6 +312,8 @@ public sealed class RedisSessionStore
     /// </summary>
     private void RefreshInBackground(RedisKey key, IClientSource? client = null)
     {
+        // The refresh rewrites the session's last access: a kept copy would ask for the refresh again.
+        _nearCache.Forget(key);
         var seen = client?.Describe();
         RedisValue[] args = seen is null
             ? [_granularityMs]

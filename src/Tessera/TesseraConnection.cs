@@ -25,6 +25,7 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
     private Task<ServerCapabilities>? _probing;
     private int _probeGeneration;
     private readonly Lock _probeLock = new();
+    private readonly CancellationTokenSource _disposing = new();
 
     /// <summary>Creates a connection that builds its own multiplexer from the options.</summary>
     /// <param name="options">The store options.</param>
@@ -321,10 +322,14 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
     /// <summary>Whether the connection was disposed.</summary>
     internal bool IsDisposed { get; private set; }
 
+    /// <summary>Cancelled when the connection is disposed: stops what runs beside it (the near cache's connection).</summary>
+    internal CancellationToken Disposing => _disposing.Token;
+
     /// <inheritdoc/>
     public void Dispose()
     {
         IsDisposed = true;
+        _disposing.Cancel();
         if (_waitConnection is { IsCompletedSuccessfully: true, Result: { } wait })
         {
             wait.Dispose();
@@ -344,6 +349,7 @@ public sealed class TesseraConnection : IAsyncDisposable, IDisposable
     public async ValueTask DisposeAsync()
     {
         IsDisposed = true;
+        await _disposing.CancelAsync().ConfigureAwait(false);
         if (_waitConnection is { IsCompletedSuccessfully: true, Result: { } wait })
         {
             await wait.DisposeAsync().ConfigureAwait(false);

@@ -31,6 +31,8 @@ public sealed class TesseraMetrics : IDisposable
         SynchronousLoads = _meter.CreateCounter<long>("tessera.sessions.synchronous_loads", description: "Session reads that blocked a thread (ISession used before LoadAsync on an endpoint the middleware did not load ahead).");
         RevocationNotices = _meter.CreateCounter<long>("tessera.revocation.notices", description: "Revocation notices, by tessera.outcome: sent, received (from another instance), refused (not a notice), unsent (the server has no pub/sub, or is not probed yet).");
         ReplicaConfirmations = _meter.CreateCounter<long>("tessera.revocation.replicas", description: "Revocations waited on a replica for, by tessera.outcome: confirmed, unconfirmed (none acknowledged within ReplicaWait: a failover could lose it), unsupported (the server has no WAIT).");
+        NearCacheReads = _meter.CreateCounter<long>("tessera.nearcache.reads", description: "Session loads with the near cache on, by tessera.outcome: hit (answered from memory), miss (read from Redis, kept if unchanged meanwhile), bypass (the cache was not active: read from Redis).");
+        NearCacheResets = _meter.CreateCounter<long>("tessera.nearcache.resets", description: "Times the near cache was emptied because its invalidation connection was lost, out of step or no longer on the primary.");
         Errors = _meter.CreateCounter<long>("tessera.errors", description: "Redis operations that failed or timed out.");
         CircuitRejected = _meter.CreateCounter<long>("tessera.circuit.rejected", description: "Redis calls refused at once because the circuit breaker was open, by operation.");
         CircuitOpened = _meter.CreateCounter<long>("tessera.circuit.opened", description: "Times the circuit breaker opened (Redis stopped answering).");
@@ -63,6 +65,12 @@ public sealed class TesseraMetrics : IDisposable
 
     /// <summary>Revocation notices sent, received, refused or unsent, tagged <c>tessera.outcome</c> (<see cref="RevocationFeed"/>).</summary>
     public Counter<long> RevocationNotices { get; }
+
+    /// <summary>Session loads with the near cache on, tagged <c>tessera.outcome</c>: hit, miss, bypass.</summary>
+    public Counter<long> NearCacheReads { get; }
+
+    /// <summary>Times the near cache was emptied because its invalidation connection could no longer be trusted.</summary>
+    public Counter<long> NearCacheResets { get; }
 
     /// <summary>Revocations waited on a replica for, tagged <c>tessera.outcome</c> (<see cref="TesseraOptions.ReplicaWait"/>).</summary>
     public Counter<long> ReplicaConfirmations { get; }

@@ -95,6 +95,10 @@ public class TesseraOptions
     [Microsoft.Extensions.Options.ValidateObjectMembers]
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 
+    /// <summary>The near cache: repeated reads of an unchanged session answered from this instance's memory, kept correct by Redis's invalidations (off by default).</summary>
+    [Microsoft.Extensions.Options.ValidateObjectMembers]
+    public NearCacheOptions NearCache { get; set; } = new();
+
     /// <summary>Encryption at rest with a key ring.</summary>
     public EncryptionOptions Encryption { get; set; } = new();
 

@@ -63,6 +63,11 @@ public class TesseraOptionsValidator : IValidateOptions<TesseraOptions>
                 nameof(TesseraOptions.Configuration));
         }
 
+        if (options.NearCache is null)
+        {
+            builder.AddError("NearCache must be set (set NearCache.Enabled to false to turn the near cache off).", nameof(TesseraOptions.NearCache));
+        }
+
         if (options.CircuitBreaker is null)
         {
             builder.AddError("CircuitBreaker must be set (set CircuitBreaker.Enabled to false to turn the breaker off).", nameof(TesseraOptions.CircuitBreaker));

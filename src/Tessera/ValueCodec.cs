@@ -199,7 +199,8 @@ public class ValueCodec
         return stored[0] switch
         {
             Plain => stored.AsSpan(1).ToArray(),
-            (byte)'-' or (>= (byte)'0' and <= (byte)'9') => stored,
+            // A copy: the reply's bytes may be kept by the near cache and read by later requests.
+            (byte)'-' or (>= (byte)'0' and <= (byte)'9') => stored.AsSpan().ToArray(),
             >= ExpiresFlag and < 8 => DecodeExpiring(sessionId, field, stored),
             _ => DecodeOther(sessionId, field, stored),
         };

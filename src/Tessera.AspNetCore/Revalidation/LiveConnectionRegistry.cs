@@ -20,6 +20,10 @@ internal sealed class LiveConnectionRegistry(
     ILogger<LiveConnectionRegistry> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Entry> _connections = new(StringComparer.Ordinal);
+
+    // How many watched connections each handle has: a notice is matched by its handles, not by every connection.
+    private readonly Dictionary<string, int> _watched = new(StringComparer.Ordinal);
+    private readonly Lock _watchedGate = new();
     private volatile TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>How many connections are watched (for tests and diagnostics).</summary>
@@ -28,11 +32,20 @@ internal sealed class LiveConnectionRegistry(
     /// <summary>Watches a connection.</summary>
     /// <param name="connection">The connection.</param>
     /// <param name="handle">The handle of its login or session.</param>
-    public void Add(HubCallerContext connection, string handle) => _connections[connection.ConnectionId] = new Entry(connection, handle);
+    public void Add(HubCallerContext connection, string handle) => Replace(connection.ConnectionId, new Entry(connection, handle));
 
     /// <summary>Stops watching a connection.</summary>
     /// <param name="connectionId">Its id.</param>
-    public void Remove(string connectionId) => _connections.TryRemove(connectionId, out _);
+    public void Remove(string connectionId)
+    {
+        lock (_watchedGate)
+        {
+            if (_connections.TryRemove(connectionId, out var entry))
+            {
+                Unwatch(entry.Handle);
+            }
+        }
+    }
 
     /// <summary>Whether a connection was found revoked (its calls are refused until it has closed).</summary>
     /// <param name="connectionId">Its id.</param>
@@ -83,7 +96,7 @@ internal sealed class LiveConnectionRegistry(
                 }
                 else if (current != entry.Handle)
                 {
-                    _connections[entry.Connection.ConnectionId] = new Entry(entry.Connection, current);
+                    Replace(entry.Connection.ConnectionId, new Entry(entry.Connection, current));
                 }
             }
 
@@ -100,12 +113,45 @@ internal sealed class LiveConnectionRegistry(
     /// <summary>A notice that concerns a watched connection wakes the loop now (on the feed's thread: only a signal).</summary>
     private void OnNotice(RevocationNotice notice)
     {
-        foreach (var entry in _connections.Values)
+        bool concerns;
+        lock (_watchedGate)
         {
-            if (!entry.Revoked && notice.Concerns(entry.Handle))
+            concerns = _watched.Count > 0
+                && (notice.Scope is RevocationScope.Everyone or RevocationScope.Resync || notice.Handles.Any(_watched.ContainsKey));
+        }
+
+        if (concerns)
+        {
+            _wake.TrySetResult();
+        }
+    }
+
+    /// <summary>Sets a connection's entry (a new one, or the handle a rotation moved it to), keeping the handle counts.</summary>
+    private void Replace(string connectionId, Entry entry)
+    {
+        lock (_watchedGate)
+        {
+            if (_connections.TryGetValue(connectionId, out var old))
             {
-                _wake.TrySetResult();
-                return;
+                Unwatch(old.Handle);
+            }
+
+            _connections[connectionId] = entry;
+            _watched[entry.Handle] = _watched.GetValueOrDefault(entry.Handle) + 1;
+        }
+    }
+
+    private void Unwatch(string handle)
+    {
+        if (_watched.TryGetValue(handle, out var count))
+        {
+            if (count <= 1)
+            {
+                _watched.Remove(handle);
+            }
+            else
+            {
+                _watched[handle] = count - 1;
             }
         }
     }

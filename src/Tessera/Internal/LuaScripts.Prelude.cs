@@ -7,24 +7,14 @@ internal static partial class LuaScripts
     // file are built from it, whatever order their static fields are initialised in.
     private static string Prelude => $$$"""
         local unpack = unpack or table.unpack
-        local function now_ms()
-          local t = redis.call('TIME')
-          return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        end
+        {{{NowFunction}}}
         local function is_user(f)
           local b = string.byte(f, 1)
           return b ~= 35 or string.byte(f, 2) == 35
         end
         {{{RefreshRule.LuaFunction}}}
-        local function expire_at(key, now, idle, deadline)
-          local e = now + idle
-          if deadline < e then e = deadline end
-          redis.call('PEXPIREAT', key, e)
-        end
-        -- What a caller field counts in the size ('#s'): its name, its stored bytes and the per-field overhead.
-        local function entry_size(f, len)
-          return string.len(f) + len + {{{SessionLayout.FieldOverhead}}}
-        end
+        {{{ExpireAtFunction}}}
+        {{{EntrySizeFunction}}}
         -- A field's size now, 0 when it is absent (Tessera never stores an empty value).
         local function field_size(key, f)
           local n = redis.call('HSTRLEN', key, f)
@@ -65,6 +55,41 @@ internal static partial class LuaScripts
           return {{{(int)ScriptStatus.Ok}}}, a, i, d, tonumber(m[4]) or 0, tonumber(m[6]) or 0
         end
 
+        """;
+
+    /// <summary>
+    /// The helpers of the counter bump (<see cref="Increment"/>), the hottest script: the same definitions as
+    /// <see cref="Prelude"/>'s, and only those it calls. A Lua <c>local function</c> is a closure made on every
+    /// run, so the full prelude's eight cost every bump about 0.35 µs of Redis CPU of ~6.4 (redis-server 7.0.15).
+    /// </summary>
+    private static string LeanPrelude => $$$"""
+        {{{NowFunction}}}
+        {{{RefreshRule.LuaFunction}}}
+        {{{ExpireAtFunction}}}
+        {{{EntrySizeFunction}}}
+        {{{UserFieldsFunction}}}
+        """;
+
+    private static string NowFunction => """
+        local function now_ms()
+          local t = redis.call('TIME')
+          return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        end
+        """;
+
+    private static string ExpireAtFunction => """
+        local function expire_at(key, now, idle, deadline)
+          local e = now + idle
+          if deadline < e then e = deadline end
+          redis.call('PEXPIREAT', key, e)
+        end
+        """;
+
+    // What a caller field counts in the size ('#s'): its name, its stored bytes and the per-field overhead.
+    private static string EntrySizeFunction => $$"""
+        local function entry_size(f, len)
+          return string.len(f) + len + {{SessionLayout.FieldOverhead}}
+        end
         """;
 
     /// <summary>

@@ -78,12 +78,12 @@ internal sealed class SessionAtomics
             RedisValue? expectedStored = op == "cas" && _codec.AuthenticatesValues
                 ? (RedisValue?)await ExpectedStoredAsync(target, field, a, cancellationToken).ConfigureAwait(false)
                 : null;
-            var (reply, epoch) = await _redis.EvalBesideEpochAsync(
-                op == "incr" ? LuaScripts.Increment : LuaScripts.Atomic,
-                target.Key,
-                ScriptWire.AtomicArgs(op, target.Handle, field, a, b, expectedStored, _options, _granularityMs, _codec, _store.Time.GetUtcNow().ToUnixTimeMilliseconds()),
-                op,
-                cancellationToken).ConfigureAwait(false);
+            var args = ScriptWire.AtomicArgs(op, target.Handle, field, a, b, expectedStored, _options, _granularityMs, _codec, _redis.Time.GetUtcNow().ToUnixTimeMilliseconds());
+            // The counter bump reads the epoch inside its script where it can (one command, and a bump on an
+            // ended session writes nothing); the other operations read it beside theirs.
+            var (reply, epoch) = op == "incr"
+                ? await _redis.EvalCheckingEpochAsync(LuaScripts.Increment, target.Key, args, op, cancellationToken).ConfigureAwait(false)
+                : await _redis.EvalBesideEpochAsync(LuaScripts.Atomic, target.Key, args, op, cancellationToken).ConfigureAwait(false);
             var parts = (RedisResult[])reply!;
             if (EveryoneRevocation.Ends(ScriptWire.CreatedOf(reply), epoch))
             {

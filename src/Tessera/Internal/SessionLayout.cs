@@ -39,8 +39,10 @@ internal static class SessionLayout
     /// <summary>
     /// When the session's current identifier was issued, unix ms (Redis <c>TIME</c>): written by the Create
     /// script, so at creation and at every rotation (which keeps <see cref="Created"/>). The renewal timeout
-    /// (<see cref="TesseraOptions.RenewalInterval"/>) measures from it; a session written before it existed
-    /// measures from <see cref="Created"/>.
+    /// (<see cref="TesseraOptions.RenewalInterval"/>) measures from it. Stored only when it differs from
+    /// <see cref="Created"/> (a rotated session): a new session's would repeat <see cref="Created"/> at 15 bytes
+    /// of every session's memory, so absent means <see cref="Created"/>, which is also how a session written
+    /// before the field existed is read (and why versions that always wrote it read sessions without it).
     /// </summary>
     public const string IdIssued = "#ii";
 

@@ -23,6 +23,7 @@ internal sealed partial class RedisGateway
     private readonly TesseraOptions _options;
     private readonly TesseraMetrics _metrics;
     private readonly ILogger _logger;
+    private volatile EpochPlacement? _placement;
 
     public RedisGateway(TesseraConnection connection, TesseraOptions options, TesseraMetrics metrics, ILogger logger, TimeProvider time)
     {
@@ -91,6 +92,60 @@ internal sealed partial class RedisGateway
             cancellationToken,
             idempotent,
             "EVALSHA");
+
+    /// <summary>
+    /// Runs a script that can read the "everyone at once" epoch itself (as its <c>KEYS[2]</c>): on a server that is
+    /// not a Cluster (<see cref="EpochInScript"/>) the epoch key is passed to the script, which refuses a session
+    /// the epoch ended before it writes anything, and the reply's epoch is null; on a Cluster (the epoch lives in
+    /// another slot) the epoch is read beside the script, as <see cref="EvalBesideEpochAsync"/> does. One round
+    /// trip either way; on a single server one command instead of two.
+    /// </summary>
+    public Task<(RedisResult Reply, long? Epoch)> EvalCheckingEpochAsync(string script, RedisKey key, RedisValue[] args, string operation, CancellationToken cancellationToken, bool idempotent = false) =>
+        RunAsync(
+            operation,
+            static async (db, s) => s.gateway.EpochInScript(db.Multiplexer)
+                ? (await db.ScriptEvaluateAsync(s.script, [s.key, s.epoch], s.args).ConfigureAwait(false), (long?)null)
+                : await BesideEpochAsync(db.ScriptEvaluateAsync(s.script, [s.key], s.args), db, s.epoch).ConfigureAwait(false),
+            (script, key, args, epoch: EpochKey, gateway: this),
+            cancellationToken,
+            idempotent,
+            "EVALSHA");
+
+    /// <summary>
+    /// Whether a script may read the "everyone at once" epoch beside a session key: every server the multiplexer
+    /// knows is a standalone server (a primary alone, or with replicas and Sentinel), where any two keys are on
+    /// one node. Not on a Cluster (the two keys are in different slots) nor behind a proxy (twemproxy, Envoy),
+    /// which route by key. Learned once per multiplexer once every server has answered its handshake (before
+    /// that, asked again on every call, and false while any server type is not known).
+    /// </summary>
+    /// <param name="multiplexer">The connection.</param>
+    /// <returns><see langword="true"/> on a standalone server.</returns>
+    internal bool EpochInScript(IConnectionMultiplexer multiplexer)
+    {
+        if (_placement is { } known && ReferenceEquals(known.Multiplexer, multiplexer))
+        {
+            return known.InScript;
+        }
+
+        var servers = multiplexer.GetServers();
+        var inScript = servers.Length > 0;
+        var settled = inScript;
+        foreach (var server in servers)
+        {
+            settled &= server.IsConnected;
+            inScript &= server.ServerType == ServerType.Standalone;
+        }
+
+        if (settled || !inScript)
+        {
+            _placement = new EpochPlacement(multiplexer, inScript);
+        }
+
+        return inScript && settled;
+    }
+
+    /// <summary>What <see cref="EpochInScript"/> learned, for one multiplexer.</summary>
+    private sealed record EpochPlacement(IConnectionMultiplexer Multiplexer, bool InScript);
 
     /// <summary>Runs direct commands (a pipelined batch of reads) with the "everyone at once" epoch read beside them.</summary>
     public Task<(T Reply, long? Epoch)> RunBesideEpochAsync<T>(string operation, Func<IDatabase, Task<T>> call, CancellationToken cancellationToken, bool idempotent = false, string command = "command") =>

@@ -12,8 +12,8 @@ namespace Tessera;
 /// </summary>
 public sealed class ServerCapabilities
 {
-    /// <summary>The optional commands probed: the event stream (<c>XADD</c>), replica acknowledgement (<c>WAIT</c>, <c>WAITAOF</c>), per-field expiry (<c>HEXPIRE</c>, <c>HGETDEL</c>), sharded pub/sub (<c>SPUBLISH</c>).</summary>
-    public static IReadOnlyList<string> ProbedCommands { get; } = ["xadd", "xrange", "wait", "waitaof", "hexpire", "hgetdel", "spublish", "publish"];
+    /// <summary>The optional commands probed: the event stream (<c>XADD</c>), replica acknowledgement (<c>WAIT</c>, <c>WAITAOF</c>), per-field expiry (<c>HEXPIRE</c>, <c>HGETDEL</c>), sharded and plain pub/sub (<c>SPUBLISH</c>, <c>PUBLISH</c>), key invalidations for the near cache (<c>CLIENT TRACKING</c>).</summary>
+    public static IReadOnlyList<string> ProbedCommands { get; } = ["xadd", "xrange", "wait", "waitaof", "hexpire", "hgetdel", "spublish", "publish", "client|tracking"];
 
     /// <summary>Nothing known yet (not connected, or probing): every optional feature waits.</summary>
     public static ServerCapabilities Unknown { get; } = new(null, null);

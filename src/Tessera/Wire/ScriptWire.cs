@@ -95,14 +95,15 @@ internal static class ScriptWire
     /// <param name="options">The store options (limits).</param>
     /// <param name="granularityMs">The refresh granularity.</param>
     /// <param name="codec">The value codec.</param>
-    /// <param name="now">Now by the app's clock, unix ms: the scripts judge a value's own lifetime by it, as every reader does.</param>
+    /// <param name="nowMs">The app's clock, unix ms: whether the counter bump needs Redis's clock, and, for every operation, the clock a value's own lifetime is judged by (as every reader does).</param>
     /// <returns>The arguments.</returns>
-    public static RedisValue[] AtomicArgs(string op, string handle, string field, RedisValue a, RedisValue b, RedisValue? expectedStored, TesseraOptions options, RedisValue granularityMs, ValueCodec codec, long now)
+    public static RedisValue[] AtomicArgs(string op, string handle, string field, RedisValue a, RedisValue b, RedisValue? expectedStored, TesseraOptions options, RedisValue granularityMs, ValueCodec codec, long nowMs)
     {
         if (op == "incr")
         {
-            // LuaScripts.Increment: the delta is sent as it is (a counter is stored as decimal text).
-            return [field, a, options.MaxSessionBytes, granularityMs, options.MaxSessionFields, now];
+            // LuaScripts.Increment: the delta is sent as it is (a counter is stored as decimal text); the app's
+            // clock tells the script whether it needs Redis's (the refresh or the deadline may be due).
+            return [field, a, options.MaxSessionBytes, granularityMs, options.MaxSessionFields, nowMs];
         }
 
         var encodedA = op is "setnx" or "cas" && !a.IsNull ? (RedisValue)codec.Encode(handle, field, ((ReadOnlyMemory<byte>)a).Span) : a;
@@ -117,7 +118,7 @@ internal static class ScriptWire
             encodedA = stored;
         }
 
-        return [op, field, encodedA.IsNull ? RedisValue.EmptyString : encodedA, encodedB, options.MaxSessionBytes, granularityMs, options.MaxSessionFields, now];
+        return [op, field, encodedA.IsNull ? RedisValue.EmptyString : encodedA, encodedB, options.MaxSessionBytes, granularityMs, options.MaxSessionFields, nowMs];
     }
 
     /// <summary>

@@ -21,23 +21,32 @@ public sealed class ReplyIntegrityTests(ITestOutputHelper output)
 {
     private const int Users = 16;
 
-    public static TheoryData<string, ReplyFault> Cases => new()
+    public static TheoryData<string, ReplyFault, bool> Cases => new()
     {
-        { "redis", ReplyFault.Duplicate },
-        { "redis", ReplyFault.Drop },
-        { "garnet", ReplyFault.Duplicate },
-        { "garnet", ReplyFault.Drop },
+        { "redis", ReplyFault.Duplicate, false },
+        { "redis", ReplyFault.Drop, false },
+        { "garnet", ReplyFault.Duplicate, false },
+        { "garnet", ReplyFault.Drop, false },
+
+        // The near cache's own connection goes through the proxy too: its pongs and invalidations are faulted with the rest.
+        { "redis", ReplyFault.Duplicate, true },
+        { "redis", ReplyFault.Drop, true },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task RepliesOutOfStep_16UsersReading_NoneServedAnotherSession_Only200Or503_BackInStepWithinASecond(string server, ReplyFault fault)
+    public async Task RepliesOutOfStep_16UsersReading_NoneServedAnotherSession_Only200Or503_BackInStepWithinASecond(string server, ReplyFault fault, bool nearCache)
     {
         using var redis = server == "redis" ? RedisServerProcess.Start() : null;
         using var garnet = server == "garnet" ? new EmbeddedGarnet() : null;
         await using var proxy = new FaultProxy(redis?.Endpoint ?? garnet!.Endpoint, inspectReplies: true);
-        await using var app = await TestApp.StartAsync(proxy.Endpoint, "ri:", o => o.OperationTimeout = TimeSpan.FromSeconds(1));
+        await using var app = await TestApp.StartAsync(proxy.Endpoint, "ri:", o =>
+        {
+            o.OperationTimeout = TimeSpan.FromSeconds(1);
+            o.NearCache.Enabled = nearCache;
+        });
         var clients = await SignInAsync(app, Users);
+        Assert.Equal(nearCache, await app.Store.NearCache.StartAsync(TimeSpan.FromSeconds(10)));
 
         proxy.ReplyFault = fault;
         proxy.ReplyFaultEvery = 200;
@@ -58,7 +67,7 @@ public sealed class ReplyIntegrityTests(ITestOutputHelper output)
         var ok = all.Count(r => r.Status == HttpStatusCode.OK);
         var unavailable = all.Count(r => r.Status == HttpStatusCode.ServiceUnavailable);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{server}, {fault} every 200th reply: {faulted} replies faulted, {all.Count} requests: {ok} × 200, {unavailable} × 503; back in step after {backAfter.TotalMilliseconds:0} ms"));
+            $"{server}{(nearCache ? " with the near cache" : "")}, {fault} every 200th reply: {faulted} replies faulted, {all.Count} requests: {ok} × 200, {unavailable} × 503; back in step after {backAfter.TotalMilliseconds:0} ms"));
 
         Assert.True(faulted > 0, "the proxy faulted replies");
         Assert.All(all, r => Assert.True(r.Status is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"user {r.User}: {(int)r.Status} {r.Body}"));

@@ -172,6 +172,23 @@ public sealed class ConfigurationBindingTests(RedisFixture redis)
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetTextAsync("/get?k=c")).Status);
     }
 
+    [Fact]
+    public async Task NearCacheInSection_TurnsItOn_AndRepeatedReadsAreKept()
+    {
+        await using var app = await StartAsync(
+            $$"""{ "Tessera": { "Configuration": "{{redis.Endpoint}}", "KeyPrefix": "{{redis.PrefixFor()}}", "NearCache": { "Enabled": true, "MaxEntries": 50 } } }""",
+            static (services, configuration) => services.AddTessera(configuration.GetSection("Tessera")));
+        var store = app.Services.GetRequiredService<RedisSessionStore>();
+        Assert.Equal(50, store.Options.NearCache.MaxEntries);
+        Assert.True(await store.NearCache.StartAsync(TimeSpan.FromSeconds(10)), $"the near cache is active ({store.NearCache.State})");
+        using var client = CreateClient(app);
+
+        Assert.Equal((HttpStatusCode.OK, "set"), await client.PostTextAsync("/set?k=a&v=1"));
+        Assert.Equal((HttpStatusCode.OK, "1"), await client.GetTextAsync("/get?k=a"));
+        Assert.Equal((HttpStatusCode.OK, "1"), await client.GetTextAsync("/get?k=a"));
+        Assert.True(store.NearCache.Count > 0);
+    }
+
     [Theory]
     [InlineData("\"IdleTimeout\": \"00:00:00\"", "Tessera:IdleTimeout")]
     [InlineData("\"IdleTimeout\": \"00:30:00\", \"AbsoluteTimeout\": \"00:10:00\"", "Tessera:AbsoluteTimeout")]
@@ -186,6 +203,8 @@ public sealed class ConfigurationBindingTests(RedisFixture redis)
     [InlineData("\"Lock\": { \"FailureStatusCode\": 418 }", "Tessera:Lock:FailureStatusCode")]
     [InlineData("\"NewDevices\": { \"Enabled\": true, \"RememberFor\": \"500.00:00:00\" }", "Tessera:NewDevices:RememberFor")]
     [InlineData("\"CircuitBreaker\": { \"ProbeInterval\": \"00:00:00.010\" }", "Tessera:CircuitBreaker:ProbeInterval")]
+    [InlineData("\"NearCache\": { \"Enabled\": true, \"MaxEntries\": 0 }", "Tessera:NearCache:MaxEntries")]
+    [InlineData("\"NearCache\": { \"Enabled\": true, \"MaxAge\": \"00:00:00.001\" }", "Tessera:NearCache:MaxAge")]
     [InlineData("\"IdTransport\": \"Header\", \"HeaderName\": \"Cookie\"", "Tessera:HeaderName")]
     [InlineData("\"IdTransport\": \"Both\", \"HeaderName\": \"bad name\"", "Tessera:HeaderName")]
     [InlineData("\"IdTransport\": \"Header\", \"StockSessionMigration\": { \"Enabled\": true, \"CookieName\": \".AspNetCore.Session\" }", "Tessera:StockSessionMigration:Enabled")]

@@ -205,6 +205,35 @@ public abstract class RevokeEverythingBehaviour(ServerFixture server)
     }
 
     [Fact]
+    public async Task Increment_OfASessionEndedByEveryone_IsRefused_AndNeverRecreatesIt()
+    {
+        var store = Server.CreateStore();
+        var id = SessionIds.NewId();
+        Assert.Equal(CommitStatus.Committed, (await store.CreateAsync(id, new SessionChanges())).Status);
+        Assert.Equal(2, (await store.IncrementAsync(id, "n", 2)).Value);
+        var key = store.KeyFor(id);
+
+        await store.Users.RevokeEverythingAsync();
+
+        // The attacker's bumps with the cookie he kept: refused, the counter never handed out.
+        for (var n = 0; n < 3; n++)
+        {
+            Assert.Equal(CommitStatus.Gone, (await store.IncrementAsync(id, "n")).Status);
+        }
+
+        if (Server is not ClusterFixture)
+        {
+            // One node: the script read the epoch itself and refused before writing.
+            Assert.Equal("2", (string?)await Server.Db.HashGetAsync(key, "n"));
+        }
+
+        Assert.Equal(LoadStatus.NotFound, (await store.LoadAsync(id)).Status);
+        await store.DestroyAsync(id);
+        Assert.Equal(CommitStatus.Gone, (await store.IncrementAsync(id, "n")).Status);
+        Assert.False(await Server.Db.KeyExistsAsync(key));
+    }
+
+    [Fact]
     public async Task SessionsCreatedAfter_Work_AndTheEpochOnlyMovesForward()
     {
         var store = Server.CreateStore();

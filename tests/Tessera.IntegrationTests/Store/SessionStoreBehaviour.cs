@@ -299,6 +299,111 @@ public abstract class SessionStoreBehaviour(ServerFixture server)
     }
 
     [Fact]
+    public async Task Increment_RefreshesTheSlidingExpiry_OnlyPastTheGranularity()
+    {
+        var coarse = Server.CreateStore(o =>
+        {
+            o.IdleTimeout = TimeSpan.FromMinutes(10);
+            o.RefreshGranularity = TimeSpan.FromMinutes(1);
+        });
+        var id = SessionIds.NewId();
+        await coarse.CreateAsync(id, Changes(("a", "1")));
+        await Server.Db.KeyExpireAsync(coarse.KeyFor(id), TimeSpan.FromMinutes(5));
+        Assert.Equal(1, (await coarse.IncrementAsync(id, "n")).Value);
+        // Within the granularity: the bump wrote the counter only, the shortened TTL stays.
+        Assert.InRange((await Server.Db.KeyTimeToLiveAsync(coarse.KeyFor(id)))!.Value, TimeSpan.Zero, TimeSpan.FromMinutes(5));
+
+        var fine = Server.CreateStore(o =>
+        {
+            o.IdleTimeout = TimeSpan.FromMinutes(10);
+            o.RefreshGranularity = TimeSpan.FromMilliseconds(1);
+        });
+        var id2 = SessionIds.NewId();
+        await fine.CreateAsync(id2, Changes(("a", "1")));
+        await Server.Db.KeyExpireAsync(fine.KeyFor(id2), TimeSpan.FromMinutes(5));
+        var before = (long)await Server.Db.HashGetAsync(fine.KeyFor(id2), "#a");
+        await Task.Delay(5);
+        Assert.Equal(1, (await fine.IncrementAsync(id2, "n")).Value);
+        // Past the granularity: the bump refreshed the sliding expiry and the last access, on Redis's clock.
+        Assert.InRange((await Server.Db.KeyTimeToLiveAsync(fine.KeyFor(id2)))!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+        Assert.True((long)await Server.Db.HashGetAsync(fine.KeyFor(id2), "#a") > before);
+    }
+
+    [Fact]
+    public async Task Increment_PastAbsoluteDeadline_IsRefusedAndDeleted()
+    {
+        var store = Server.CreateStore(o => o.IdleTimeout = TimeSpan.FromMinutes(10));
+        var id = SessionIds.NewId();
+        await store.CreateAsync(id, Changes(("a", "1")));
+        // Move the deadline into the past behind the store's back (as time passing would; the TTL stays).
+        await Server.Db.HashSetAsync(store.KeyFor(id), "#d", DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeMilliseconds());
+        Assert.NotEqual(CommitStatus.Committed, (await store.IncrementAsync(id, "n")).Status);
+        Assert.False(await Server.Db.KeyExistsAsync(store.KeyFor(id)));
+    }
+
+    [Fact]
+    public async Task Create_StoresTheIdIssued_OnlyWhenItIsNotTheCreation()
+    {
+        var store = Server.CreateStore();
+        var id = SessionIds.NewId();
+        await store.CreateAsync(id, Changes(("name", "ada")));
+        // A new session's identifier was issued when it was created: '#ii' would repeat '#c'.
+        Assert.False(await Server.Db.HashExistsAsync(store.KeyFor(id), "#ii"));
+        var record = (await store.LoadAsync(id)).Record!;
+        Assert.Equal(record.Metadata.Created, record.Metadata.IdIssuedAt);
+
+        await Task.Delay(5);
+        var rotated = await store.RotateAsync(record, new SessionChanges());
+        Assert.Equal(CommitStatus.Committed, rotated.Status);
+        var stored = await Server.Db.HashGetAsync(store.KeyFor(rotated.SessionId), ["#c", "#ii"]);
+        Assert.True((long)stored[1] > (long)stored[0], $"#ii {stored[1]} after #c {stored[0]}");
+        var after = (await store.LoadAsync(rotated.SessionId)).Record!;
+        Assert.Equal(record.Metadata.Created, after.Metadata.Created);
+        Assert.Equal((long)stored[1], after.Metadata.IdIssuedAt.ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
+    public async Task PreviousFormat_WithTheIdIssuedStored_LoadsSlidesBumpsRotatesAndRevokes()
+    {
+        var store = Server.CreateStore(o =>
+        {
+            o.IdleTimeout = TimeSpan.FromMinutes(10);
+            o.RefreshGranularity = TimeSpan.FromMilliseconds(1);
+            o.RotationGracePeriod = TimeSpan.FromSeconds(5);
+        });
+        var id = SessionIds.NewId();
+        await store.CreateAsync(id, Changes(("name", "ada")));
+        var key = store.KeyFor(id);
+        // What the previous version wrote: '#ii' always, equal to '#c' for a session never rotated.
+        var created = (long)await Server.Db.HashGetAsync(key, "#c");
+        await Server.Db.HashSetAsync(key, "#ii", created);
+        await Server.Db.KeyExpireAsync(key, TimeSpan.FromMinutes(5));
+        await Task.Delay(5);
+
+        var loaded = await store.LoadAsync(id);
+        Assert.Equal(LoadStatus.Found, loaded.Status);
+        Assert.Equal("ada", Text(loaded.Record!, "name"));
+        Assert.Equal(created, loaded.Record!.Metadata.IdIssuedAt.ToUnixTimeMilliseconds());
+        // Slid: the read refreshed the shortened TTL to the full idle timeout.
+        Assert.InRange((await Server.Db.KeyTimeToLiveAsync(key))!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+        Assert.Equal(1, (await store.IncrementAsync(id, "n")).Value);
+        Assert.Equal(2, (await store.IncrementAsync(id, "n")).Value);
+
+        await Task.Delay(5);
+        var rotated = await store.RotateAsync((await store.LoadAsync(id)).Record!, new SessionChanges());
+        Assert.Equal(CommitStatus.Committed, rotated.Status);
+        // The old id after rotation, from the attacker's side: its bump writes nothing and makes no session.
+        Assert.NotEqual(CommitStatus.Committed, (await store.IncrementAsync(id, "n")).Status);
+        Assert.False(await Server.Db.HashExistsAsync(key, "#a"));
+        Assert.False(await Server.Db.HashExistsAsync(key, "n"));
+        Assert.Equal(3, (await store.IncrementAsync(rotated.SessionId, "n")).Value);
+
+        Assert.True(await store.DestroyAsync(rotated.SessionId));
+        Assert.Equal(CommitStatus.Gone, (await store.IncrementAsync(rotated.SessionId, "n")).Status);
+        Assert.False(await Server.Db.KeyExistsAsync(store.KeyFor(rotated.SessionId)));
+    }
+
+    [Fact]
     public async Task SetIfAbsent_And_CompareAndSet_AreConditional()
     {
         var store = Server.CreateStore();

@@ -40,10 +40,12 @@ public sealed class DeployConfigTests
 
         // A session's whole life through the app user: sign-in (rotation, user index), reads, writes,
         // atomic counter, devices, log out the others, logout, health check.
-        await using (var app = await TestApp.StartAsync($"{redis.Endpoint},{AppOptions}", "session:"))
+        await using (var app = await TestApp.StartAsync($"{redis.Endpoint},{AppOptions}", "session:", o => o.NearCache.Enabled = true))
         {
-            // Revocation notices (PUBLISH and SUBSCRIBE on session:revocations) are allowed too.
+            // Revocation notices (PUBLISH and SUBSCRIBE on session:revocations) are allowed too, and the near
+            // cache's connection (CLIENT TRACKING, SUBSCRIBE to __redis__:invalidate, PING).
             Assert.True(await app.Store.Revocations.StartAsync());
+            Assert.True(await app.Store.NearCache.StartAsync(TimeSpan.FromSeconds(10)), $"the near cache is active ({app.Store.NearCache.State})");
             using var phone = app.CreateClient();
             using var laptop = app.CreateClient();
             Assert.Equal(HttpStatusCode.OK, (await phone.PostTextAsync("/set?k=theme&v=dark")).Status);
@@ -56,6 +58,9 @@ public sealed class DeployConfigTests
             Assert.Equal(HttpStatusCode.OK, (await laptop.GetTextAsync("/devices")).Status);
             Assert.Equal(HttpStatusCode.OK, (await laptop.PostTextAsync("/logout-others")).Status);
             Assert.Equal(HttpStatusCode.Unauthorized, (await phone.GetTextAsync("/peek")).Status);
+            Assert.Equal((HttpStatusCode.OK, "ada"), await laptop.GetTextAsync("/peek"));
+            Assert.Equal((HttpStatusCode.OK, "ada"), await laptop.GetTextAsync("/peek"));
+            Assert.True(app.Store.NearCache.Count > 0, "the near cache keeps sessions through the app user");
             Assert.Equal(HttpStatusCode.OK, (await laptop.GetTextAsync("/healthz")).Status);
             Assert.Equal(HttpStatusCode.OK, (await laptop.PostTextAsync("/logout")).Status);
         }

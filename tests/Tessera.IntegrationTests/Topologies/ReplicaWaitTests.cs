@@ -25,6 +25,10 @@ public sealed class ReplicaWaitTests(ITestOutputHelper output)
         using var topology = RedisSentinelTopology.Start("tessera-revoke", downAfter: TimeSpan.FromSeconds(1));
         var (connection, store) = Store(topology.Configuration);
         await using var owned = connection;
+
+        // A second instance reads through the near cache: what it holds must not outlive the revocation nor the failover.
+        var (readerConnection, reader) = Store(topology.Configuration, nearCache: true);
+        await using var ownedReader = readerConnection;
         var master = topology.InitialMaster;
         var clock = Stopwatch.StartNew();
         var failovers = new List<double>();
@@ -41,6 +45,15 @@ public sealed class ReplicaWaitTests(ITestOutputHelper output)
             Assert.True(
                 await Eventually.WaitAsync(async () => await store.ConfirmRevokedAsync([.. new[] { loggedOut, everywhere1, everywhere2, kept }.Select(SessionIds.Handle)]) == ReplicaConfirmation.Confirmed, TimeSpan.FromSeconds(30)),
                 $"round {round}: the sign-ins are confirmed on a replica");
+
+            // The other instance holds all four in its near cache.
+            Assert.True(await reader.NearCache.StartAsync(TimeSpan.FromSeconds(30)), $"round {round}: the near cache is active ({reader.NearCache.State})");
+            foreach (var id in new[] { loggedOut, everywhere1, everywhere2, kept, loggedOut, everywhere1, everywhere2, kept })
+            {
+                Assert.Equal(LoadStatus.Found, await StatusAsync(reader, id));
+            }
+
+            Assert.True(reader.NearCache.Count >= 4, $"round {round}: the near cache holds the sessions ({reader.NearCache.Count})");
 
             // A logout and a "log out everywhere", each waiting for the replica before it returns...
             Assert.True(await store.DestroyAsync(loggedOut, user));
@@ -60,6 +73,15 @@ public sealed class ReplicaWaitTests(ITestOutputHelper output)
             foreach (var revoked in new[] { loggedOut, everywhere1, everywhere2 })
             {
                 Assert.Equal(LoadStatus.NotFound, await StatusAsync(store, revoked));
+            }
+
+            // The near cache's instance too: its connection died with the primary, and it registers with the new one.
+            Assert.True(
+                await Eventually.WaitAsync(async () => await StatusAsync(reader, kept) == LoadStatus.Found, TimeSpan.FromSeconds(30)),
+                $"round {round}: the reader reads the kept session after the promotion");
+            foreach (var revoked in new[] { loggedOut, everywhere1, everywhere2 })
+            {
+                Assert.Equal(LoadStatus.NotFound, await StatusAsync(reader, revoked));
             }
 
             Assert.Empty(await store.Users.GetUserSessionsAsync(user));
@@ -120,9 +142,9 @@ public sealed class ReplicaWaitTests(ITestOutputHelper output)
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"standalone logout: {took.Elapsed.TotalMilliseconds:F1} ms"));
     }
 
-    private static (TesseraConnection Connection, RedisSessionStore Store) Store(string configuration)
+    private static (TesseraConnection Connection, RedisSessionStore Store) Store(string configuration, bool nearCache = false)
     {
-        var options = Options.Create(new TesseraOptions { Configuration = configuration, KeyPrefix = "rw:", OperationTimeout = TimeSpan.FromSeconds(2) });
+        var options = Options.Create(new TesseraOptions { Configuration = configuration, KeyPrefix = "rw:", OperationTimeout = TimeSpan.FromSeconds(2), NearCache = { Enabled = nearCache } });
         var connection = new TesseraConnection(options);
         return (connection, new RedisSessionStore(connection, options));
     }
