@@ -29,6 +29,7 @@ internal static partial class DemoEndpoints
         app.MapPost("/count", HtmlPage(static ctx => PostAsync(ctx, "count", DemoPage.Home, CountAsync)));
         app.MapPost("/ttl", HtmlPage(static ctx => PostAsync(ctx, "ttl", DemoPage.Home, SetTtlAsync)));
         app.MapPost("/logout", HtmlPage(static ctx => PostAsync(ctx, "logout", DemoPage.Home, LogoutAsync)));
+        MapCode(app);
         MapDevices(app, settings);
         MapStepUp(app);
         MapLive(app);

@@ -22,6 +22,9 @@ internal sealed class SessionReader(RedisSessionStore store)
     /// <summary>The key of the one-time message between a POST and the page it redirects to.</summary>
     public const string FlashKey = "flash";
 
+    /// <summary>The session key of the one-time code (a value with its own lifetime).</summary>
+    public const string CodeKey = "code";
+
     private static readonly SessionMetadataField[] MetadataOrder =
     [
         SessionMetadataField.User, SessionMetadataField.Created, SessionMetadataField.LastAccess, SessionMetadataField.IdleMs,
@@ -113,6 +116,21 @@ internal sealed class SessionReader(RedisSessionStore store)
                 SessionMetadataField.SignInMethod => new StoredField(field, "sign-in method (set by the app)", true, value.Length, Shorten(text)),
                 _ => new StoredField(field, "Tessera metadata", true, value.Length, Shorten(text)),
             };
+        }
+
+        // A value with its own lifetime: header bit 2, then its deadline (8 bytes); past it, it is never shown.
+        if (ValueCodec.ExpiresAt(value) is { } expiresAt)
+        {
+            var left = expiresAt - TimeProvider.System.GetUtcNow();
+            if (left <= TimeSpan.Zero)
+            {
+                return new StoredField(field, "app value, expired (removed by the next load)", false, value.Length, $"expired at {Format.Time(expiresAt)}");
+            }
+
+            var shown = value[0] == ValueCodec.ExpiresFlag
+                ? Shorten(Encoding.UTF8.GetString(value, 1 + ValueCodec.DeadlineSize, value.Length - 1 - ValueCodec.DeadlineSize))
+                : $"{value.Length} bytes";
+            return new StoredField(field, $"app value with a lifetime (expires in {Math.Ceiling(left.TotalSeconds)} s)", false, value.Length, shown);
         }
 
         // The app's values: a header byte (0 = plain), or decimal text for counters that HINCRBY changes in place.

@@ -87,9 +87,11 @@ public sealed partial class SessionAdmin
         var db = _keyspace.Database;
         var summaryTask = _keyspace.ReadOneAsync(handle, memoryUsage: true, cancellationToken);
         var allTask = db.HashGetAllAsync(key);
+        // Values with their own lifetime are judged by Redis's clock here: the tool has no app clock to ask.
+        var nowTask = _keyspace.ServerTimeAsync(cancellationToken);
         try
         {
-            await Task.WhenAll(summaryTask, allTask).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(summaryTask, allTask, nowTask).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (RedisServerException) when (summaryTask.IsCompletedSuccessfully)
         {
@@ -116,14 +118,14 @@ public sealed partial class SessionAdmin
             }
 
             var stored = (byte[]?)entry.Value ?? [];
-            fields.Add(Describe(handle, field, callerKey, stored, codec));
+            fields.Add(Describe(handle, field, callerKey, stored, codec, await nowTask.ConfigureAwait(false)));
         }
 
         fields.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
         return new SessionDetails(summary, ip, agent, fields);
     }
 
-    private static SessionField Describe(string handle, string field, string callerKey, byte[] stored, ValueCodec? codec)
+    private static SessionField Describe(string handle, string field, string callerKey, byte[] stored, ValueCodec? codec, DateTimeOffset now)
     {
         if (stored.Length == 0)
         {
@@ -131,9 +133,19 @@ public sealed partial class SessionAdmin
         }
 
         var header = stored[0];
+        if (ValueCodec.IsExpired(stored, now))
+        {
+            return new SessionField(callerKey, stored.Length, StoredValueKind.Expired, header, null) { ExpiresAt = ValueCodec.ExpiresAt(stored) };
+        }
+
         if (header == ValueCodec.Plain)
         {
             return new SessionField(callerKey, stored.Length, StoredValueKind.Plain, header, stored.AsMemory(1));
+        }
+
+        if (header == ValueCodec.ExpiresFlag && ValueCodec.HasDeadline(stored))
+        {
+            return new SessionField(callerKey, stored.Length, StoredValueKind.Plain, header, stored.AsMemory(1 + ValueCodec.DeadlineSize)) { ExpiresAt = ValueCodec.ExpiresAt(stored) };
         }
 
         if (header is (byte)'-' or (>= (byte)'0' and <= (byte)'9'))
@@ -154,7 +166,8 @@ public sealed partial class SessionAdmin
             }
         }
 
-        return new SessionField(callerKey, stored.Length, StoredValueKind.Encoded, header, decoded);
+        // Decoded, the deadline is authenticated; not decoded, it is only what the bytes say.
+        return new SessionField(callerKey, stored.Length, StoredValueKind.Encoded, header, decoded) { ExpiresAt = ValueCodec.ExpiresAt(stored) };
     }
 
     private int IndexOfTag(IReadOnlyList<RedisKey> keys, string tag)

@@ -66,7 +66,10 @@ public sealed class UserData
                 continue;
             }
 
-            sessions.Add(new ExportedSession(row.Handle, record.Metadata, record.Values.ToDictionary(static p => p.Key, static p => p.Value, StringComparer.Ordinal)));
+            sessions.Add(new ExportedSession(row.Handle, record.Metadata, record.Values.ToDictionary(static p => p.Key, static p => p.Value, StringComparer.Ordinal))
+            {
+                Expiries = record.Expiries.ToDictionary(static p => p.Key, static p => p.Value, StringComparer.Ordinal),
+            });
         }
 
         return new UserExport(userId, _store.Time.GetUtcNow(), UserDevices.Merge(rows, null), sessions);

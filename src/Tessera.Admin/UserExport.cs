@@ -15,4 +15,7 @@ public sealed record ExportedSession(string Handle, SessionMetadata Metadata, IR
 {
     /// <summary>Whether the values could be decoded; when not (a retired encryption key, a value written by hand), <see cref="Values"/> is empty.</summary>
     public bool Decoded { get; init; } = true;
+
+    /// <summary>When the <see cref="Values"/> that have their own lifetime expire (values past it are not exported).</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> Expiries { get; init; } = new Dictionary<string, DateTimeOffset>();
 }

@@ -85,6 +85,20 @@ public interface ITesseraSession : ISession
     /// <returns>The value, or <see langword="null"/> when there was none (or another request took it first).</returns>
     Task<byte[]?> TakeAsync(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Sets a value with its own lifetime, written at the end of the request as <see cref="ISession.Set"/>
+    /// is: from <paramref name="lifetime"/> after this call (by the app's clock, <see cref="TimeProvider"/>)
+    /// it is never read, listed or taken, and the next load removes it from Redis, whatever the session's own
+    /// timeouts; it never outlives the session. Setting it again (with or without a lifetime) replaces the
+    /// deadline. With encryption at rest the deadline is authenticated: bytes edited in Redis to extend it make
+    /// the value fail as a tampered one. Counters (<see cref="IncrementAsync"/>) have no lifetime of their own.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="lifetime">How long the value lives; more than zero.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="lifetime"/> is zero or negative.</exception>
+    void Set(string key, byte[] value, TimeSpan lifetime);
+
     /// <summary>Reads an integer value written by <see cref="IncrementAsync"/>.</summary>
     /// <param name="key">The key.</param>
     /// <returns>The value, or <see langword="null"/> when absent or not an integer.</returns>

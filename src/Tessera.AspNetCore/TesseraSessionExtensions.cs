@@ -25,6 +25,23 @@ public static class TesseraSessionExtensions
         return await session.TakeAsync(key, cancellationToken).ConfigureAwait(false) is { } bytes ? System.Text.Encoding.UTF8.GetString(bytes) : null;
     }
 
+    /// <summary>
+    /// Sets a string value (UTF-8, as <c>SetString</c> stores it) with its own lifetime, see
+    /// <see cref="ITesseraSession.Set(string, byte[], TimeSpan)"/>: a one-time code valid for five minutes,
+    /// a flash message that is not worth showing after a minute.
+    /// </summary>
+    /// <param name="session">The session.</param>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The string.</param>
+    /// <param name="lifetime">How long the value lives; more than zero.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="lifetime"/> is zero or negative.</exception>
+    public static void SetString(this ITesseraSession session, string key, string value, TimeSpan lifetime)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(value);
+        session.Set(key, System.Text.Encoding.UTF8.GetBytes(value), lifetime);
+    }
+
     /// <summary>Returns the request's Tessera session.</summary>
     /// <param name="context">The HTTP context.</param>
     /// <returns>The Tessera session.</returns>

@@ -5,13 +5,16 @@ using Microsoft.AspNetCore.Mvc.ViewFeatures.Infrastructure;
 namespace Tessera.AspNetCore;
 
 /// <summary>
-/// MVC and Razor Pages TempData in the Tessera session (<see cref="TesseraMvcBuilderExtensions.AddTesseraTempData"/>),
+/// MVC and Razor Pages TempData in the Tessera session (<see cref="TesseraMvcBuilderExtensions.AddTesseraTempData(Microsoft.Extensions.DependencyInjection.IMvcBuilder)"/>),
 /// shown exactly once even when requests race for it. Like the stock <c>SessionStateTempDataProvider</c>
 /// it keeps one session value (the same key and <see cref="TempDataSerializer"/> format), but loading
 /// TempData <em>takes</em> it (<see cref="ITesseraSession.TakeAsync"/>: read and remove in one step in
 /// Redis), where the stock provider reads it and removes it at the end of the request: two requests that
 /// load at once both read it there and both show the message. Saving writes back only what the request
-/// keeps (unread or <c>Keep()</c>); with nothing kept it writes nothing.
+/// keeps (unread or <c>Keep()</c>); with nothing kept it writes nothing. With a lifetime
+/// (<see cref="TesseraMvcBuilderExtensions.AddTesseraTempData(Microsoft.Extensions.DependencyInjection.IMvcBuilder, TimeSpan)"/>)
+/// what it saves is a value with its own lifetime (<see cref="ITesseraSession.Set(string, byte[], TimeSpan)"/>):
+/// a message not shown within it is never shown.
 /// </summary>
 internal sealed class TesseraTempDataProvider : ITempDataProvider
 {
@@ -19,11 +22,19 @@ internal sealed class TesseraTempDataProvider : ITempDataProvider
     internal const string Key = "__ControllerTempData";
 
     private readonly TempDataSerializer _serializer;
+    private readonly TimeSpan? _lifetime;
 
     public TesseraTempDataProvider(TempDataSerializer serializer)
+        : this(serializer, null)
+    {
+    }
+
+    /// <summary>Creates the provider; with <paramref name="lifetime"/>, saved TempData expires after it.</summary>
+    public TesseraTempDataProvider(TempDataSerializer serializer, TimeSpan? lifetime)
     {
         ArgumentNullException.ThrowIfNull(serializer);
         _serializer = serializer;
+        _lifetime = lifetime;
     }
 
     /// <inheritdoc/>
@@ -51,6 +62,14 @@ internal sealed class TesseraTempDataProvider : ITempDataProvider
             return;
         }
 
-        context.GetTesseraSession().Set(Key, _serializer.Serialize(values));
+        var session = context.GetTesseraSession();
+        if (_lifetime is { } lifetime)
+        {
+            session.Set(Key, _serializer.Serialize(values), lifetime);
+        }
+        else
+        {
+            session.Set(Key, _serializer.Serialize(values));
+        }
     }
 }

@@ -287,6 +287,11 @@ public sealed class RedisSessionStore
             RefreshInBackground(session.Key, client);
         }
 
+        if (record.ExpiredStored.Count > 0)
+        {
+            PruneInBackground(session.Key, record);
+        }
+
         return new LoadResult(LoadStatus.Found, record);
     }
 
@@ -315,6 +320,15 @@ public sealed class RedisSessionStore
             : [_granularityMs, seen.Ip ?? string.Empty, seen.UserAgent ?? string.Empty];
         _redis.Send("refresh", static (db, s) => db.ScriptEvaluateAsync(LuaScripts.Refresh, [s.key], s.args), (key, args));
     }
+
+    /// <summary>
+    /// Removes the values a load found past their own lifetime, each only if Redis still holds the bytes read
+    /// (so a value written again meanwhile stays), with the size ('#s'): the <c>Rewrite</c> script, fire and
+    /// forget, so the read stays one round trip. Sent by the loads that find such values; one that is lost
+    /// (an outage) is sent again by the next load.
+    /// </summary>
+    private void PruneInBackground(RedisKey key, SessionRecord record) =>
+        _redis.Send("prune", static (db, s) => db.ScriptEvaluateAsync(LuaScripts.Rewrite, [s.key], s.args), (key, args: ScriptWire.PruneArgs(record)));
 
     /// <summary>Creates a session with its first values; never overwrites an existing key.</summary>
     /// <param name="id">A new identifier from <see cref="SessionIds.NewId"/>.</param>

@@ -8,6 +8,7 @@ public sealed class SessionChanges
 {
     private Dictionary<string, byte[]?>? _changes;
     private HashSet<string>? _counters;
+    private Dictionary<string, DateTimeOffset>? _expiries;
 
     /// <summary>Whether every caller value is removed before the changes apply.</summary>
     public bool Cleared { get; private set; }
@@ -29,7 +30,28 @@ public sealed class SessionChanges
     {
         (_changes ??= new(StringComparer.Ordinal))[key] = value;
         _counters?.Remove(key);
+        _expiries?.Remove(key);
     }
+
+    /// <summary>
+    /// Records a value to set with its own lifetime: it is never read, taken or listed at or after
+    /// <paramref name="expiresAt"/> (by the app's clock, <see cref="TimeProvider"/>), and is removed from
+    /// Redis by a later load, whatever the session's own timeouts. It never outlives its session.
+    /// </summary>
+    /// <param name="key">The caller key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="expiresAt">When the value expires (stored to the millisecond, rounded down).</param>
+    public void Set(string key, byte[] value, DateTimeOffset expiresAt)
+    {
+        Set(key, value);
+        (_expiries ??= new(StringComparer.Ordinal))[key] = DateTimeOffset.FromUnixTimeMilliseconds(expiresAt.ToUnixTimeMilliseconds());
+    }
+
+    /// <summary>When a pending value expires, or <see langword="null"/> when it lives as long as its session (or is no value).</summary>
+    /// <param name="key">The caller key.</param>
+    /// <returns>The deadline, or null.</returns>
+    public DateTimeOffset? ExpiresAt(string key) =>
+        _expiries is not null && _expiries.TryGetValue(key, out var at) ? at : null;
 
     /// <summary>Records an integer counter, stored as decimal text so the atomic API can change it in place.</summary>
     /// <param name="key">The caller key.</param>
@@ -38,6 +60,7 @@ public sealed class SessionChanges
     {
         (_changes ??= new(StringComparer.Ordinal))[key] = System.Text.Encoding.ASCII.GetBytes(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
         (_counters ??= new(StringComparer.Ordinal)).Add(key);
+        _expiries?.Remove(key);
     }
 
     /// <summary>Whether a pending value is a counter (stored as text, not through the codec).</summary>
@@ -51,6 +74,7 @@ public sealed class SessionChanges
     {
         (_changes ??= new(StringComparer.Ordinal))[key] = null;
         _counters?.Remove(key);
+        _expiries?.Remove(key);
     }
 
     /// <summary>Records that every value is removed; earlier changes are dropped.</summary>
@@ -59,6 +83,7 @@ public sealed class SessionChanges
         Cleared = true;
         _changes?.Clear();
         _counters?.Clear();
+        _expiries?.Clear();
     }
 
     /// <summary>Looks up a pending change.</summary>
@@ -82,5 +107,6 @@ public sealed class SessionChanges
         Cleared = false;
         _changes?.Clear();
         _counters?.Clear();
+        _expiries?.Clear();
     }
 }

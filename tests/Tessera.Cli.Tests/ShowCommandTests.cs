@@ -51,6 +51,32 @@ public sealed class ShowCommandTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task Show_Lifetimes_NeverAnExpiredValue()
+    {
+        var prefix = redis.PrefixFor();
+        var store = redis.CreateStore(prefix);
+        var id = await TestSessions.CreateAsync(store, null, ("greeting", "hello world"));
+        var changes = new SessionChanges();
+        changes.Set("code", "live-code"u8.ToArray(), DateTimeOffset.UtcNow.AddHours(1));
+        changes.Set("old", "stale-code"u8.ToArray(), DateTimeOffset.UtcNow.AddHours(-1));
+        Assert.Equal(CommitStatus.Committed, (await store.CommitAsync(id, changes)).Status);
+
+        var result = await CliRun.RunAsync(["show", id, "--values", "--redis", redis.Endpoint, "--prefix", prefix]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("live-code", result.Out, StringComparison.Ordinal);
+        Assert.Contains("expires", result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("stale-code", result.Out, StringComparison.Ordinal);
+        Assert.Contains("<expired", result.Out, StringComparison.Ordinal);
+
+        var json = TestSessions.Json(await CliRun.RunAsync(["show", id, "--values", "--json", "--redis", redis.Endpoint, "--prefix", prefix]));
+        var fields = json.GetProperty("fields").EnumerateArray().ToDictionary(f => f.GetProperty("key").GetString()!, f => f);
+        Assert.Equal("expired", fields["old"].GetProperty("kind").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.String, fields["code"].GetProperty("expiresAt").ValueKind);
+        Assert.DoesNotContain("stale-code", fields["old"].GetProperty("value").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ShowAndRevoke_IdStartingWithDash_IsAnIdNotAnOption()
     {
         var prefix = redis.PrefixFor();

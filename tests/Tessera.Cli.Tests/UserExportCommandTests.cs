@@ -61,6 +61,29 @@ public sealed class UserExportCommandTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task Export_Json_CarriesEachValuesDeadline_AndLeavesExpiredValuesOut()
+    {
+        var prefix = redis.PrefixFor("export-ttl");
+        var store = redis.CreateStore(prefix);
+        var phone = await TestSessions.CreateAsync(store, "carol", ("theme", "dark"));
+        var deadline = DateTimeOffset.UtcNow.AddHours(1);
+        var changes = new SessionChanges();
+        changes.Set("code", "live"u8.ToArray(), deadline);
+        changes.Set("old", "stale-code"u8.ToArray(), DateTimeOffset.UtcNow.AddHours(-1));
+        Assert.Equal(CommitStatus.Committed, (await store.CommitAsync(phone, changes)).Status);
+
+        var result = await CliRun.RunAsync(["user", "export", "carol", "--json", "--redis", redis.Endpoint, "--prefix", prefix]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var session = Assert.Single(TestSessions.Json(result).GetProperty("sessions").EnumerateArray());
+        Assert.Equal(["code", "theme"], session.GetProperty("values").EnumerateObject().Select(static p => p.Name).Order(StringComparer.Ordinal));
+        var expiries = session.GetProperty("expiries").EnumerateObject().ToDictionary(static p => p.Name, static p => p.Value.GetDateTimeOffset());
+        Assert.Equal(["code"], expiries.Keys);
+        Assert.Equal(deadline.ToUnixTimeMilliseconds(), expiries["code"].ToUnixTimeMilliseconds());
+        Assert.DoesNotContain("stale-code", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Export_Json_HostileUserIdAndAgent_StayExactAndValid()
     {
         var prefix = redis.PrefixFor("export");

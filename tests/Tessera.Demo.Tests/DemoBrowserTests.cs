@@ -342,5 +342,30 @@ public sealed class DemoBrowserTests(DemoFixture demo, BrowserFixture browser)
         Assert.Equal(0, dialogs);
     }
 
+    [Fact]
+    public async Task OneTimeCode_WorksOnce_AndIsShownWithItsLifetimeInTheRawView()
+    {
+        await using var context = await browser.NewContextAsync("TesseraDemoTest/1.0 (one-time code)");
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(demo.Url.ToString());
+
+        await page.ClickAsync("#new-code");
+        await Expect(page.Locator("#notice")).ToContainTextAsync("Your one-time code is", new() { Timeout = 10_000 });
+        var code = System.Text.RegularExpressions.Regex.Match(await page.Locator("#notice").InnerTextAsync(), "code is ([0-9]{6})").Groups[1].Value;
+        Assert.Equal(6, code.Length);
+        await Expect(page.Locator("main")).ToContainTextAsync("app value with a lifetime");
+        await BrowserFixture.ScreenshotAsync(page, "13-one-time-code");
+
+        await page.FillAsync("#code-input", code);
+        await page.ClickAsync("#use-code");
+        await Expect(page.Locator("#notice")).ToContainTextAsync("Code accepted", new() { Timeout = 10_000 });
+
+        await page.FillAsync("#code-input", code);
+        var refused = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#use-code"), r => r.Url.EndsWith("/code/use", StringComparison.Ordinal));
+        Assert.Equal(400, refused.Status);
+        await Expect(page.Locator("#code-use-error")).ToContainTextAsync("No code to use");
+        await Expect(page.Locator("#code-input")).ToHaveAttributeAsync("aria-invalid", "true");
+    }
+
     private static string Unique(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..6]}";
 }

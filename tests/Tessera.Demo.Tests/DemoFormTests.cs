@@ -184,6 +184,27 @@ public sealed class DemoFormTests(DemoFixture demo)
     }
 
     [Fact]
+    public async Task OneTimeCode_WorksOnce_ThenIsRefused_AndTheRawViewShowsItsLifetime()
+    {
+        using var client = demo.CreateClient();
+        var (created, _) = await client.PostFormAsync("/code");
+        Assert.Equal(HttpStatusCode.SeeOther, created.StatusCode);
+        var (_, page) = await client.GetPageAsync();
+        var code = System.Text.RegularExpressions.Regex.Match(page, "one-time code is ([0-9]{6})").Groups[1].Value;
+        Assert.Matches("^[0-9]{6}$", code);
+        Assert.Contains("app value with a lifetime", page, StringComparison.Ordinal);
+
+        var (used, _) = await client.PostFormAsync("/code/use", ("code", code));
+        Assert.Equal(HttpStatusCode.SeeOther, used.StatusCode);
+        Assert.Contains("Code accepted", (await client.GetPageAsync()).Body, StringComparison.Ordinal);
+
+        var (again, body) = await client.PostFormAsync("/code/use", ("code", code));
+        Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
+        Assert.Contains("No code to use", body, StringComparison.Ordinal);
+        Assert.Contains("id=\"code-use-error\"", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Page_SecurityHeaders_AndUserAgentIsEncoded()
     {
         using var client = demo.CreateClient();

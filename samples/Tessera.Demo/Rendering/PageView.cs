@@ -19,6 +19,7 @@ internal static class PageView
             <div class="grid">
             {You(m, s)}
             {Counter(m, s)}
+            {OneTimeCode(m)}
             {Ttl(m, s)}
             {Stored(s)}
             </div>
@@ -31,7 +32,7 @@ internal static class PageView
     {
         "login" => s?.User is null,
         "logout" => s?.User is not null,
-        "count" or "ttl" => true,
+        "count" or "ttl" or "code" or "code-use" => true,
         _ => false,
     };
 
@@ -101,6 +102,29 @@ internal static class PageView
           <p class="help">Each click is one <code>HINCRBY</code> in Redis, on whichever instance gets the request: one round trip, no lost updates, however many servers click at once.</p>
         </section>
         """);
+
+    private static Html OneTimeCode(PageModel m)
+    {
+        var typed = m.Error is { Form: "code-use" } e ? e.Value : null;
+        return Html.Of($"""
+            <section class="card" aria-labelledby="h-code">
+              <h2 id="h-code">One-time code</h2>
+              <form method="post" action="/code" class="inline">
+                {Token(m)}
+                <button type="submit" id="new-code">Get a code</button>
+              </form>
+              {Error(m, "code", "code-error")}
+              <form method="post" action="/code/use" class="inline" novalidate>
+                {Token(m)}
+                <label for="code-input">Code</label>
+                <input id="code-input" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" value="{typed}"{Invalid(m, "code-use", "code-use-error", "code")}>
+                <button type="submit" id="use-code">Use it</button>
+              </form>
+              {Error(m, "code-use", "code-use-error")}
+              <p class="help">The code is a session value with its own lifetime of {Format.Duration(DemoEndpoints.CodeLifetime)}: <code>SetString(key, code, lifetime)</code>. Its deadline is in the stored value's header (authenticated when values are encrypted), so it needs no per-field expiry from the server; after it, no read, list or take returns it. Using it takes it (read and removed in one step): of two tabs that submit it at once, one gets it.</p>
+            </section>
+            """);
+    }
 
     private static Html Ttl(PageModel m, SessionState? s)
     {

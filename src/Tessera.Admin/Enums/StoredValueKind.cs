@@ -11,4 +11,7 @@ public enum StoredValueKind
 
     /// <summary>Another header: compressed or encrypted; shown only when a codec that can decode it is given.</summary>
     Encoded,
+
+    /// <summary>A value past its own lifetime (<see cref="ValueCodec.ExpiresFlag"/>): never shown; the next load of the session removes it.</summary>
+    Expired,
 }

@@ -12,6 +12,10 @@ internal sealed class SessionView
 {
     private Dictionary<string, byte[]> _values = new(StringComparer.Ordinal);
     private HashSet<string> _counters = new(StringComparer.Ordinal);
+    private Dictionary<string, DateTimeOffset> _expiries = new(StringComparer.Ordinal);
+
+    /// <summary>The clock values with their own lifetime expire by (the store's <see cref="TimeProvider"/>).</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
 
     /// <summary>
     /// Whether counters are read only through the counter API (encryption on): a plaintext integer in
@@ -47,11 +51,19 @@ internal sealed class SessionView
                 {
                     keys.ExceptWith(_counters);
                 }
+
+                foreach (var (key, at) in _expiries)
+                {
+                    if (Clock.GetUtcNow() >= at)
+                    {
+                        keys.Remove(key);
+                    }
+                }
             }
 
             foreach (var (key, value) in Pending.Entries)
             {
-                if (value is null || (CountersOnlyAsCounters && Pending.IsCounter(key)))
+                if (value is null || (CountersOnlyAsCounters && Pending.IsCounter(key)) || PendingExpired(key))
                 {
                     keys.Remove(key);
                 }
@@ -73,7 +85,7 @@ internal sealed class SessionView
     /// <param name="key">The key.</param>
     /// <returns><see langword="true"/> when there is a value (or counter) under it.</returns>
     public bool Holds(string key) =>
-        Pending.TryGet(key, out var pending) ? pending is not null : !Pending.Cleared && _values.ContainsKey(key);
+        Pending.TryGet(key, out var pending) ? pending is not null && !PendingExpired(key) : !Pending.Cleared && _values.ContainsKey(key) && !SnapshotExpired(key);
 
     /// <summary>Whether setting <paramref name="value"/> under <paramref name="key"/> would change nothing: the snapshot holds the same bytes as a value, and nothing is pending for it.</summary>
     /// <param name="key">The key.</param>
@@ -81,7 +93,7 @@ internal sealed class SessionView
     /// <returns><see langword="true"/> for a no-op.</returns>
     public bool HoldsSame(string key, ReadOnlySpan<byte> value) =>
         !Pending.TryGet(key, out _) && !Pending.Cleared && _values.TryGetValue(key, out var held)
-        && !_counters.Contains(key) && value.SequenceEqual(held);
+        && !_counters.Contains(key) && !_expiries.ContainsKey(key) && value.SequenceEqual(held);
 
     /// <summary>Whether the session holds nothing as this request knows it (a clear would change nothing).</summary>
     public bool HoldsNothing => !Pending.Entries.Any(e => e.Value is not null) && (Pending.Cleared || _values.Count == 0);
@@ -94,7 +106,7 @@ internal sealed class SessionView
     {
         if (Pending.TryGet(key, out value))
         {
-            if (CountersOnlyAsCounters && Pending.IsCounter(key))
+            if ((CountersOnlyAsCounters && Pending.IsCounter(key)) || PendingExpired(key))
             {
                 value = null;
             }
@@ -102,7 +114,7 @@ internal sealed class SessionView
             return value is not null;
         }
 
-        if (!Pending.Cleared && _values.TryGetValue(key, out value) && !(CountersOnlyAsCounters && _counters.Contains(key)))
+        if (!Pending.Cleared && _values.TryGetValue(key, out value) && !(CountersOnlyAsCounters && _counters.Contains(key)) && !SnapshotExpired(key))
         {
             return true;
         }
@@ -144,6 +156,7 @@ internal sealed class SessionView
     {
         _values = new Dictionary<string, byte[]>(record.Values, StringComparer.Ordinal);
         _counters = new HashSet<string>(record.Counters, StringComparer.Ordinal);
+        _expiries = new Dictionary<string, DateTimeOffset>(record.Expiries, StringComparer.Ordinal);
         Metadata = record.Metadata;
         ReadAt = record.ServerTime;
         StaleRecord = record.StaleStored.Count > 0 ? record : null;
@@ -160,6 +173,7 @@ internal sealed class SessionView
     {
         _values = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         _counters = new HashSet<string>(StringComparer.Ordinal);
+        _expiries = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         Metadata = null;
         ReadAt = default;
     }
@@ -178,10 +192,12 @@ internal sealed class SessionView
         {
             _values.Clear();
             _counters.Clear();
+            _expiries.Clear();
         }
 
         foreach (var (key, value) in Pending.Entries)
         {
+            _expiries.Remove(key);
             if (value is null)
             {
                 _values.Remove(key);
@@ -190,6 +206,11 @@ internal sealed class SessionView
             else
             {
                 _values[key] = value;
+                if (Pending.ExpiresAt(key) is { } at)
+                {
+                    _expiries[key] = at;
+                }
+
                 if (Pending.IsCounter(key))
                 {
                     _counters.Add(key);
@@ -229,6 +250,7 @@ internal sealed class SessionView
     /// <param name="counter">Whether it is a counter.</param>
     public void Remember(string key, byte[]? value, bool counter = false)
     {
+        _expiries.Remove(key);
         if (value is null)
         {
             _values.Remove(key);
@@ -257,5 +279,9 @@ internal sealed class SessionView
     /// <param name="id">The session id.</param>
     /// <returns>The record.</returns>
     public SessionRecord ToRecord(string id) =>
-        new(id, Metadata!, _values, ReadAt) { Counters = _counters };
+        new(id, Metadata!, _values, ReadAt) { Counters = _counters, Expiries = _expiries };
+
+    private bool PendingExpired(string key) => Pending.ExpiresAt(key) is { } at && Clock.GetUtcNow() >= at;
+
+    private bool SnapshotExpired(string key) => _expiries.TryGetValue(key, out var at) && Clock.GetUtcNow() >= at;
 }

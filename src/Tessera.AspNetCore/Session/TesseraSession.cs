@@ -45,6 +45,7 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
         _state = new RequestSessionState(cookieId);
         _budget = new RedisBudget(options.OperationTimeout);
         _view.CountersOnlyAsCounters = store.Codec.AuthenticatesValues;
+        _view.Clock = store.Time;
     }
 
     ISession ISessionFeature.Session
@@ -196,6 +197,22 @@ internal sealed partial class TesseraSession : ITesseraSession, ISessionFeature,
 
         PrepareWrite();
         _view.Pending.Set(key, value.AsSpan().ToArray());
+    }
+
+    /// <inheritdoc/>
+    public void Set(string key, byte[] value, TimeSpan lifetime)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lifetime, TimeSpan.Zero);
+        if (DropWhileDegraded(key))
+        {
+            return;
+        }
+
+        // Always written: the same bytes with a new deadline are a change.
+        PrepareWrite();
+        _view.Pending.Set(key, value.AsSpan().ToArray(), _store.Time.GetUtcNow() + lifetime);
     }
 
     /// <inheritdoc/>

@@ -122,6 +122,7 @@ internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand
                     f.StoredBytes,
                     f.Kind,
                     Header = f.Header,
+                    f.ExpiresAt,
                     Value = settings.Values ? ValueText(f) : null,
                 }),
             });
@@ -154,6 +155,8 @@ internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand
         {
             var encoding = f.Kind switch
             {
+                StoredValueKind.Expired => string.Create(CultureInfo.InvariantCulture, $"expired {f.ExpiresAt:u}"),
+                _ when f.ExpiresAt is { } at => string.Create(CultureInfo.InvariantCulture, $"{(f.Kind == StoredValueKind.Plain ? "plain" : $"encoded (0x{f.Header:x2})")}, expires {at:u}"),
                 StoredValueKind.Plain => "plain",
                 StoredValueKind.Counter => "counter",
                 _ => string.Create(CultureInfo.InvariantCulture, $"encoded (0x{f.Header:x2})"),
@@ -174,6 +177,11 @@ internal sealed class ShowCommand(CliEnvironment environment) : ConnectedCommand
     /// <summary>A value as text: UTF-8 when it is printable, else hex; encoded values are only marked.</summary>
     private static string ValueText(SessionField field)
     {
+        if (field.Kind == StoredValueKind.Expired)
+        {
+            return "<expired: never served; removed by the next load>";
+        }
+
         if (field.Value is not { } value)
         {
             return string.Create(CultureInfo.InvariantCulture, $"<encoded 0x{field.Header:x2}: needs the application's key (--key id:base64)>");

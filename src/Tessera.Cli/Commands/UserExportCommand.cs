@@ -99,6 +99,7 @@ internal sealed class UserExportCommand(CliEnvironment environment) : ConnectedC
                     s.Metadata.Size,
                     s.Decoded,
                     s.Values,
+                    s.Expiries,
                 }),
             });
         }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
@@ -7,10 +8,11 @@ namespace Tessera;
 
 /// <summary>
 /// A value codec with compression above a threshold and AES-GCM encryption with a key ring.
-/// Stored layout: header (bit 0 compressed, bit 1 encrypted), then, when encrypted,
-/// key id (1 byte), nonce (12), tag (16), ciphertext; the plaintext (or the value) is, when
-/// compressed, an algorithm byte then the compressed bytes. The associated data binds the session
-/// id, the field and the header, so a value cannot be moved, nor its flags flipped.
+/// Stored layout: header (bit 0 compressed, bit 1 encrypted, bit 2 <see cref="ValueCodec.ExpiresFlag"/>), the
+/// deadline (8 bytes) when bit 2 is set, then, when encrypted, key id (1 byte), nonce (12), tag (16),
+/// ciphertext; the plaintext (or the value) is, when compressed, an algorithm byte then the compressed
+/// bytes. The associated data binds the session id, the field, the header and the deadline, so a value
+/// cannot be moved, nor its flags flipped, nor its lifetime changed.
 /// </summary>
 public sealed class ProtectedValueCodec : ValueCodec
 {
@@ -98,7 +100,57 @@ public sealed class ProtectedValueCodec : ValueCodec
     }
 
     /// <inheritdoc/>
-    public override byte[] Encode(string sessionId, string field, ReadOnlySpan<byte> value)
+    public override byte[] Encode(string sessionId, string field, ReadOnlySpan<byte> value) => EncodeCore(sessionId, field, value, null);
+
+    /// <inheritdoc/>
+    /// <remarks>The deadline follows the header in the clear (the scripts read it) and is part of the associated data.</remarks>
+    protected override byte[] EncodeExpiring(string sessionId, string field, ReadOnlySpan<byte> value, long deadlineMs) =>
+        EncodeCore(sessionId, field, value, deadlineMs);
+
+    /// <inheritdoc/>
+    public override bool AuthenticatesValues => _encrypt;
+
+    /// <inheritdoc/>
+    public override bool NeedsRewrite(ReadOnlySpan<byte> stored)
+    {
+        if (!_encrypt || stored.Length == 0 || IsCounter(stored))
+        {
+            return false;
+        }
+
+        var body = HasDeadline(stored) ? 1 + DeadlineSize : 1;
+        return (stored[0] & EncryptedFlag) == 0 || (stored.Length > body && stored[body] != _activeKeyId);
+    }
+
+    /// <inheritdoc/>
+    protected override byte[] DecodeOther(string sessionId, string field, byte[] stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        if (stored[0] is not (CompressedFlag or EncryptedFlag or (CompressedFlag | EncryptedFlag)))
+        {
+            throw new CorruptSessionException($"Unknown value header 0x{stored[0]:x2}.");
+        }
+
+        return DecodeCore(sessionId, field, stored, 1);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>With encryption, the deadline is authenticated: bytes edited in Redis fail as a whole.</remarks>
+    protected override byte[] DecodeExpiring(string sessionId, string field, byte[] stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        if (!HasDeadline(stored))
+        {
+            throw new CorruptSessionException("A value with a lifetime is truncated.");
+        }
+
+        return DecodeCore(sessionId, field, stored, 1 + DeadlineSize);
+    }
+
+    // The stored layout: header, the deadline when the header has ExpiresFlag, then from `body` on: the
+    // payload, or (encrypted) key id, nonce, tag and ciphertext. The associated data ends with everything
+    // before `body` (header and deadline), so neither can be changed, added or removed.
+    private byte[] EncodeCore(string sessionId, string field, ReadOnlySpan<byte> value, long? deadlineMs)
     {
         byte[]? compressed = null;
         if (_compression.Enabled && value.Length >= _compression.ThresholdBytes)
@@ -111,24 +163,28 @@ public sealed class ProtectedValueCodec : ValueCodec
         }
 
         var payload = compressed is null ? value : compressed;
-        var header = (byte)((compressed is null ? 0 : CompressedFlag) | (_encrypt ? EncryptedFlag : 0));
-        if (!_encrypt)
+        var header = (byte)((compressed is null ? 0 : CompressedFlag) | (_encrypt ? EncryptedFlag : 0) | (deadlineMs is null ? 0 : ExpiresFlag));
+        var body = deadlineMs is null ? 1 : 1 + DeadlineSize;
+        var result = new byte[body + (_encrypt ? 1 + NonceSize + TagSize : 0) + payload.Length];
+        result[0] = header;
+        if (deadlineMs is { } deadline)
         {
-            var stored = new byte[payload.Length + 1];
-            stored[0] = header;
-            payload.CopyTo(stored.AsSpan(1));
-            return stored;
+            BinaryPrimitives.WriteInt64BigEndian(result.AsSpan(1, DeadlineSize), deadline);
         }
 
-        var result = new byte[1 + 1 + NonceSize + TagSize + payload.Length];
-        result[0] = header;
-        result[1] = _activeKeyId;
-        var nonce = result.AsSpan(2, NonceSize);
+        if (!_encrypt)
+        {
+            payload.CopyTo(result.AsSpan(body));
+            return result;
+        }
+
+        result[body] = _activeKeyId;
+        var nonce = result.AsSpan(body + 1, NonceSize);
         RandomNumberGenerator.Fill(nonce);
         var aes = RentCipher(_activeKeyId);
         try
         {
-            aes.Encrypt(nonce, payload, result.AsSpan(2 + NonceSize + TagSize), result.AsSpan(2 + NonceSize, TagSize), AssociatedData(sessionId, field, header));
+            aes.Encrypt(nonce, payload, result.AsSpan(body + 1 + NonceSize + TagSize), result.AsSpan(body + 1 + NonceSize, TagSize), AssociatedData(sessionId, field, result.AsSpan(0, body)));
         }
         finally
         {
@@ -138,43 +194,28 @@ public sealed class ProtectedValueCodec : ValueCodec
         return result;
     }
 
-    /// <inheritdoc/>
-    /// <inheritdoc/>
-    public override bool AuthenticatesValues => _encrypt;
-
-    /// <inheritdoc/>
-    public override bool NeedsRewrite(ReadOnlySpan<byte> stored) =>
-        _encrypt && stored.Length > 0 && !IsCounter(stored)
-            && ((stored[0] & EncryptedFlag) == 0 || (stored.Length > 1 && stored[1] != _activeKeyId));
-
-    /// <inheritdoc/>
-    protected override byte[] DecodeOther(string sessionId, string field, byte[] stored)
+    private byte[] DecodeCore(string sessionId, string field, byte[] stored, int body)
     {
-        ArgumentNullException.ThrowIfNull(stored);
         var header = stored[0];
-        if (header is not (CompressedFlag or EncryptedFlag or (CompressedFlag | EncryptedFlag)))
-        {
-            throw new CorruptSessionException($"Unknown value header 0x{header:x2}.");
-        }
-
         byte[] payload;
         if ((header & EncryptedFlag) != 0)
         {
-            if (stored.Length < 2 + NonceSize + TagSize)
+            if (stored.Length < body + 1 + NonceSize + TagSize)
             {
                 throw new CorruptSessionException("An encrypted value is truncated.");
             }
 
-            if (!_keys.ContainsKey(stored[1]))
+            var keyId = stored[body];
+            if (!_keys.ContainsKey(keyId))
             {
-                throw new CorruptSessionException($"A value is encrypted with key {stored[1]}, which is not in the key ring.");
+                throw new CorruptSessionException($"A value is encrypted with key {keyId}, which is not in the key ring.");
             }
 
-            payload = new byte[stored.Length - 2 - NonceSize - TagSize];
-            var aes = RentCipher(stored[1]);
+            payload = new byte[stored.Length - body - 1 - NonceSize - TagSize];
+            var aes = RentCipher(keyId);
             try
             {
-                aes.Decrypt(stored.AsSpan(2, NonceSize), stored.AsSpan(2 + NonceSize + TagSize), stored.AsSpan(2 + NonceSize, TagSize), payload, AssociatedData(sessionId, field, header));
+                aes.Decrypt(stored.AsSpan(body + 1, NonceSize), stored.AsSpan(body + 1 + NonceSize + TagSize), stored.AsSpan(body + 1 + NonceSize, TagSize), payload, AssociatedData(sessionId, field, stored.AsSpan(0, body)));
             }
             catch (CryptographicException ex)
             {
@@ -182,12 +223,12 @@ public sealed class ProtectedValueCodec : ValueCodec
             }
             finally
             {
-                _ciphers[stored[1]].Add(aes);
+                _ciphers[keyId].Add(aes);
             }
         }
         else
         {
-            payload = stored.AsSpan(1).ToArray();
+            payload = stored.AsSpan(body).ToArray();
         }
 
         return (header & CompressedFlag) != 0 ? Decompress(payload, _maxDecodedBytes) : payload;
@@ -198,13 +239,14 @@ public sealed class ProtectedValueCodec : ValueCodec
     private AesGcm RentCipher(byte keyId) =>
         _ciphers[keyId].TryTake(out var cipher) ? cipher : new AesGcm(_keys[keyId], TagSize);
 
-    private static byte[] AssociatedData(string sessionId, string field, byte header)
+    // The session's handle, NUL, the field, then the header (and, for a value with a lifetime, its deadline).
+    private static byte[] AssociatedData(string sessionId, string field, ReadOnlySpan<byte> header)
     {
-        var data = new byte[Encoding.UTF8.GetByteCount(sessionId) + Encoding.UTF8.GetByteCount(field) + 2];
+        var data = new byte[Encoding.UTF8.GetByteCount(sessionId) + Encoding.UTF8.GetByteCount(field) + 1 + header.Length];
         var n = Encoding.UTF8.GetBytes(sessionId, data);
         data[n++] = 0;
         n += Encoding.UTF8.GetBytes(field, data.AsSpan(n));
-        data[n] = header;
+        header.CopyTo(data.AsSpan(n));
         return data;
     }
 

@@ -21,6 +21,24 @@ internal static partial class LuaScripts
           if n == 0 then return 0 end
           return entry_size(f, n)
         end
+        -- A value past its own lifetime (ValueCodec.ExpiresFlag: a header below 8 with bit 2, then the deadline,
+        -- 8 bytes big-endian unix ms by the app's clock), judged at `now` (the app's clock, sent by the app).
+        -- A counter (decimal text) starts with a digit or '-', never such a header.
+        local function expired(v, now)
+          if not v or not now or string.len(v) <= {{{ValueCodec.DeadlineSize}}} then return false end
+          local h = string.byte(v, 1)
+          if h < {{{ValueCodec.ExpiresFlag}}} or h >= 8 then return false end
+          local t = 0
+          for k = 2, {{{ValueCodec.DeadlineSize + 1}}} do t = t * 256 + string.byte(v, k) end
+          return now >= t
+        end
+        -- A value without its deadline: what the same value without a lifetime is stored as.
+        local function without_deadline(v)
+          if not v or string.len(v) <= {{{ValueCodec.DeadlineSize}}} then return v end
+          local h = string.byte(v, 1)
+          if h < {{{ValueCodec.ExpiresFlag}}} or h >= 8 then return v end
+          return string.char(h - {{{ValueCodec.ExpiresFlag}}}) .. string.sub(v, {{{ValueCodec.DeadlineSize + 2}}})
+        end
         {{{UserFieldsFunction}}}
         -- Metadata of a live session: status, and for status 1: last access, idle, deadline, size, created
         -- (0 when absent; the app compares it with the "everyone at once" epoch, which lives in another slot).

@@ -173,8 +173,10 @@ internal static partial class LuaScripts
     /// op would add the field. The size ('#s') is written only when it changed, and the sliding refresh
     /// only when due, so a counter bump writes as little as it can. Over a limit: {4, size} or {6, fields}.
     /// Every Ok reply ends with the session's created time (see <see cref="Commit"/>).
+    /// ARGV[8] now by the app's clock (unix ms), by which a value's own lifetime is judged: a value past it is
+    /// absent to setnx and cas (and replaced by them).
     /// setnx: ARGV[3] value, reply {1, now, 1|0, created}. cas: ARGV[3] expected (empty: absent), ARGV[4] new
-    /// value, reply {1, now, 1|0, created}. del: reply {1, now, 1|0, created}. take: reply {1, now, the stored bytes removed, or nil, created}
+    /// value (compared with the stored bytes, or with them less their deadline), reply {1, now, 1|0, created}. del: reply {1, now, 1|0, created}. take: reply {1, now, the stored bytes removed, or nil, created}
     /// (the read and the remove in one step; no native <c>HGETDEL</c>, which would skip the checks above).
     /// </summary>
     public static readonly string Atomic = Prelude + $$$"""
@@ -186,7 +188,7 @@ internal static partial class LuaScripts
           redis.call('DEL', key)
           return {{{{(int)ScriptStatus.Expired}}}}
         end
-        local op, f, max, maxf = ARGV[1], ARGV[2], tonumber(ARGV[5]), tonumber(ARGV[7])
+        local op, f, max, maxf, vnow = ARGV[1], ARGV[2], tonumber(ARGV[5]), tonumber(ARGV[7]), tonumber(ARGV[8])
         local old = field_size(key, f)
         local new = old
         local result
@@ -198,11 +200,11 @@ internal static partial class LuaScripts
           return nil
         end
         if op == 'setnx' then
-          if old > 0 then
+          if old > 0 and not expired(redis.call('HGET', key, f), vnow) then
             result = 0
           else
             new = entry_size(f, string.len(ARGV[3]))
-            if max > 0 and s + new > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
+            if max > 0 and s - old + new > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
             local count = full()
             if count then return {{{{(int)ScriptStatus.TooManyFields}}}, count} end
             redis.call('HSET', key, f, ARGV[3])
@@ -210,7 +212,8 @@ internal static partial class LuaScripts
           end
         elseif op == 'cas' then
           local cur = redis.call('HGET', key, f)
-          local matches = (ARGV[3] == '' and not cur) or (cur and cur == ARGV[3])
+          local gone = not cur or expired(cur, vnow)
+          local matches = (ARGV[3] == '' and gone) or (cur and (cur == ARGV[3] or (not gone and without_deadline(cur) == ARGV[3])))
           if not matches then
             result = 0
           else
@@ -243,9 +246,10 @@ internal static partial class LuaScripts
         """;
 
     /// <summary>
-    /// Conditional rewrite of values (re-encryption after a key rotation). KEYS[1] session key; ARGV
-    /// triples field, bytes as read, new bytes: each field is set only if it still holds the bytes as
-    /// read. Nothing is written to a session that is gone or a tombstone. Reply: fields rewritten.
+    /// Conditional rewrite of values (re-encryption after a key rotation) and removal of values found past
+    /// their own lifetime. KEYS[1] session key; ARGV triples field, bytes as read, new bytes (empty: remove):
+    /// each field is set (or removed) only if it still holds the bytes as read, and the size follows. Nothing
+    /// is written to a session that is gone or a tombstone. Reply: fields rewritten or removed.
     /// </summary>
     public static readonly string Rewrite = Prelude + $$$"""
         local key = KEYS[1]
@@ -255,11 +259,17 @@ internal static partial class LuaScripts
         for k = 1, #ARGV, 3 do
           local f = ARGV[k]
           if is_user(f) and redis.call('HGET', key, f) == ARGV[k + 1] then
-            redis.call('HSET', key, f, ARGV[k + 2])
-            s = s + string.len(ARGV[k + 2]) - string.len(ARGV[k + 1])
+            if ARGV[k + 2] == '' then
+              redis.call('HDEL', key, f)
+              s = s - entry_size(f, string.len(ARGV[k + 1]))
+            else
+              redis.call('HSET', key, f, ARGV[k + 2])
+              s = s + string.len(ARGV[k + 2]) - string.len(ARGV[k + 1])
+            end
             n = n + 1
           end
         end
+        if s < 0 then s = 0 end
         if n > 0 then redis.call('HSET', key, '{{{SessionLayout.Size}}}', s) end
         return n
         """;
@@ -275,7 +285,8 @@ internal static partial class LuaScripts
     /// (optional): Redis's <c>TIME</c> is read, and the refresh and the deadline decided on it, only when that
     /// clock says either may be due (the rule of a read, whose refresh the app's clock gates: an app server whose
     /// clock lags by more than the granularity refreshes late, never lengthens a session; the key's expiry, never
-    /// past '#d', keeps the deadline). The limits are read only when the counter is new: bumping one that exists
+    /// past '#d', keeps the deadline); the same clock judges a value's own lifetime: a value past it is removed first
+    /// (with '#s') and the counter starts from 0. The limits are read only when the counter is new: bumping one that exists
     /// costs nothing more. Built on <see cref="LeanPrelude"/> (only the helpers it calls: every helper is a
     /// closure made again on every run). Reply {1, now (Redis's when read, else the app's), new value, created};
     /// {-2} when the value is not an integer.
@@ -309,6 +320,20 @@ internal static partial class LuaScripts
           end
         end
         local old = m[5]
+        -- A value past its own lifetime is no value (ValueCodec.IsExpired, the prelude's expired(), inline here: a
+        -- helper is a closure per run): header 4..7, then the deadline, 8 bytes big-endian, by the app's clock.
+        if old and hint and string.len(old) > {{{ValueCodec.DeadlineSize}}} then
+          local h = string.byte(old, 1)
+          if h >= {{{ValueCodec.ExpiresFlag}}} and h < 8 then
+            local t = 0
+            for k = 2, {{{ValueCodec.DeadlineSize + 1}}} do t = t * 256 + string.byte(old, k) end
+            if hint >= t then
+              redis.call('HDEL', key, f)
+              redis.call('HINCRBY', key, '{{{SessionLayout.Size}}}', -entry_size(f, string.len(old)))
+              old = nil
+            end
+          end
+        end
         if not old then
           local max, maxf = tonumber(ARGV[3]), tonumber(ARGV[5])
           if max > 0 then

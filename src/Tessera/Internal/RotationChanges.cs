@@ -19,7 +19,7 @@ internal static class RotationChanges
         {
             foreach (var (key, value) in snapshot.Values)
             {
-                Carry(carried, key, value, snapshot.Counters.Contains(key));
+                Carry(carried, key, value, snapshot.Counters.Contains(key), snapshot.Expiries.TryGetValue(key, out var at) ? at : null);
             }
         }
 
@@ -31,7 +31,7 @@ internal static class RotationChanges
             }
             else
             {
-                Carry(carried, key, value, pending.IsCounter(key));
+                Carry(carried, key, value, pending.IsCounter(key), pending.ExpiresAt(key));
             }
         }
 
@@ -74,9 +74,13 @@ internal static class RotationChanges
                 continue;
             }
 
-            if (!snapshot.Values.TryGetValue(key, out var before) || !before.AsSpan().SequenceEqual(value))
+            // A value's own deadline goes with it (decoded, so authenticated); one already past it is still carried
+            // as it is, and no reader serves it.
+            var expiresAt = ValueCodec.ExpiresAt(stored);
+            if (!snapshot.Values.TryGetValue(key, out var before) || !before.AsSpan().SequenceEqual(value)
+                || expiresAt != (snapshot.Expiries.TryGetValue(key, out var was) ? was : null))
             {
-                Carry(patch, key, value, ValueCodec.IsCounter(stored));
+                Carry(patch, key, value, ValueCodec.IsCounter(stored), expiresAt);
             }
         }
 
@@ -91,11 +95,15 @@ internal static class RotationChanges
         return patch;
     }
 
-    private static void Carry(SessionChanges changes, string key, byte[] value, bool counter)
+    private static void Carry(SessionChanges changes, string key, byte[] value, bool counter, DateTimeOffset? expiresAt)
     {
         if (counter && System.Buffers.Text.Utf8Parser.TryParse(value, out long n, out var used) && used == value.Length)
         {
             changes.SetCounter(key, n);
+        }
+        else if (expiresAt is { } at)
+        {
+            changes.Set(key, value, at);
         }
         else
         {

@@ -39,7 +39,7 @@ internal sealed class SessionAtomics
         byte[]? value;
         try
         {
-            value = ScriptWire.Taken(parts[2], target.Handle, field, _codec);
+            value = ScriptWire.Taken(parts[2], target.Handle, field, _codec, _store.Time.GetUtcNow());
         }
         catch (CorruptSessionException ex)
         {
@@ -122,6 +122,6 @@ internal sealed class SessionAtomics
     private async Task<RedisValue> ExpectedStoredAsync(SessionKey target, string field, RedisValue expected, CancellationToken cancellationToken)
     {
         var stored = await _redis.RunAsync("cas", db => db.HashGetAsync(target.Key, field), cancellationToken, idempotent: true, "HGET").ConfigureAwait(false);
-        return ScriptWire.ExpectedStored(stored, expected, target.Handle, field, _codec);
+        return ScriptWire.ExpectedStored(stored, expected, target.Handle, field, _codec, _store.Time.GetUtcNow());
     }
 }

@@ -37,7 +37,7 @@ internal static class ScriptWire
             {
                 var field = SessionLayout.ToField(key);
                 args.Add(field);
-                args.Add(changes.IsCounter(key) ? value : codec.Encode(handle, field, value));
+                args.Add(changes.IsCounter(key) ? value : codec.Encode(handle, field, value, changes.ExpiresAt(key)));
             }
         }
 
@@ -66,7 +66,7 @@ internal static class ScriptWire
             else
             {
                 sets.Add(field);
-                sets.Add(changes.IsCounter(key) ? value : codec.Encode(handle, field, value));
+                sets.Add(changes.IsCounter(key) ? value : codec.Encode(handle, field, value, changes.ExpiresAt(key)));
             }
         }
 
@@ -95,7 +95,7 @@ internal static class ScriptWire
     /// <param name="options">The store options (limits).</param>
     /// <param name="granularityMs">The refresh granularity.</param>
     /// <param name="codec">The value codec.</param>
-    /// <param name="nowMs">The app's clock, unix ms (<c>incr</c> only: whether the script needs Redis's).</param>
+    /// <param name="nowMs">The app's clock, unix ms: whether the counter bump needs Redis's clock, and, for every operation, the clock a value's own lifetime is judged by (as every reader does).</param>
     /// <returns>The arguments.</returns>
     public static RedisValue[] AtomicArgs(string op, string handle, string field, RedisValue a, RedisValue b, RedisValue? expectedStored, TesseraOptions options, RedisValue granularityMs, ValueCodec codec, long nowMs)
     {
@@ -118,7 +118,7 @@ internal static class ScriptWire
             encodedA = stored;
         }
 
-        return [op, field, encodedA.IsNull ? RedisValue.EmptyString : encodedA, encodedB, options.MaxSessionBytes, granularityMs, options.MaxSessionFields];
+        return [op, field, encodedA.IsNull ? RedisValue.EmptyString : encodedA, encodedB, options.MaxSessionBytes, granularityMs, options.MaxSessionFields, nowMs];
     }
 
     /// <summary>
@@ -130,22 +130,29 @@ internal static class ScriptWire
     /// <param name="handle">The session's handle.</param>
     /// <param name="field">The field.</param>
     /// <param name="codec">The value codec.</param>
+    /// <param name="now">Now, by the app's clock: a value past its own lifetime is "no value".</param>
     /// <returns>The bytes the script compares the stored value with.</returns>
-    public static RedisValue ExpectedStored(RedisValue stored, RedisValue expected, string handle, string field, ValueCodec codec)
+    public static RedisValue ExpectedStored(RedisValue stored, RedisValue expected, string handle, string field, ValueCodec codec, DateTimeOffset now)
     {
         if (stored.IsNull)
         {
             return expected.IsNull ? RedisValue.EmptyString : NeverStored;
         }
 
-        if (expected.IsNull)
-        {
-            return NeverStored;
-        }
-
         try
         {
             var plain = codec.Decode(handle, field, (byte[])stored!);
+            if (ValueCodec.IsExpired((byte[])stored!, now))
+            {
+                // Expired is absent: "expected no value" swaps exactly these bytes (the script sees them too).
+                return expected.IsNull ? stored : NeverStored;
+            }
+
+            if (expected.IsNull)
+            {
+                return NeverStored;
+            }
+
             return plain.AsSpan().SequenceEqual(((ReadOnlyMemory<byte>)expected).Span) ? stored : NeverStored;
         }
         catch (CorruptSessionException)
@@ -157,15 +164,16 @@ internal static class ScriptWire
     /// <summary>
     /// The value a take removed, as the request would have read it: decoded; a counter as its decimal text,
     /// except with encryption on, where a plaintext value is no value (anyone with write access could have
-    /// written it), as for a read.
+    /// written it), as for a read; a value past its own lifetime is no value (it was removed all the same).
     /// </summary>
     /// <param name="stored">The stored bytes the script removed, or nil when there were none.</param>
     /// <param name="handle">The session's handle (values are decoded for it).</param>
     /// <param name="field">The field.</param>
     /// <param name="codec">The value codec.</param>
+    /// <param name="now">Now, by the app's clock.</param>
     /// <returns>The value, or null.</returns>
     /// <exception cref="CorruptSessionException">The stored bytes do not decode (or do not authenticate).</exception>
-    public static byte[]? Taken(RedisResult stored, string handle, string field, ValueCodec codec)
+    public static byte[]? Taken(RedisResult stored, string handle, string field, ValueCodec codec, DateTimeOffset now)
     {
         if (stored.IsNull || (byte[]?)stored is not { Length: > 0 } bytes)
         {
@@ -177,10 +185,14 @@ internal static class ScriptWire
             return codec.AuthenticatesValues ? null : bytes;
         }
 
-        return codec.Decode(handle, field, bytes);
+        var value = codec.Decode(handle, field, bytes);
+        return ValueCodec.IsExpired(bytes, now) ? null : value;
     }
 
-    /// <summary>The arguments of <see cref="LuaScripts.Rewrite"/>: per stale value, the field, its stored bytes as read, and its new encoding.</summary>
+    /// <summary>
+    /// The arguments of <see cref="LuaScripts.Rewrite"/>: per stale value, the field, its stored bytes as read, and
+    /// its new encoding (its own deadline kept).
+    /// </summary>
     /// <param name="handle">The session's handle (values are encoded for it).</param>
     /// <param name="record">The record as loaded.</param>
     /// <param name="codec">The value codec (the current settings).</param>
@@ -194,7 +206,28 @@ internal static class ScriptWire
             var field = SessionLayout.ToField(key);
             args[n++] = field;
             args[n++] = stored;
-            args[n++] = codec.Encode(handle, field, record.Values[key]);
+            args[n++] = codec.Encode(handle, field, record.Values[key], record.Expiries.TryGetValue(key, out var at) ? at : null);
+        }
+
+        return args;
+    }
+
+    /// <summary>
+    /// The arguments of <see cref="LuaScripts.Rewrite"/> that remove the values a load found past their own
+    /// lifetime: per value, the field, its stored bytes as read, and an empty value (remove; Tessera never
+    /// stores an empty value).
+    /// </summary>
+    /// <param name="record">The record as loaded.</param>
+    /// <returns>The arguments.</returns>
+    public static RedisValue[] PruneArgs(SessionRecord record)
+    {
+        var args = new RedisValue[3 * record.ExpiredStored.Count];
+        var n = 0;
+        foreach (var (key, stored) in record.ExpiredStored)
+        {
+            args[n++] = SessionLayout.ToField(key);
+            args[n++] = stored;
+            args[n++] = RedisValue.EmptyString;
         }
 
         return args;

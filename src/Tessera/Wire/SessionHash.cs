@@ -99,14 +99,16 @@ internal static class SessionHash
 
     /// <summary>
     /// The record of a session's hash: its metadata and its caller values decoded, with the counters
-    /// (plain decimal text) and the values stored with a retired key (to re-encode) marked.
+    /// (plain decimal text) and the values stored with a retired key (to re-encode) marked. A value past its
+    /// own lifetime (<see cref="ValueCodec.IsExpired"/> at <paramref name="now"/>) is left out and listed in
+    /// <see cref="SessionRecord.ExpiredStored"/> for removal.
     /// </summary>
     /// <param name="id">The identifier the record is loaded under.</param>
     /// <param name="handle">The session's handle (values are decoded for it).</param>
     /// <param name="slots">The metadata slots of a key whose kind is <see cref="SessionHashKind.Session"/>.</param>
     /// <param name="userFields">The caller fields as stored.</param>
     /// <param name="codec">The value codec.</param>
-    /// <param name="now">When it was read.</param>
+    /// <param name="now">When it was read, by the app's clock (values expire by it).</param>
     /// <returns>The record.</returns>
     /// <exception cref="CorruptSessionException">A field or value cannot be read.</exception>
     public static SessionRecord Record(string id, string handle, ReadOnlySpan<RedisValue> slots, List<HashEntry> userFields, ValueCodec codec, DateTimeOffset now)
@@ -114,13 +116,27 @@ internal static class SessionHash
         var metadata = Metadata(slots);
         var values = new Dictionary<string, byte[]>(userFields.Count, StringComparer.Ordinal);
         HashSet<string>? counters = null, stale = null;
-        Dictionary<string, byte[]>? staleStored = null;
+        Dictionary<string, byte[]>? staleStored = null, expiredStored = null;
+        Dictionary<string, DateTimeOffset>? expiries = null;
         foreach (var entry in userFields)
         {
             var field = (string)entry.Name!;
             var fieldKey = SessionLayout.ToKey(field)!;
             var stored = (byte[])entry.Value!;
-            values[fieldKey] = codec.Decode(handle, field, stored);
+            var value = codec.Decode(handle, field, stored);
+            if (ValueCodec.ExpiresAt(stored) is { } expiresAt)
+            {
+                // Decoded, so (with encryption) the deadline is authenticated. Past it, the value is no value.
+                if (now >= expiresAt)
+                {
+                    (expiredStored ??= new Dictionary<string, byte[]>(StringComparer.Ordinal))[fieldKey] = stored;
+                    continue;
+                }
+
+                (expiries ??= new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal))[fieldKey] = expiresAt;
+            }
+
+            values[fieldKey] = value;
             if (codec.NeedsRewrite(stored))
             {
                 (stale ??= new HashSet<string>(StringComparer.Ordinal)).Add(fieldKey);
@@ -143,6 +159,8 @@ internal static class SessionHash
             Counters = counters ?? (IReadOnlySet<string>)new HashSet<string>(),
             Stale = stale ?? (IReadOnlySet<string>)new HashSet<string>(),
             StaleStored = staleStored ?? (IReadOnlyDictionary<string, byte[]>)new Dictionary<string, byte[]>(),
+            Expiries = expiries ?? (IReadOnlyDictionary<string, DateTimeOffset>)new Dictionary<string, DateTimeOffset>(),
+            ExpiredStored = expiredStored ?? (IReadOnlyDictionary<string, byte[]>)new Dictionary<string, byte[]>(),
         };
     }
 

@@ -9,6 +9,37 @@ public sealed class SessionViewTests
         new(SessionIds.NewId(), new SessionMetadata(), values.ToDictionary(v => v.Key, v => Encoding.UTF8.GetBytes(v.Value)), DateTimeOffset.UnixEpoch);
 
     [Fact]
+    public void ValuesWithALifetime_AreSeenUntilTheirDeadline_FromTheSnapshotAndPending_AndKeepItAfterACommit()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        var now = clock.GetUtcNow();
+        var view = new SessionView { Clock = clock };
+        view.Attach(Record(("code", "1"), ("keep", "2")) with { Expiries = new Dictionary<string, DateTimeOffset> { ["code"] = now.AddSeconds(10) } });
+        view.Pending.Set("flash", "3"u8.ToArray(), now.AddSeconds(20));
+
+        Assert.True(view.TryGet("code", out _));
+        Assert.True(view.Holds("code"));
+        Assert.False(view.HoldsSame("code", "1"u8), "setting it without a lifetime changes it");
+        Assert.Equal(["code", "flash", "keep"], view.Keys.Order(StringComparer.Ordinal));
+
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.False(view.TryGet("code", out _));
+        Assert.False(view.Holds("code"));
+        Assert.True(view.TryGet("flash", out _));
+        Assert.Equal(["flash", "keep"], view.Keys.Order(StringComparer.Ordinal));
+
+        view.ApplyCommitted(clock.GetUtcNow());
+        Assert.Equal(now.AddSeconds(20), view.ToRecord(SessionIds.NewId()).Expiries["flash"]);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.False(view.TryGet("flash", out _));
+        Assert.Equal(["keep"], view.Keys);
+
+        // An atomic write (no lifetime) over it makes it an ordinary value again.
+        view.Remember("flash", "4"u8.ToArray());
+        Assert.True(view.TryGet("flash", out _));
+    }
+
+    [Fact]
     public void PendingChanges_WinOverTheSnapshot_AndRemovalsHideValues()
     {
         var view = new SessionView();

@@ -18,10 +18,10 @@ public sealed class TempDataTests(RedisFixture redis)
 {
     private const string Cookie = TesseraSessionOptions.DefaultCookieName;
 
-    private Task<TestApp> StartAsync() => TestApp.StartAsync(
+    private Task<TestApp> StartAsync(TimeSpan? lifetime = null, TimeProvider? clock = null) => TestApp.StartAsync(
         redis.Endpoint,
         redis.PrefixFor(),
-        services: s => s.AddControllersWithViews()
+        services: s => WithClock(s, clock).AddControllersWithViews()
             .ConfigureApplicationPartManager(m =>
             {
                 // Only this test's controller, whatever else the test assembly holds.
@@ -34,8 +34,18 @@ public sealed class TempDataTests(RedisFixture redis)
 
                 m.FeatureProviders.Add(new OnlyTempDataTestController());
             })
-            .AddTesseraTempData(),
+            .AddTempDataProvider(lifetime),
         map: app => app.MapControllers());
+
+    private static IServiceCollection WithClock(IServiceCollection services, TimeProvider? clock)
+    {
+        if (clock is not null)
+        {
+            services.AddSingleton(clock);
+        }
+
+        return services;
+    }
 
     /// <summary>Posts a message and follows the redirect by hand: the message is set, and the redirect's target not yet fetched.</summary>
     private static async Task<string> SetAsync(CookieClient client, string message)
@@ -95,6 +105,22 @@ public sealed class TempDataTests(RedisFixture redis)
         Assert.Equal((HttpStatusCode.OK, "first"), await client.GetTextAsync("/flash/show"));
         Assert.Equal((HttpStatusCode.OK, "second"), await client.GetTextAsync("/flash/show?key=other"));
         Assert.Equal((HttpStatusCode.OK, "(none)"), await client.GetTextAsync("/flash/show?key=other"));
+    }
+
+    [Fact]
+    public async Task WithALifetime_AMessageNotShownInTime_IsNeverShown()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = await StartAsync(TimeSpan.FromMinutes(10), clock);
+        using var client = app.CreateClient();
+        var location = await SetAsync(client, "in-time");
+        clock.Advance(TimeSpan.FromMinutes(9));
+        Assert.Equal((HttpStatusCode.OK, "in-time"), await client.GetTextAsync(location));
+
+        await SetAsync(client, "too-late");
+        clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal((HttpStatusCode.OK, "(none)"), await client.GetTextAsync(location));
+        Assert.Equal((HttpStatusCode.OK, "(none)"), await client.GetTextAsync(location));
     }
 
     [Fact]
@@ -188,4 +214,11 @@ public sealed class TempDataTestController : Controller
 
     [HttpGet("other")]
     public IActionResult Other() => Content("other");
+}
+
+/// <summary>The provider with or without a lifetime, for <see cref="TempDataTests"/>.</summary>
+internal static class TempDataTestBuilder
+{
+    public static IMvcBuilder AddTempDataProvider(this IMvcBuilder builder, TimeSpan? lifetime) =>
+        lifetime is { } l ? builder.AddTesseraTempData(l) : builder.AddTesseraTempData();
 }

@@ -70,6 +70,45 @@ public abstract class NearCacheBehaviour(ServerFixture server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AValueWithItsOwnLifetime_IsNeverServedFromTheCachePastItsDeadline()
+    {
+        // The cache keeps the hash as Redis sent it and every hit is judged again by the app's clock: a cached
+        // value with a lifetime is gone at its deadline though Redis has not changed (no invalidation to wait for).
+        var prefix = Server.PrefixFor();
+        var store = await ActiveInstanceAsync(prefix);
+        var id = SessionIds.NewId();
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5);
+        var changes = new SessionChanges();
+        changes.Set("colour", Encoding.UTF8.GetBytes("red"));
+        changes.Set("code", Encoding.UTF8.GetBytes("123456"), deadline);
+        Assert.Equal(CommitStatus.Committed, (await store.CreateAsync(id, changes)).Status);
+        Assert.True((await store.LoadAsync(id)).Record!.Values.ContainsKey("code"));
+        Assert.True((await store.LoadAsync(id)).Record!.Values.ContainsKey("code"));
+        Assert.Equal(2, store.NearCache.Count);
+
+        // Every read that begins at or after the deadline, cached or not, finds no code.
+        int readsAfter = 0, servedAfter = 0;
+        while (readsAfter < 20)
+        {
+            var began = DateTimeOffset.UtcNow;
+            var record = (await store.LoadAsync(id)).Record!;
+            Assert.Equal("red", Encoding.UTF8.GetString(record.Values["colour"]));
+            if (began >= deadline)
+            {
+                readsAfter++;
+                servedAfter += record.Values.ContainsKey("code") ? 1 : 0;
+            }
+            else
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        Assert.Equal(0, servedAfter);
+        await Task.Run(() => Poll.Until(() => !Server.Db.HashExists(store.KeyFor(id), "code"), TimeSpan.FromSeconds(10), "the expired value is removed"));
+    }
+
+    [Fact]
     public async Task WriteOnOneInstance_IsSeenByTheNextReadOnTheOther_EveryTime()
     {
         var prefix = Server.PrefixFor();

@@ -29,3 +29,5 @@ public sealed class ValkeyHeaderTransportTests(ValkeyFixture server) : HeaderTra
 public sealed class ValkeySlidingTests(ValkeyFixture server) : SlidingBehaviour(server);
 
 public sealed class ValkeyTakeTests(ValkeyFixture server) : TakeBehaviour(server);
+
+public sealed class ValkeyValueLifetimeTests(ValkeyFixture server) : ValueLifetimeBehaviour(server);
