@@ -13,7 +13,7 @@ namespace Tessera.IntegrationTests;
 public abstract class RevocationFeedBehaviour(ServerFixture server) : IAsyncLifetime
 {
     private static readonly TimeSpan Heard = TimeSpan.FromSeconds(3);
-    private readonly List<TesseraConnection> _connections = [];
+    private readonly AppInstances _instances = new(server);
 
     protected ServerFixture Server { get; } = server;
 
@@ -22,13 +22,7 @@ public abstract class RevocationFeedBehaviour(ServerFixture server) : IAsyncLife
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var connection in _connections)
-        {
-            await connection.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _instances.DisposeAsync();
 
     [Fact]
     public async Task LogoutRevokeAndRotation_OnOneInstance_AreHeardOnTheOther_AndOnceHere()
@@ -132,13 +126,7 @@ public abstract class RevocationFeedBehaviour(ServerFixture server) : IAsyncLife
     /// <summary>The channel as the feed uses it on this server.</summary>
     protected virtual RedisChannel Channel(string name) => RedisChannel.Literal(name);
 
-    protected RedisSessionStore Instance(string prefix)
-    {
-        var options = Options.Create(new TesseraOptions { Configuration = Server.Endpoint, KeyPrefix = prefix });
-        var connection = new TesseraConnection(options);
-        _connections.Add(connection);
-        return new RedisSessionStore(connection, options);
-    }
+    protected RedisSessionStore Instance(string prefix) => _instances.Create(prefix);
 
     protected static ConcurrentQueue<RevocationNotice> Listen(RedisSessionStore store)
     {
@@ -190,17 +178,11 @@ public sealed class ClusterRevocationFeedTests(ClusterFixture server) : Revocati
 /// <summary>A subscription that drops may have lost notices: the listeners are told to re-check everything, and notices flow again.</summary>
 public sealed class RevocationFeedResyncTests(RedisFixture server) : IAsyncLifetime
 {
-    private readonly List<TesseraConnection> _connections = [];
+    private readonly AppInstances _instances = new(server);
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var connection in _connections)
-        {
-            await connection.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _instances.DisposeAsync();
 
     [Fact]
     public async Task SubscriptionKilled_ListenersGetAResync_ThenHearNoticesAgain()
@@ -232,11 +214,5 @@ public sealed class RevocationFeedResyncTests(RedisFixture server) : IAsyncLifet
             "no notice after the subscription came back");
     }
 
-    private RedisSessionStore Instance(string prefix, string clientName)
-    {
-        var options = Options.Create(new TesseraOptions { Configuration = $"{server.Endpoint},name={clientName}", KeyPrefix = prefix });
-        var connection = new TesseraConnection(options);
-        _connections.Add(connection);
-        return new RedisSessionStore(connection, options);
-    }
+    private RedisSessionStore Instance(string prefix, string clientName) => _instances.Create(prefix, clientName);
 }

@@ -17,7 +17,7 @@ namespace Tessera.IntegrationTests;
 public abstract class NearCacheBehaviour(ServerFixture server) : IAsyncLifetime
 {
     private static readonly TimeSpan Active = TimeSpan.FromSeconds(10);
-    private readonly List<TesseraConnection> _connections = [];
+    private readonly AppInstances _instances = new(server);
 
     protected ServerFixture Server { get; } = server;
 
@@ -25,13 +25,7 @@ public abstract class NearCacheBehaviour(ServerFixture server) : IAsyncLifetime
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var connection in _connections)
-        {
-            await connection.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _instances.DisposeAsync();
 
     [Fact]
     public async Task RepeatedRead_OfAnUnchangedSession_IsAnsweredWithoutReadingRedis()
@@ -226,16 +220,7 @@ public abstract class NearCacheBehaviour(ServerFixture server) : IAsyncLifetime
 
     protected async Task<RedisSessionStore> ActiveInstanceAsync(string prefix, string? clientName = null)
     {
-        var options = Options.Create(new TesseraOptions
-        {
-            Configuration = clientName is null ? Server.Endpoint : $"{Server.Endpoint},name={clientName}",
-            KeyPrefix = prefix,
-            NearCache = { Enabled = true },
-        });
-        var connection = new TesseraConnection(options);
-        _connections.Add(connection);
-        var factory = LoggerFactory.Create(b => b.AddProvider(Logs));
-        var store = new RedisSessionStore(connection, options, logger: factory.CreateLogger<RedisSessionStore>());
+        var store = _instances.Create(prefix, clientName, o => o.NearCache.Enabled = true, LoggerFactory.Create(b => b.AddProvider(Logs)).CreateLogger<RedisSessionStore>());
         Assert.True(await store.NearCache.StartAsync(Active), $"the near cache is active ({store.NearCache.State})");
         return store;
     }
