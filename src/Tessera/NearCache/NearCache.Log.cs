@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Tessera;
 
-/// <summary>The near cache's log events (130-133).</summary>
+/// <summary>The near cache's log events (130-134).</summary>
 public sealed partial class NearCache
 {
     [LoggerMessage(130, LogLevel.Information, "Near cache: active, told of every change under the prefix by {Primaries}.")]
@@ -16,4 +16,7 @@ public sealed partial class NearCache
 
     [LoggerMessage(133, LogLevel.Debug, "Near cache: not connected yet ({Reason}); trying again.")]
     private static partial void LogNotYet(ILogger logger, string reason);
+
+    [LoggerMessage(134, LogLevel.Warning, "Near cache: cannot register its invalidation connection ({Reason}). Every read goes to Redis; trying again every second (logged again at Debug).")]
+    private static partial void LogCannotRegister(ILogger logger, string reason);
 }

@@ -41,6 +41,7 @@ public sealed partial class NearCache
     private InvalidationChannel[] _channels = [];
     private Task? _running;
     private bool _hooked;
+    private bool _warnedNotYet;
 
     internal NearCache(RedisSessionStore store)
     {
@@ -240,7 +241,16 @@ public sealed partial class NearCache
 
             if (channels.Length == 0 && !stopping.IsCancellationRequested)
             {
-                LogNotYet(_store.Logger, reason);
+                // Once at Warning (a refused registration, an ACL without CLIENT TRACKING, must be seen), then at Debug until it works.
+                if (_warnedNotYet)
+                {
+                    LogNotYet(_store.Logger, reason);
+                }
+                else
+                {
+                    _warnedNotYet = true;
+                    LogCannotRegister(_store.Logger, reason);
+                }
             }
 
             try
@@ -330,6 +340,7 @@ public sealed partial class NearCache
         {
             Clear();
             _channels = [.. channels];
+            _warnedNotYet = false;
             _state = NearCacheState.Active;
         }
 

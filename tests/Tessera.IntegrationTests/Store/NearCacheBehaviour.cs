@@ -297,3 +297,47 @@ public sealed class NearCacheUnsupportedTests(GarnetFixture garnet)
         Assert.Equal(0, store.NearCache.Count);
     }
 }
+
+/// <summary>An app user the server refuses <c>CLIENT TRACKING</c>: the cache says so once at Warning, keeps trying, and every read goes to Redis.</summary>
+public sealed class NearCacheRefusedTests(RedisFixture server)
+{
+    [Fact]
+    public async Task AnAclWithoutClientTracking_IsLoggedOnceAtWarning_AndReadsGoToRedis()
+    {
+        var user = "nc-" + Guid.NewGuid().ToString("N")[..10];
+        var password = Guid.NewGuid().ToString("N");
+        await server.Db.ExecuteAsync("ACL", "SETUSER", user, "on", ">" + password, "~*", "&*", "+@all", "-client|tracking");
+        try
+        {
+            var logs = new CapturingLoggerProvider();
+            using var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+            var options = Options.Create(new TesseraOptions
+            {
+                Configuration = $"{server.Endpoint},user={user},password={password}",
+                KeyPrefix = server.PrefixFor(),
+                NearCache = { Enabled = true },
+            });
+            await using var connection = new TesseraConnection(options);
+            var store = new RedisSessionStore(connection, options, logger: factory.CreateLogger<RedisSessionStore>());
+            Assert.False(await store.NearCache.StartAsync(TimeSpan.FromSeconds(3)));
+            Assert.Equal(NearCacheState.Connecting, store.NearCache.State);
+
+            var id = SessionIds.NewId();
+            var changes = new SessionChanges();
+            changes.Set("colour", "blue"u8.ToArray());
+            Assert.Equal(CommitStatus.Committed, (await store.CreateAsync(id, changes)).Status);
+            Assert.Equal(LoadStatus.Found, (await store.LoadAsync(id)).Status);
+            Assert.Equal(0, store.NearCache.Count);
+
+            // Tried again every second, said once at Warning with the server's reason, then at Debug.
+            Assert.True(await Eventually.WaitAsync(() => Task.FromResult(logs.Lines.Any(l => l.Id.Id == 133)), TimeSpan.FromSeconds(5)), "it keeps trying");
+            var warning = Assert.Single(logs.Lines, l => l.Id.Id == 134);
+            Assert.Equal(LogLevel.Warning, warning.Level);
+            Assert.Contains("NOPERM", warning.Text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await server.Db.ExecuteAsync("ACL", "DELUSER", user);
+        }
+    }
+}
