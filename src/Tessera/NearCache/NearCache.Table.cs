@@ -73,6 +73,12 @@ public sealed partial class NearCache
     /// <param name="key">The session's key.</param>
     internal void Forget(RedisKey key)
     {
+        if (_state is NearCacheState.Off or NearCacheState.Unsupported)
+        {
+            // Nothing is ever kept: the refresh path pays no lock and no key string.
+            return;
+        }
+
         lock (_gate)
         {
             _entries.Remove(key.ToString()!);
