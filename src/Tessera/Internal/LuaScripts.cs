@@ -275,91 +275,111 @@ internal static partial class LuaScripts
         """;
 
     /// <summary>
-    /// The counter bump, lean: one HMGET (metadata and the field), the HINCRBY, and only what else is
-    /// needed (the size when it changed, the refresh when due, Redis's clock when either may be). KEYS[1] session key; KEYS[2], when given
-    /// (a server that is not a Cluster, where both keys are on one node), the "everyone at once" epoch
-    /// (<see cref="SessionLayout.EveryoneRevokedKey"/>): a session created at or before it is refused as not
-    /// found before anything is written (on a Cluster the app reads the epoch beside the script and ends the
-    /// session itself). ARGV[1] field; ARGV[2] delta; ARGV[3] max bytes (0: no limit); ARGV[4] refresh
-    /// granularity as for Refresh; ARGV[5] max caller fields (0: no limit); ARGV[6] the app's clock, unix ms
-    /// (optional): Redis's <c>TIME</c> is read, and the refresh and the deadline decided on it, only when that
-    /// clock says either may be due (the rule of a read, whose refresh the app's clock gates: an app server whose
-    /// clock lags by more than the granularity refreshes late, never lengthens a session; the key's expiry, never
-    /// past '#d', keeps the deadline); the same clock judges a value's own lifetime: a value past it is removed first
-    /// (with '#s') and the counter starts from 0. The limits are read only when the counter is new: bumping one that exists
-    /// costs nothing more. Built on <see cref="LeanPrelude"/> (only the helpers it calls: every helper is a
-    /// closure made again on every run). Reply {1, now (Redis's when read, else the app's), new value, created};
-    /// {-2} when the value is not an integer.
+    /// Counter bumps, one or many sessions' in one call (<see cref="Redis.CounterBatcher"/>): each is the existence check,
+    /// the atomic <c>HINCRBY</c> and the sliding refresh of one session, run one after another, each on its own: a
+    /// bump that fails (a corrupt session, a value that is not an integer, an error Redis raises) fails alone, and
+    /// never one that came before it in the call. KEYS[1..n] the sessions' keys (n bumps), and KEYS[n + 1] (on a
+    /// server that is not a Cluster, where all keys are on one node) the "everyone at once" epoch
+    /// (<see cref="SessionLayout.EveryoneRevokedKey"/>): read once for the call, before anything is written (the call
+    /// was sent after every bump in it began), a session created at or before it is refused as not found and
+    /// nothing is written to it (on a Cluster the app reads the epoch beside the call and ends the session itself).
+    /// ARGV[1] max bytes (0: no limit); ARGV[2] refresh granularity as for Refresh; ARGV[3] max caller fields (0: no
+    /// limit); ARGV[4] the app's clock, unix ms: Redis's <c>TIME</c> is read (once for the call), and the refresh and
+    /// the deadline decided on it, only when that clock says either may be due (the rule of a read, whose refresh the
+    /// app's clock gates: an app server whose clock lags by more than the granularity refreshes late, never
+    /// lengthens a session; the key's expiry, never past '#d', keeps the deadline); the same clock judges a value's
+    /// own lifetime: a value past it is removed first (with '#s') and the counter starts from 0. Then per bump
+    /// ARGV[3 + 2j] its field and ARGV[4 + 2j] its delta. The limits are read only when the counter is new: bumping
+    /// one that exists costs nothing more. Built on <see cref="LeanPrelude"/> (only the helpers it calls: every
+    /// helper is a closure made again on every call, so a call of many bumps makes them once). Reply: one reply per
+    /// bump, in order: {1, now (Redis's when read, else the app's), new value, created}; {-2} when the value is not
+    /// an integer; an error reply when Redis raised one for that bump.
     /// </summary>
     public static readonly string Increment = LeanPrelude + $$$"""
-        local key, f = KEYS[1], ARGV[1]
-        local m = redis.pcall('HMGET', key, '{{{SessionLayout.LastAccess}}}', '{{{SessionLayout.IdleMs}}}', '{{{SessionLayout.Deadline}}}', '{{{SessionLayout.RotatedTo}}}', f, '{{{SessionLayout.Created}}}')
-        if m.err then return {{{{(int)ScriptStatus.Corrupt}}}} end
-        if m[4] then return {{{{(int)ScriptStatus.Rotated}}}, m[4]} end
-        local a, i, d = tonumber(m[1]), tonumber(m[2]), tonumber(m[3])
-        if not (a and i and d) then
-          if redis.call('EXISTS', key) == 0 then return {{{{(int)ScriptStatus.NotFound}}}} end
-          return {{{{(int)ScriptStatus.Corrupt}}}}
-        end
-        local c = tonumber(m[6]) or 0
-        if KEYS[2] then
-          -- The same rule as EveryoneRevocation.Ends: created at or before the epoch (0 when unknown) is dead.
-          local e = tonumber(redis.call('GET', KEYS[2]))
-          if e and c <= e then return {{{{(int)ScriptStatus.NotFound}}}} end
-        end
-        -- Redis's clock only when the app's says the refresh or the deadline may be due, as a read does (the app's
-        -- clock gates its refresh, the Refresh script confirms on Redis's): most bumps need neither. A key that
-        -- exists is before its deadline by Redis's clock anyway (no script sets an expiry past '#d').
-        local hint, g = tonumber(ARGV[6]), gran_for(i, tonumber(ARGV[4]))
-        local now
-        if not hint or hint - a >= g or hint >= d then
-          now = now_ms()
-          if now >= d then
-            redis.call('DEL', key)
-            return {{{{(int)ScriptStatus.Expired}}}}
+        local max, gran, maxf, hint = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+        local n = (#ARGV - 4) / 2
+        local epoch
+        -- The same rule as EveryoneRevocation.Ends: created at or before the epoch (0 when unknown) is dead. A GET
+        -- that fails here fails the whole call before it wrote anything.
+        if #KEYS > n then epoch = tonumber(redis.call('GET', KEYS[n + 1])) end
+        local clock
+        local function bump(key, f, delta)
+          local m = redis.pcall('HMGET', key, '{{{SessionLayout.LastAccess}}}', '{{{SessionLayout.IdleMs}}}', '{{{SessionLayout.Deadline}}}', '{{{SessionLayout.RotatedTo}}}', f, '{{{SessionLayout.Created}}}')
+          if m.err then return {{{{(int)ScriptStatus.Corrupt}}}} end
+          if m[4] then return {{{{(int)ScriptStatus.Rotated}}}, m[4]} end
+          local a, i, d = tonumber(m[1]), tonumber(m[2]), tonumber(m[3])
+          if not (a and i and d) then
+            if redis.call('EXISTS', key) == 0 then return {{{{(int)ScriptStatus.NotFound}}}} end
+            return {{{{(int)ScriptStatus.Corrupt}}}}
           end
-        end
-        local old = m[5]
-        -- A value past its own lifetime is no value (ValueCodec.IsExpired, the prelude's expired(), inline here: a
-        -- helper is a closure per run): header 4..7, then the deadline, 8 bytes big-endian, by the app's clock.
-        if old and hint and string.len(old) > {{{ValueCodec.DeadlineSize}}} then
-          local h = string.byte(old, 1)
-          if h >= {{{ValueCodec.ExpiresFlag}}} and h < 8 then
-            local t = 0
-            for k = 2, {{{ValueCodec.DeadlineSize + 1}}} do t = t * 256 + string.byte(old, k) end
-            if hint >= t then
-              redis.call('HDEL', key, f)
-              redis.call('HINCRBY', key, '{{{SessionLayout.Size}}}', -entry_size(f, string.len(old)))
-              old = nil
+          local c = tonumber(m[6]) or 0
+          if epoch and c <= epoch then return {{{{(int)ScriptStatus.NotFound}}}} end
+          -- Redis's clock only when the app's says the refresh or the deadline may be due, as a read does (the app's
+          -- clock gates its refresh, the Refresh script confirms on Redis's): most bumps need neither. A key that
+          -- exists is before its deadline by Redis's clock anyway (no script sets an expiry past '#d').
+          local g = gran_for(i, gran)
+          local now
+          if not hint or hint - a >= g or hint >= d then
+            if not clock then clock = now_ms() end
+            now = clock
+            if now >= d then
+              redis.call('DEL', key)
+              return {{{{(int)ScriptStatus.Expired}}}}
             end
           end
-        end
-        if not old then
-          local max, maxf = tonumber(ARGV[3]), tonumber(ARGV[5])
-          if max > 0 then
-            local s = tonumber(redis.call('HGET', key, '{{{SessionLayout.Size}}}')) or 0
-            if s + entry_size(f, string.len(ARGV[2])) > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
+          local old = m[5]
+          -- A value past its own lifetime is no value (ValueCodec.IsExpired, the prelude's expired(), inline here: a
+          -- helper is a closure per call): header 4..7, then the deadline, 8 bytes big-endian, by the app's clock.
+          if old and hint and string.len(old) > {{{ValueCodec.DeadlineSize}}} then
+            local h = string.byte(old, 1)
+            if h >= {{{ValueCodec.ExpiresFlag}}} and h < 8 then
+              local t = 0
+              for k = 2, {{{ValueCodec.DeadlineSize + 1}}} do t = t * 256 + string.byte(old, k) end
+              if hint >= t then
+                redis.call('HDEL', key, f)
+                redis.call('HINCRBY', key, '{{{SessionLayout.Size}}}', -entry_size(f, string.len(old)))
+                old = nil
+              end
+            end
           end
-          if maxf > 0 then
-            local count = user_fields(key) + 1
-            if count > maxf then return {{{{(int)ScriptStatus.TooManyFields}}}, count} end
+          if not old then
+            if max > 0 then
+              local s = tonumber(redis.call('HGET', key, '{{{SessionLayout.Size}}}')) or 0
+              if s + entry_size(f, string.len(delta)) > max then return {{{{(int)ScriptStatus.TooLarge}}}, s} end
+            end
+            if maxf > 0 then
+              local count = user_fields(key) + 1
+              if count > maxf then return {{{{(int)ScriptStatus.TooManyFields}}}, count} end
+            end
+          end
+          local v = redis.pcall('HINCRBY', key, f, delta)
+          if type(v) == 'table' then
+            local e = v.err or ''
+            if string.find(e, 'integer', 1, true) or string.find(e, 'overflow', 1, true) then return {{{{(int)ScriptStatus.NotInteger}}}} end
+            return v
+          end
+          local len
+          if v > -1e13 and v < 1e14 then len = string.len(string.format('%d', v)) else len = redis.call('HSTRLEN', key, f) end
+          local grown = old and (len - string.len(old)) or entry_size(f, len)
+          if grown ~= 0 then redis.call('HINCRBY', key, '{{{SessionLayout.Size}}}', grown) end
+          if now and now - a >= g then
+            redis.call('HSET', key, '{{{SessionLayout.LastAccess}}}', now)
+            expire_at(key, now, i, d)
+          end
+          return {{{{(int)ScriptStatus.Ok}}}, now or hint, v, c}
+        end
+        local out = {}
+        for j = 1, n do
+          local ok, r = pcall(bump, KEYS[j], ARGV[3 + 2 * j], ARGV[4 + 2 * j])
+          if ok then
+            out[j] = r
+          elseif type(r) == 'table' and r.err then
+            out[j] = r
+          else
+            out[j] = {err = 'ERR ' .. tostring(r)}
           end
         end
-        local v = redis.pcall('HINCRBY', key, f, ARGV[2])
-        if type(v) == 'table' then
-          local e = v.err or ''
-          if string.find(e, 'integer', 1, true) or string.find(e, 'overflow', 1, true) then return {{{{(int)ScriptStatus.NotInteger}}}} end
-          return v
-        end
-        local len
-        if v > -1e13 and v < 1e14 then len = string.len(string.format('%d', v)) else len = redis.call('HSTRLEN', key, f) end
-        local grown = old and (len - string.len(old)) or entry_size(f, len)
-        if grown ~= 0 then redis.call('HINCRBY', key, '{{{SessionLayout.Size}}}', grown) end
-        if now and now - a >= g then
-          redis.call('HSET', key, '{{{SessionLayout.LastAccess}}}', now)
-          expire_at(key, now, i, d)
-        end
-        return {{{{(int)ScriptStatus.Ok}}}, now or hint, v, c}
+        return out
         """;
 
     /// <summary>

@@ -16,6 +16,7 @@ internal sealed class SessionAtomics
     private readonly TesseraOptions _options;
     private readonly ValueCodec _codec;
     private readonly RedisValue _granularityMs;
+    private readonly RedisValue[] _counterLimits;
 
     public SessionAtomics(RedisSessionStore store, RedisValue granularityMs)
     {
@@ -24,6 +25,7 @@ internal sealed class SessionAtomics
         _options = store.Options;
         _codec = store.Codec;
         _granularityMs = granularityMs;
+        _counterLimits = [_options.MaxSessionBytes, granularityMs, _options.MaxSessionFields];
     }
 
     /// <summary>Takes a value (see <see cref="RedisSessionStore.TakeAsync(string, string, bool, CancellationToken)"/>).</summary>
@@ -78,12 +80,12 @@ internal sealed class SessionAtomics
             RedisValue? expectedStored = op == "cas" && _codec.AuthenticatesValues
                 ? (RedisValue?)await ExpectedStoredAsync(target, field, a, cancellationToken).ConfigureAwait(false)
                 : null;
-            var args = ScriptWire.AtomicArgs(op, target.Handle, field, a, b, expectedStored, _options, _granularityMs, _codec, _redis.Time.GetUtcNow().ToUnixTimeMilliseconds());
             // The counter bump reads the epoch inside its script where it can (one command, and a bump on an
-            // ended session writes nothing); the other operations read it beside theirs.
+            // ended session writes nothing) and goes with the bumps of other requests when they meet; the other
+            // operations read the epoch beside theirs.
             var (reply, epoch) = op == "incr"
-                ? await _redis.EvalCheckingEpochAsync(LuaScripts.Increment, target.Key, args, op, cancellationToken).ConfigureAwait(false)
-                : await _redis.EvalBesideEpochAsync(LuaScripts.Atomic, target.Key, args, op, cancellationToken).ConfigureAwait(false);
+                ? await _redis.BumpAsync(target.Key, field, a, _counterLimits, op, cancellationToken).ConfigureAwait(false)
+                : await _redis.EvalBesideEpochAsync(LuaScripts.Atomic, target.Key, ScriptWire.AtomicArgs(op, target.Handle, field, a, b, expectedStored, _options, _granularityMs, _codec, _redis.Time.GetUtcNow().ToUnixTimeMilliseconds()), op, cancellationToken).ConfigureAwait(false);
             var parts = (RedisResult[])reply!;
             if (EveryoneRevocation.Ends(ScriptWire.CreatedOf(reply), epoch))
             {

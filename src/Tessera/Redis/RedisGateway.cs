@@ -23,6 +23,7 @@ internal sealed partial class RedisGateway
     private readonly TesseraOptions _options;
     private readonly TesseraMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly CounterBatcher _bumps;
     private volatile EpochPlacement? _placement;
 
     public RedisGateway(TesseraConnection connection, TesseraOptions options, TesseraMetrics metrics, ILogger logger, TimeProvider time)
@@ -33,6 +34,7 @@ internal sealed partial class RedisGateway
         _logger = logger;
         Time = time;
         EpochKey = SessionLayout.EveryoneRevokedKey(options.KeyPrefix);
+        _bumps = new CounterBatcher(time, options.OperationTimeout, metrics);
         if (options.CircuitBreaker is { Enabled: true } breaker)
         {
             Breaker = new OutageBreaker(
@@ -94,22 +96,42 @@ internal sealed partial class RedisGateway
             "EVALSHA");
 
     /// <summary>
-    /// Runs a script that can read the "everyone at once" epoch itself (as its <c>KEYS[2]</c>): on a server that is
-    /// not a Cluster (<see cref="EpochInScript"/>) the epoch key is passed to the script, which refuses a session
-    /// the epoch ended before it writes anything, and the reply's epoch is null; on a Cluster (the epoch lives in
-    /// another slot) the epoch is read beside the script, as <see cref="EvalBesideEpochAsync"/> does. One round
-    /// trip either way; on a single server one command instead of two.
+    /// A counter bump (<see cref="LuaScripts.Increment"/>): on a server that is not a Cluster
+    /// (<see cref="EpochInScript"/>) the script reads the "everyone at once" epoch itself, refusing a session the
+    /// epoch ended before it writes anything, and bumps that arrive while one call is on its way go together in the
+    /// next (<see cref="CounterBatcher"/>); the reply's epoch is null. On a Cluster (the epoch lives in another slot)
+    /// each bump is its own call, with the epoch read beside it. One round trip either way. Never sent again.
     /// </summary>
-    public Task<(RedisResult Reply, long? Epoch)> EvalCheckingEpochAsync(string script, RedisKey key, RedisValue[] args, string operation, CancellationToken cancellationToken, bool idempotent = false) =>
+    /// <param name="key">The session's key.</param>
+    /// <param name="field">The counter's field.</param>
+    /// <param name="delta">The delta.</param>
+    /// <param name="limits">Max bytes, refresh granularity (ms), max fields.</param>
+    /// <param name="operation">The operation's name.</param>
+    /// <param name="cancellationToken">Cancels the wait (and the bump, while it has not been sent).</param>
+    /// <returns>The bump's reply, and the epoch when it was read beside.</returns>
+    public Task<(RedisResult Reply, long? Epoch)> BumpAsync(RedisKey key, RedisValue field, RedisValue delta, RedisValue[] limits, string operation, CancellationToken cancellationToken) =>
         RunAsync(
             operation,
             static async (db, s) => s.gateway.EpochInScript(db.Multiplexer)
-                ? (await db.ScriptEvaluateAsync(s.script, [s.key, s.epoch], s.args).ConfigureAwait(false), (long?)null)
-                : await BesideEpochAsync(db.ScriptEvaluateAsync(s.script, [s.key], s.args), db, s.epoch).ConfigureAwait(false),
-            (script, key, args, epoch: EpochKey, gateway: this),
+                ? (await s.gateway._bumps.BumpAsync(db, s.key, s.field, s.delta, s.limits, s.gateway.EpochKey, s.cancellationToken).ConfigureAwait(false), (long?)null)
+                : await BesideEpochAsync(s.gateway.BumpAloneAsync(db, s.key, s.field, s.delta, s.limits), db, s.gateway.EpochKey).ConfigureAwait(false),
+            (key, field, delta, limits, cancellationToken, gateway: this),
             cancellationToken,
-            idempotent,
+            idempotent: false,
             "EVALSHA");
+
+    /// <summary>One bump as a call of its own, without the epoch (a Cluster): the reply of its one bump.</summary>
+    private async Task<RedisResult> BumpAloneAsync(IDatabase db, RedisKey key, RedisValue field, RedisValue delta, RedisValue[] limits)
+    {
+        var reply = await db.ScriptEvaluateAsync(LuaScripts.Increment, [key], [limits[0], limits[1], limits[2], Time.GetUtcNow().ToUnixTimeMilliseconds(), field, delta]).ConfigureAwait(false);
+        if (reply.Resp2Type != ResultType.Array || reply.Length != 1)
+        {
+            throw new RedisReplyException("A counter call of 1 bump was answered by another reply.");
+        }
+
+        var one = reply[0];
+        return one.Resp2Type == ResultType.Error ? throw CounterBatcher.ErrorOf(one) : one;
+    }
 
     /// <summary>
     /// Whether a script may read the "everyone at once" epoch beside a session key: every server the multiplexer

@@ -81,31 +81,23 @@ internal static class ScriptWire
     }
 
     /// <summary>
-    /// The arguments of <see cref="LuaScripts.Increment"/> (for <c>incr</c>: the field, the delta, the limits
-    /// and the refresh granularity) and of <see cref="LuaScripts.Atomic"/>: the operation, the field, the two operands encoded
-    /// (the counter of <c>incr</c> is decimal text; set-if-absent and compare-and-set store encoded values),
-    /// the limits and the refresh granularity.
+    /// The arguments of <see cref="LuaScripts.Atomic"/>: the operation, the field, the two operands encoded
+    /// (set-if-absent and compare-and-set store encoded values), the limits and the refresh granularity (a counter
+    /// bump's are <see cref="Redis.RedisGateway.BumpAsync"/>'s).
     /// </summary>
-    /// <param name="op"><c>incr</c>, <c>setnx</c>, <c>cas</c>, <c>del</c> or <c>take</c>.</param>
+    /// <param name="op"><c>setnx</c>, <c>cas</c>, <c>del</c> or <c>take</c>.</param>
     /// <param name="handle">The session's handle (values are encoded for it).</param>
     /// <param name="field">The field.</param>
-    /// <param name="a">The first operand (the increment's delta, set-if-absent's value, compare-and-set's expected value or null).</param>
+    /// <param name="a">The first operand (set-if-absent's value, compare-and-set's expected value or null).</param>
     /// <param name="b">The second operand (compare-and-set's new value).</param>
     /// <param name="expectedStored">With encryption, the stored bytes compare-and-set swaps (read first), else null.</param>
     /// <param name="options">The store options (limits).</param>
     /// <param name="granularityMs">The refresh granularity.</param>
     /// <param name="codec">The value codec.</param>
-    /// <param name="nowMs">The app's clock, unix ms: whether the counter bump needs Redis's clock, and, for every operation, the clock a value's own lifetime is judged by (as every reader does).</param>
+    /// <param name="nowMs">The app's clock, unix ms: the clock a value's own lifetime is judged by (as every reader does).</param>
     /// <returns>The arguments.</returns>
     public static RedisValue[] AtomicArgs(string op, string handle, string field, RedisValue a, RedisValue b, RedisValue? expectedStored, TesseraOptions options, RedisValue granularityMs, ValueCodec codec, long nowMs)
     {
-        if (op == "incr")
-        {
-            // LuaScripts.Increment: the delta is sent as it is (a counter is stored as decimal text); the app's
-            // clock tells the script whether it needs Redis's (the refresh or the deadline may be due).
-            return [field, a, options.MaxSessionBytes, granularityMs, options.MaxSessionFields, nowMs];
-        }
-
         var encodedA = op is "setnx" or "cas" && !a.IsNull ? (RedisValue)codec.Encode(handle, field, ((ReadOnlyMemory<byte>)a).Span) : a;
         var encodedB = op == "cas" ? (RedisValue)codec.Encode(handle, field, ((ReadOnlyMemory<byte>)b).Span) : b;
         if (op == "cas" && a.IsNull)
