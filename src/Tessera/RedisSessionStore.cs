@@ -66,7 +66,7 @@ public sealed class RedisSessionStore
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _granularityMs = _options.RefreshGranularity is { } granularity ? Math.Max(1L, (long)granularity.TotalMilliseconds) : 0L;
         _events = new SessionEvents(observers, _logger);
-        _redis = new RedisGateway(connection, _options, _metrics, _logger, timeProvider ?? TimeProvider.System);
+        _redis = new RedisGateway(connection, _options, _metrics, _logger, timeProvider ?? TimeProvider.System, _granularityMs);
         _users = new SessionUsers(this);
         _rotation = new SessionRotation(this);
         _atomics = new SessionAtomics(this, _granularityMs);

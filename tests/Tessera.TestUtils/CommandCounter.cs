@@ -21,6 +21,19 @@ public sealed class CommandCounter(int port, string? keyPrefix = null)
     /// </summary>
     public long EpochReads { get; private set; }
 
+    /// <summary>
+    /// Scripts to count by a name of their own instead of as <c>evalsha</c>: the SHA-1 (lower-case hex) of each
+    /// script's text, and its name (for example the session read's script, apart from the writes').
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ScriptNames { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The SHA-1 of a script's text, as <c>EVALSHA</c> names it.</summary>
+    /// <param name="script">The script.</param>
+    /// <returns>Lower-case hex.</returns>
+#pragma warning disable CA5350 // SHA-1 is what Redis names a script by, not a security measure here.
+    public static string Sha1Of(string script) => Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(Encoding.UTF8.GetBytes(script)));
+#pragma warning restore CA5350
+
     /// <summary>Runs <paramref name="action"/> and returns the commands clients sent meanwhile, by name (the epoch's reads apart: <see cref="EpochReads"/>).</summary>
     /// <param name="action">The work to measure.</param>
     /// <returns>Command name to count.</returns>
@@ -69,6 +82,12 @@ public sealed class CommandCounter(int port, string? keyPrefix = null)
             var start = close + 3;
             var end = line.IndexOf('"', start);
             var name = line[start..end].ToLowerInvariant();
+            if (name == "evalsha" && line.Length > end + 3 && line.IndexOf('"', end + 3) is var shaEnd and > 0
+                && ScriptNames.TryGetValue(line[(end + 3)..shaEnd], out var scriptName))
+            {
+                name = scriptName;
+            }
+
             if (name == "get" && line.EndsWith("everyone-revoked\"", StringComparison.Ordinal))
             {
                 EpochReads++;

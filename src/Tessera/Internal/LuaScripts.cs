@@ -275,6 +275,24 @@ internal static partial class LuaScripts
         """;
 
     /// <summary>
+    /// Session loads that meet, in one call (<see cref="Redis.ReadBatcher"/>; a server that is not a Cluster): the
+    /// "everyone at once" epoch, then each session's hash as <c>HGETALL</c> gives it. Reads only. KEYS[1..n] the
+    /// sessions' keys, KEYS[n + 1] the epoch (<see cref="SessionLayout.EveryoneRevokedKey"/>). Reply {epoch or nil,
+    /// hash 1, ..., hash n}, each hash a flat field, value list (empty when there is no key), or, for a key that is
+    /// not a hash, the error Redis raised as a string (that read alone fails, as its own <c>HGETALL</c> would: an
+    /// error nested in an array is not a reply StackExchange.Redis reads). No prelude: it needs none.
+    /// </summary>
+    public static readonly string ReadMany = """
+        local n = #KEYS - 1
+        local out = {redis.call('GET', KEYS[n + 1])}
+        for j = 1, n do
+          local ok, h = pcall(redis.call, 'HGETALL', KEYS[j])
+          if ok then out[j + 1] = h elseif type(h) == 'table' and h.err then out[j + 1] = h.err else out[j + 1] = tostring(h) end
+        end
+        return out
+        """;
+
+    /// <summary>
     /// Counter bumps, one or many sessions' in one call (<see cref="Redis.CounterBatcher"/>): each is the existence check,
     /// the atomic <c>HINCRBY</c> and the sliding refresh of one session, run one after another, each on its own: a
     /// bump that fails (a corrupt session, a value that is not an integer, an error Redis raises) fails alone, and
@@ -293,7 +311,8 @@ internal static partial class LuaScripts
     /// one that exists costs nothing more. Built on <see cref="LeanPrelude"/> (only the helpers it calls: every
     /// helper is a closure made again on every call, so a call of many bumps makes them once). Reply: one reply per
     /// bump, in order: {1, now (Redis's when read, else the app's), new value, created}; {-2} when the value is not
-    /// an integer; an error reply when Redis raised one for that bump.
+    /// an integer; the error as a string when Redis raised one for that bump (an error nested in an array is not a
+    /// reply StackExchange.Redis reads).
     /// </summary>
     public static readonly string Increment = LeanPrelude + $$$"""
         local max, gran, maxf, hint = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -371,12 +390,12 @@ internal static partial class LuaScripts
         local out = {}
         for j = 1, n do
           local ok, r = pcall(bump, KEYS[j], ARGV[3 + 2 * j], ARGV[4 + 2 * j])
-          if ok then
-            out[j] = r
-          elseif type(r) == 'table' and r.err then
+          if type(r) == 'table' and r.err then
+            out[j] = r.err
+          elseif ok then
             out[j] = r
           else
-            out[j] = {err = 'ERR ' .. tostring(r)}
+            out[j] = tostring(r)
           end
         end
         return out

@@ -16,7 +16,6 @@ internal sealed class SessionAtomics
     private readonly TesseraOptions _options;
     private readonly ValueCodec _codec;
     private readonly RedisValue _granularityMs;
-    private readonly RedisValue[] _counterLimits;
 
     public SessionAtomics(RedisSessionStore store, RedisValue granularityMs)
     {
@@ -25,7 +24,6 @@ internal sealed class SessionAtomics
         _options = store.Options;
         _codec = store.Codec;
         _granularityMs = granularityMs;
-        _counterLimits = [_options.MaxSessionBytes, granularityMs, _options.MaxSessionFields];
     }
 
     /// <summary>Takes a value (see <see cref="RedisSessionStore.TakeAsync(string, string, bool, CancellationToken)"/>).</summary>
@@ -84,7 +82,7 @@ internal sealed class SessionAtomics
             // ended session writes nothing) and goes with the bumps of other requests when they meet; the other
             // operations read the epoch beside theirs.
             var (reply, epoch) = op == "incr"
-                ? await _redis.BumpAsync(target.Key, field, a, _counterLimits, op, cancellationToken).ConfigureAwait(false)
+                ? await _redis.BumpAsync(target.Key, field, a, op, cancellationToken).ConfigureAwait(false)
                 : await _redis.EvalBesideEpochAsync(LuaScripts.Atomic, target.Key, ScriptWire.AtomicArgs(op, target.Handle, field, a, b, expectedStored, _options, _granularityMs, _codec, _redis.Time.GetUtcNow().ToUnixTimeMilliseconds()), op, cancellationToken).ConfigureAwait(false);
             var parts = (RedisResult[])reply!;
             if (EveryoneRevocation.Ends(ScriptWire.CreatedOf(reply), epoch))

@@ -23,10 +23,12 @@ internal sealed partial class RedisGateway
     private readonly TesseraOptions _options;
     private readonly TesseraMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly RedisValue[] _counterLimits;
     private readonly CounterBatcher _bumps;
+    private readonly ReadBatcher _reads;
     private volatile EpochPlacement? _placement;
 
-    public RedisGateway(TesseraConnection connection, TesseraOptions options, TesseraMetrics metrics, ILogger logger, TimeProvider time)
+    public RedisGateway(TesseraConnection connection, TesseraOptions options, TesseraMetrics metrics, ILogger logger, TimeProvider time, RedisValue granularityMs)
     {
         _connection = connection;
         _options = options;
@@ -34,7 +36,9 @@ internal sealed partial class RedisGateway
         _logger = logger;
         Time = time;
         EpochKey = SessionLayout.EveryoneRevokedKey(options.KeyPrefix);
-        _bumps = new CounterBatcher(time, options.OperationTimeout, metrics);
+        _counterLimits = [options.MaxSessionBytes, granularityMs, options.MaxSessionFields];
+        _bumps = new CounterBatcher(time, options.OperationTimeout, metrics, _counterLimits, EpochKey);
+        _reads = new ReadBatcher(options.OperationTimeout, EpochKey);
         if (options.CircuitBreaker is { Enabled: true } breaker)
         {
             Breaker = new OutageBreaker(
@@ -78,12 +82,21 @@ internal sealed partial class RedisGateway
         RunAsync(operation, static (db, k) => db.HashGetAllAsync(k), key, cancellationToken, idempotent: true, "HGETALL");
 
     /// <summary>
-    /// A session load: <c>HGETALL</c> of the session and <c>GET</c> of the "everyone at once" epoch, sent
-    /// together (one pipelined batch, one round trip; on Cluster the two keys are in different slots, so
-    /// no script could read both). Always safe to send again.
+    /// A session load: the session's hash and the "everyone at once" epoch, in one round trip. On a server that
+    /// is not a Cluster (<see cref="EpochInScript"/>) one script reads both, with the loads of other requests that
+    /// meet it (<see cref="ReadBatcher"/>); on a Cluster (the two keys are in different slots) <c>HGETALL</c> and
+    /// <c>GET</c> are sent together. Always safe to send again.
     /// </summary>
     public Task<(HashEntry[] Reply, long? Epoch)> ReadSessionAsync(RedisKey key, string operation, CancellationToken cancellationToken) =>
-        RunAsync(operation, static (db, s) => BesideEpochAsync(db.HashGetAllAsync(s.key), db, s.epoch), (key, epoch: EpochKey), cancellationToken, idempotent: true, "HGETALL");
+        RunAsync(
+            operation,
+            static (db, s) => s.gateway.EpochInScript(db.Multiplexer)
+                ? s.gateway._reads.CallAsync(db, s.key, RedisValue.Null, RedisValue.Null, s.cancellationToken)
+                : BesideEpochAsync(db.HashGetAllAsync(s.key), db, s.gateway.EpochKey),
+            (key, cancellationToken, gateway: this),
+            cancellationToken,
+            idempotent: true,
+            "HGETALL");
 
     /// <summary>Runs a script on a session with the "everyone at once" epoch read beside it (one round trip).</summary>
     public Task<(RedisResult Reply, long? Epoch)> EvalBesideEpochAsync(string script, RedisKey key, RedisValue[] args, string operation, CancellationToken cancellationToken, bool idempotent = false) =>
@@ -105,32 +118,27 @@ internal sealed partial class RedisGateway
     /// <param name="key">The session's key.</param>
     /// <param name="field">The counter's field.</param>
     /// <param name="delta">The delta.</param>
-    /// <param name="limits">Max bytes, refresh granularity (ms), max fields.</param>
     /// <param name="operation">The operation's name.</param>
     /// <param name="cancellationToken">Cancels the wait (and the bump, while it has not been sent).</param>
     /// <returns>The bump's reply, and the epoch when it was read beside.</returns>
-    public Task<(RedisResult Reply, long? Epoch)> BumpAsync(RedisKey key, RedisValue field, RedisValue delta, RedisValue[] limits, string operation, CancellationToken cancellationToken) =>
+    public Task<(RedisResult Reply, long? Epoch)> BumpAsync(RedisKey key, RedisValue field, RedisValue delta, string operation, CancellationToken cancellationToken) =>
         RunAsync(
             operation,
             static async (db, s) => s.gateway.EpochInScript(db.Multiplexer)
-                ? (await s.gateway._bumps.BumpAsync(db, s.key, s.field, s.delta, s.limits, s.gateway.EpochKey, s.cancellationToken).ConfigureAwait(false), (long?)null)
-                : await BesideEpochAsync(s.gateway.BumpAloneAsync(db, s.key, s.field, s.delta, s.limits), db, s.gateway.EpochKey).ConfigureAwait(false),
-            (key, field, delta, limits, cancellationToken, gateway: this),
+                ? (await s.gateway._bumps.CallAsync(db, s.key, s.field, s.delta, s.cancellationToken).ConfigureAwait(false), (long?)null)
+                : await BesideEpochAsync(s.gateway.BumpAloneAsync(db, s.key, s.field, s.delta), db, s.gateway.EpochKey).ConfigureAwait(false),
+            (key, field, delta, cancellationToken, gateway: this),
             cancellationToken,
             idempotent: false,
             "EVALSHA");
 
     /// <summary>One bump as a call of its own, without the epoch (a Cluster): the reply of its one bump.</summary>
-    private async Task<RedisResult> BumpAloneAsync(IDatabase db, RedisKey key, RedisValue field, RedisValue delta, RedisValue[] limits)
+    private async Task<RedisResult> BumpAloneAsync(IDatabase db, RedisKey key, RedisValue field, RedisValue delta)
     {
-        var reply = await db.ScriptEvaluateAsync(LuaScripts.Increment, [key], [limits[0], limits[1], limits[2], Time.GetUtcNow().ToUnixTimeMilliseconds(), field, delta]).ConfigureAwait(false);
-        if (reply.Resp2Type != ResultType.Array || reply.Length != 1)
-        {
-            throw new RedisReplyException("A counter call of 1 bump was answered by another reply.");
-        }
-
-        var one = reply[0];
-        return one.Resp2Type == ResultType.Error ? throw CounterBatcher.ErrorOf(one) : one;
+        var args = CounterBatcher.ArgsFor(_counterLimits, 1, Time.GetUtcNow().ToUnixTimeMilliseconds());
+        args[4] = field;
+        args[5] = delta;
+        return CounterBatcher.Single(await db.ScriptEvaluateAsync(LuaScripts.Increment, [key], args).ConfigureAwait(false));
     }
 
     /// <summary>
