@@ -40,7 +40,7 @@ public sealed class TesseraMetrics : IDisposable
         LoadDuration = _meter.CreateHistogram<double>("tessera.load.duration", unit: "s", description: "Session load latency, parsing and decoding included.", advice: DurationAdvice);
         OperationDuration = _meter.CreateHistogram<double>("tessera.operation.duration", unit: "s", description: "Duration of each Redis script call, by operation and outcome.", advice: DurationAdvice);
         CommitBytes = _meter.CreateHistogram<long>("tessera.commit.bytes", unit: "By", description: "Bytes written per commit.");
-        CounterBatchSize = _meter.CreateHistogram<long>("tessera.counter.batch.size", unit: "{bump}", description: "Counter bumps sent together in one Redis call (a server that is not a Cluster).", advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
+        BatchSize = _meter.CreateHistogram<long>("tessera.batch.size", unit: "{call}", description: "Calls sent together in one Redis script call (counter bumps, session loads; a server that is not a Cluster), by operation.", advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
     }
 
     /// <summary>Sessions created.</summary>
@@ -94,8 +94,8 @@ public sealed class TesseraMetrics : IDisposable
     /// <summary>Bytes per commit.</summary>
     public Histogram<long> CommitBytes { get; }
 
-    /// <summary>Counter bumps per Redis call: more than one while bumps arrive faster than Redis answers.</summary>
-    public Histogram<long> CounterBatchSize { get; }
+    /// <summary>Calls per Redis script call, tagged <c>tessera.operation</c> (<c>incr</c>, <c>load</c>): more than one while they arrive faster than Redis answers.</summary>
+    public Histogram<long> BatchSize { get; }
 
     /// <summary>Duration of each Redis script call (seconds), tagged <c>tessera.operation</c>, <c>db.system.name</c>, <c>tessera.outcome</c> and, on failure, <c>error.type</c>.</summary>
     public Histogram<double> OperationDuration { get; }

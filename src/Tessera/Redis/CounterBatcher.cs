@@ -11,8 +11,10 @@ namespace Tessera.Redis;
 /// </summary>
 internal sealed class CounterBatcher : ScriptBatcher<RedisResult>
 {
+    /// <summary>The most bumps in one call: each answer is a few integers, and the script runs for tens of microseconds.</summary>
+    internal const int MaxBatch = 64;
+
     private readonly TimeProvider _time;
-    private readonly TesseraMetrics _metrics;
     private readonly RedisValue[] _limits;
     private readonly RedisKey _epochKey;
 
@@ -22,10 +24,9 @@ internal sealed class CounterBatcher : ScriptBatcher<RedisResult>
     /// <param name="limits">Max bytes, refresh granularity (ms), max fields: the same for every bump of a store.</param>
     /// <param name="epochKey">The "everyone at once" epoch.</param>
     public CounterBatcher(TimeProvider time, TimeSpan bound, TesseraMetrics metrics, RedisValue[] limits, RedisKey epochKey)
-        : base(bound)
+        : base(bound, MaxBatch, metrics, "incr")
     {
         _time = time;
-        _metrics = metrics;
         _limits = limits;
         _epochKey = epochKey;
     }
@@ -50,7 +51,6 @@ internal sealed class CounterBatcher : ScriptBatcher<RedisResult>
 
     protected override Task<RedisResult> SendAsync(IDatabase db, List<Waiter> batch)
     {
-        _metrics.CounterBatchSize.Record(batch.Count);
         var keys = new RedisKey[batch.Count + 1];
         var args = ArgsFor(_limits, batch.Count, _time.GetUtcNow().ToUnixTimeMilliseconds());
         for (var i = 0; i < batch.Count; i++)

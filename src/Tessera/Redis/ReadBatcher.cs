@@ -10,12 +10,19 @@ namespace Tessera.Redis;
 /// </summary>
 internal sealed class ReadBatcher : ScriptBatcher<(HashEntry[] Reply, long? Epoch)>
 {
+    /// <summary>
+    /// The most loads in one call. Lower than a bump's: each answer is a whole session, copied through the script's
+    /// memory, so at <see cref="TesseraOptions.MaxSessionBytes"/>' default (1 MiB) one call holds at most 16 MiB.
+    /// </summary>
+    internal const int MaxBatch = 16;
+
     private readonly RedisKey _epochKey;
 
     /// <param name="bound">The operation timeout.</param>
+    /// <param name="metrics">Where the loads per call are recorded.</param>
     /// <param name="epochKey">The "everyone at once" epoch.</param>
-    public ReadBatcher(TimeSpan bound, RedisKey epochKey)
-        : base(bound) => _epochKey = epochKey;
+    public ReadBatcher(TimeSpan bound, TesseraMetrics metrics, RedisKey epochKey)
+        : base(bound, MaxBatch, metrics, "load") => _epochKey = epochKey;
 
     protected override Task<RedisResult> SendAsync(IDatabase db, List<Waiter> batch)
     {

@@ -38,7 +38,7 @@ internal sealed partial class RedisGateway
         EpochKey = SessionLayout.EveryoneRevokedKey(options.KeyPrefix);
         _counterLimits = [options.MaxSessionBytes, granularityMs, options.MaxSessionFields];
         _bumps = new CounterBatcher(time, options.OperationTimeout, metrics, _counterLimits, EpochKey);
-        _reads = new ReadBatcher(options.OperationTimeout, EpochKey);
+        _reads = new ReadBatcher(options.OperationTimeout, metrics, EpochKey);
         if (options.CircuitBreaker is { Enabled: true } breaker)
         {
             Breaker = new OutageBreaker(

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using StackExchange.Redis;
 
 namespace Tessera.Redis;
@@ -6,7 +7,7 @@ namespace Tessera.Redis;
 /// <summary>
 /// Calls of one kind that meet go to Redis together, on a server that is not a Cluster (where every key is on one
 /// node): while one script call is on its way, the calls that arrive wait, and go as one script call the moment it
-/// answers (or at once when <see cref="MaxBatch"/> are waiting). A call alone is sent at once, so at low load
+/// answers (or at once when as many as the kind's most are waiting). A call alone is sent at once, so at low load
 /// nothing waits; under load many requests cost Redis one command to read, one script to start and one answer to
 /// write, and the app one command to send, check (<see cref="TesseraConnection.ChecksReplies"/>) and read, which is
 /// most of what a small call costs either. Every call in a script call was made before it was sent, so it sees every
@@ -18,16 +19,26 @@ namespace Tessera.Redis;
 /// <typeparam name="TResult">What one call is answered with.</typeparam>
 internal abstract class ScriptBatcher<TResult>
 {
-    /// <summary>The most calls in one script call: such a script runs for tens of microseconds.</summary>
-    internal const int MaxBatch = 64;
-
     private readonly object _gate = new();
     private readonly TimeSpan _bound;
+    private readonly int _maxBatch;
+    private readonly Histogram<long> _sizes;
+    private readonly KeyValuePair<string, object?> _operation;
     private List<Waiter> _waiting = [];
     private int _inFlight;
     private IDatabase? _newest;
 
-    protected ScriptBatcher(TimeSpan bound) => _bound = bound;
+    /// <param name="bound">The operation timeout: how long a call may wait to be sent, and a script call be waited for.</param>
+    /// <param name="maxBatch">The most calls in one script call.</param>
+    /// <param name="metrics">Where the calls per script call are recorded (<see cref="TesseraMetrics.BatchSize"/>).</param>
+    /// <param name="operation">The operation, for the metric.</param>
+    protected ScriptBatcher(TimeSpan bound, int maxBatch, TesseraMetrics metrics, string operation)
+    {
+        _bound = bound;
+        _maxBatch = maxBatch;
+        _sizes = metrics.BatchSize;
+        _operation = new(TesseraTelemetry.OperationTag, operation);
+    }
 
     /// <summary>Makes one call: sent now when no script call is on its way, else with the next.</summary>
     /// <param name="db">The database to send on (the newest caller's is used for a script call).</param>
@@ -44,7 +55,7 @@ internal abstract class ScriptBatcher<TResult>
         {
             _waiting.Add(waiter);
             _newest = db;
-            if (_inFlight == 0 || _waiting.Count >= MaxBatch)
+            if (_inFlight == 0 || _waiting.Count >= _maxBatch)
             {
                 send = _waiting;
                 _waiting = [];
@@ -112,6 +123,7 @@ internal abstract class ScriptBatcher<TResult>
         Task<RedisResult>? call = null;
         try
         {
+            _sizes.Record(batch.Count, _operation);
             call = SendAsync(db, batch);
 
             // Bounded as each caller is: a script call that never answers (its callers have given up by then) does

@@ -28,19 +28,24 @@ public abstract class ScriptBatchingBehaviour(ServerFixture server)
         return changes;
     }
 
-    /// <summary>The sizes of the script calls the store's bumps went in (its <c>tessera.counter.batch.size</c>).</summary>
-    private static MeterListener ListenToBatches(RedisSessionStore store, List<long> sizes)
+    /// <summary>The sizes of the script calls the store's <paramref name="operation"/> calls went in (its <c>tessera.batch.size</c>).</summary>
+    private static MeterListener ListenToBatches(RedisSessionStore store, List<long> sizes, string operation)
     {
         var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (ReferenceEquals(instrument, store.Metrics.CounterBatchSize))
+            if (ReferenceEquals(instrument, store.Metrics.BatchSize))
             {
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) =>
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
         {
+            if (!tags.ToArray().Contains(new KeyValuePair<string, object?>("tessera.operation", operation)))
+            {
+                return;
+            }
+
             lock (sizes)
             {
                 sizes.Add(value);
@@ -61,7 +66,7 @@ public abstract class ScriptBatchingBehaviour(ServerFixture server)
         }
 
         var sizes = new List<long>();
-        using (ListenToBatches(store, sizes))
+        using (ListenToBatches(store, sizes, "incr"))
         {
             // 20 bumps of each of 20 sessions, all asked at once.
             var bumps = ids.SelectMany(id => Enumerable.Range(0, 20).Select(_ => (id, task: store.IncrementAsync(id, "n")))).ToArray();
@@ -189,6 +194,8 @@ public abstract class ScriptBatchingBehaviour(ServerFixture server)
         await Server.Db.StringSetAsync(store.KeyFor(foreign), "x");
         var unknown = SessionIds.NewId();
 
+        var sizes = new List<long>();
+        using var listener = ListenToBatches(store, sizes, "load");
         for (var round = 0; round < 5; round++)
         {
             var loads = ids.Select(id => store.LoadAsync(id)).Append(store.LoadAsync(foreign)).Append(store.LoadAsync(unknown)).ToArray();
@@ -201,6 +208,14 @@ public abstract class ScriptBatchingBehaviour(ServerFixture server)
 
             Assert.Equal(LoadStatus.Corrupt, results[ids.Length].Status);
             Assert.Equal(LoadStatus.NotFound, results[ids.Length + 1].Status);
+        }
+
+        lock (sizes)
+        {
+            // 160 loads in far fewer calls, none over the read's bound (a whole session per answer).
+            Assert.Equal(5 * (ids.Length + 2), sizes.Sum());
+            Assert.True(sizes.Count < 5 * (ids.Length + 2) / 2, $"{sizes.Count} calls");
+            Assert.All(sizes, s => Assert.InRange(s, 1, 16));
         }
     }
 
