@@ -38,6 +38,16 @@ public static class TesseraTelemetry
         return activity;
     }
 
+    /// <summary>Names the command of the current call's span, when the call chose it on its way (a load: a script on a standalone server, <c>HGETALL</c> on a Cluster).</summary>
+    internal static void NameCommand(string command)
+    {
+        if (Activity.Current is { Kind: ActivityKind.Client, IsAllDataRequested: true } activity && ReferenceEquals(activity.Source, Source))
+        {
+            activity.SetTag("db.operation.name", command);
+            activity.SetTag("db.query.summary", command + " " + activity.GetTagItem(OperationTag));
+        }
+    }
+
     /// <summary>Starts an internal span around a multi-step operation (rotation, revocation).</summary>
     internal static Activity? StartOperation(string operation)
     {

@@ -90,9 +90,16 @@ internal sealed partial class RedisGateway
     public Task<(HashEntry[] Reply, long? Epoch)> ReadSessionAsync(RedisKey key, string operation, CancellationToken cancellationToken) =>
         RunAsync(
             operation,
-            static (db, s) => s.gateway.EpochInScript(db.Multiplexer)
-                ? s.gateway._reads.CallAsync(db, s.key, RedisValue.Null, RedisValue.Null, s.cancellationToken)
-                : BesideEpochAsync(db.HashGetAllAsync(s.key), db, s.gateway.EpochKey),
+            static (db, s) =>
+            {
+                if (!s.gateway.EpochInScript(db.Multiplexer))
+                {
+                    return BesideEpochAsync(db.HashGetAllAsync(s.key), db, s.gateway.EpochKey);
+                }
+
+                TesseraTelemetry.NameCommand("EVALSHA");
+                return s.gateway._reads.CallAsync(db, s.key, RedisValue.Null, RedisValue.Null, s.cancellationToken);
+            },
             (key, cancellationToken, gateway: this),
             cancellationToken,
             idempotent: true,
