@@ -65,7 +65,19 @@ internal abstract class ScriptBatcher<TResult>
 
         if (send is not null)
         {
-            _ = SendLoopAsync(db, send);
+            // The loop outlives this caller (it sends the calls that meet after it): it does not carry the caller's
+            // context (its span, its request's async locals) along.
+            if (ExecutionContext.IsFlowSuppressed())
+            {
+                _ = SendLoopAsync(db, send);
+            }
+            else
+            {
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _ = SendLoopAsync(db, send);
+                }
+            }
         }
 
         return waiter.Task;
