@@ -355,6 +355,71 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         Assert.True(await Eventually.WaitAsync(async () => (await client.GetTextAsync("/live")) == (HttpStatusCode.OK, "Healthy"), TimeSpan.FromSeconds(5)));
     }
 
+    [Fact]
+    public async Task Blackhole_UnderCallsThatMeet_EveryWaitingLoadAndBumpEndsWithinTheBound_NoneAppliedTwice_AndTheyMeetAgainAfter()
+    {
+        using var redis = RedisServerProcess.Start();
+        await using var proxy = new FaultProxy(redis.Endpoint);
+        var options = Microsoft.Extensions.Options.Options.Create(new TesseraOptions { Configuration = proxy.Endpoint, KeyPrefix = "meet:", OperationTimeout = Bound });
+        await using var connection = new TesseraConnection(options);
+        var store = new RedisSessionStore(connection, options);
+        var id = SessionIds.NewId();
+        var changes = new SessionChanges();
+        changes.Set("name", "x"u8.ToArray());
+        Assert.Equal(CommitStatus.Committed, (await store.CreateAsync(id, changes)).Status);
+        Assert.Equal(LoadStatus.Found, (await store.LoadAsync(id)).Status);
+        Assert.Equal(1, (await store.IncrementAsync(id, "n")).Value);
+
+        // One load and one bump on their way into the partition, and 40 of each waiting behind them.
+        proxy.Set(FaultMode.Blackhole);
+        var clock = Stopwatch.StartNew();
+        var bumps = Enumerable.Range(0, 41).Select(_ => Timed(() => store.IncrementAsync(id, "n"))).ToList();
+        var loads = Enumerable.Range(0, 41).Select(_ => Timed(() => store.LoadAsync(id))).ToList();
+        var bumped = await Task.WhenAll(bumps);
+        var loaded = await Task.WhenAll(loads);
+        output.WriteLine($"blackholed: bumps ended after {bumped.Min(b => b.Ms):0} to {bumped.Max(b => b.Ms):0} ms, loads {loaded.Min(l => l.Ms):0} to {loaded.Max(l => l.Ms):0} ms");
+
+        // Each ended within the bound (plus the box's slack), unavailable: none hung behind the call on its way.
+        Assert.All(bumped.Concat(loaded), r => Assert.InRange(r.Ms, 0, Bound.TotalMilliseconds + 600));
+        Assert.All(bumped.Concat(loaded), r => Assert.IsType<TesseraUnavailableException>(r.Failure));
+
+        // Healed (TCP delivers what the partition held): the calls meet again, answered right.
+        proxy.Set(FaultMode.Pass);
+        Assert.True(await Eventually.WaitAsync(async () => { try { return (await store.LoadAsync(id)).Status == LoadStatus.Found; } catch (TesseraUnavailableException) { return false; } }, TimeSpan.FromSeconds(10)));
+        // What the partition held reaches Redis once it heals: wait until the counter stops moving.
+        using var direct = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint);
+        long stored = 0;
+        Assert.True(await Eventually.WaitAsync(async () =>
+        {
+            var before = (long)await direct.GetDatabase().HashGetAsync(store.KeyFor(id), "n");
+            await Task.Delay(300);
+            stored = (long)await direct.GetDatabase().HashGetAsync(store.KeyFor(id), "n");
+            return stored == before;
+        }, TimeSpan.FromSeconds(10)));
+
+        // A bump that timed out may have been applied (its caller was told the outcome is unknown), never twice:
+        // at most the one before the partition and all 41.
+        Assert.InRange(stored, 1, 42);
+        var after = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => store.IncrementAsync(id, "n")));
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => stored + i), after.Select(a => a.Value).Order());
+        var reads = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => store.LoadAsync(id)));
+        Assert.All(reads, r => Assert.Equal(LoadStatus.Found, r.Status));
+    }
+
+    private static async Task<(double Ms, Exception? Failure)> Timed<T>(Func<Task<T>> call)
+    {
+        var started = Stopwatch.StartNew();
+        try
+        {
+            await call();
+            return (started.Elapsed.TotalMilliseconds, null);
+        }
+        catch (Exception ex)
+        {
+            return (started.Elapsed.TotalMilliseconds, ex);
+        }
+    }
+
     private static async Task<CookieClient[]> SignInAsync(TestApp app, int count)
     {
         var clients = Enumerable.Range(0, count).Select(_ => app.CreateClient()).ToArray();
