@@ -372,7 +372,6 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
 
         // One load and one bump on their way into the partition, and 40 of each waiting behind them.
         proxy.Set(FaultMode.Blackhole);
-        var clock = Stopwatch.StartNew();
         var bumps = Enumerable.Range(0, 41).Select(_ => Timed(() => store.IncrementAsync(id, "n"))).ToList();
         var loads = Enumerable.Range(0, 41).Select(_ => Timed(() => store.LoadAsync(id))).ToList();
         var bumped = await Task.WhenAll(bumps);

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text;
 using StackExchange.Redis;
 using Tessera.Internal;
+using static Tessera.IntegrationTests.TestChanges;
 
 namespace Tessera.IntegrationTests;
 
@@ -16,17 +17,6 @@ namespace Tessera.IntegrationTests;
 public abstract class ScriptBatchingBehaviour(ServerFixture server)
 {
     protected ServerFixture Server { get; } = server;
-
-    private static SessionChanges Changes(params (string Key, string Value)[] values)
-    {
-        var changes = new SessionChanges();
-        foreach (var (key, value) in values)
-        {
-            changes.Set(key, Encoding.UTF8.GetBytes(value));
-        }
-
-        return changes;
-    }
 
     /// <summary>The sizes of the script calls the store's <paramref name="operation"/> calls went in (its <c>tessera.batch.size</c>).</summary>
     private static MeterListener ListenToBatches(RedisSessionStore store, List<long> sizes, string operation)

@@ -1,5 +1,6 @@
 using System.Text;
 using StackExchange.Redis;
+using static Tessera.IntegrationTests.TestChanges;
 
 namespace Tessera.IntegrationTests;
 
@@ -7,17 +8,6 @@ namespace Tessera.IntegrationTests;
 public abstract class SessionStoreBehaviour(ServerFixture server)
 {
     protected ServerFixture Server { get; } = server;
-
-    private static SessionChanges Changes(params (string Key, string Value)[] values)
-    {
-        var changes = new SessionChanges();
-        foreach (var (key, value) in values)
-        {
-            changes.Set(key, Encoding.UTF8.GetBytes(value));
-        }
-
-        return changes;
-    }
 
     private static string Text(SessionRecord record, string key) => Encoding.UTF8.GetString(record.Values[key]);
 

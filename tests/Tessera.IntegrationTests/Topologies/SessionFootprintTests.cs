@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Tessera.AspNetCore;
 using Tessera.TestUtils;
+using static Tessera.IntegrationTests.TestChanges;
 
 namespace Tessera.IntegrationTests;
 
@@ -105,17 +106,6 @@ public sealed class SessionFootprintTests
     private static async Task CreateAsync(RedisSessionStore store, List<string> ids, Func<int, SessionChanges> values) =>
         await Parallel.ForAsync(0, ids.Count, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
             Assert.Equal(CommitStatus.Committed, (await store.CreateAsync(ids[i], values(i), new SessionWrite { UserId = $"user{i:D6}" }, ct)).Status));
-
-    private static SessionChanges Changes(params (string Key, string Value)[] values)
-    {
-        var changes = new SessionChanges();
-        foreach (var (key, value) in values)
-        {
-            changes.Set(key, Encoding.UTF8.GetBytes(value));
-        }
-
-        return changes;
-    }
 
     private static long UsedMemory(RedisServerProcess redis) =>
         long.Parse(RespClient.InfoField(RespClient.Command(redis.Port, "INFO", "memory"), "used_memory")!, CultureInfo.InvariantCulture);
