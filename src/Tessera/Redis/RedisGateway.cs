@@ -77,10 +77,6 @@ internal sealed partial class RedisGateway
             idempotent,
             "EVALSHA");
 
-    /// <summary>Reads a whole hash: always safe to send again.</summary>
-    public Task<HashEntry[]> ReadHashAsync(RedisKey key, string operation, CancellationToken cancellationToken) =>
-        RunAsync(operation, static (db, k) => db.HashGetAllAsync(k), key, cancellationToken, idempotent: true, "HGETALL");
-
     /// <summary>Runs one call on the path.</summary>
     /// <typeparam name="T">The reply type.</typeparam>
     /// <typeparam name="TState">The call's state (no closure).</typeparam>
