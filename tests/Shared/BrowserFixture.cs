@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Playwright;
 
 // Compiled into each browser-driving test assembly (Demo, Dashboard), which registers it with
@@ -74,6 +75,54 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <returns>A task.</returns>
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
+
+    /// <summary>
+    /// Holds the page's timers (Playwright's clock: its context must have called <c>Clock.InstallAsync</c>
+    /// before the page loaded) until the hold is disposed. A page that leaves a state by itself on a timer,
+    /// such as a banner that goes to the sign-in page a moment later, must not start that navigation while a
+    /// screenshot of it is taken: Chromium's capture stalls until Playwright's timeout when a navigation starts
+    /// during it (seen in CI; 12 of 20 in a reproduction that navigated 60-120 ms into a full-page screenshot,
+    /// 0 of 20 with the timers held).
+    /// </summary>
+    /// <param name="page">The page.</param>
+    /// <returns>The hold; disposing it lets time flow again.</returns>
+    public static async Task<IAsyncDisposable> HoldTimersAsync(IPage page)
+    {
+        // The clock can only be paused at a time still ahead of it: a second ahead of what the page reads now.
+        // Timers due in that second run first; none of the pages held here has one that navigates that soon.
+        var now = await page.EvaluateAsync<double>("() => Date.now()");
+        await page.Clock.PauseAtAsync(DateTimeOffset.FromUnixTimeMilliseconds((long)now + 1_000).UtcDateTime);
+        return new TimerHold(page);
+    }
+
+    /// <summary>
+    /// With the page's timers held (<see cref="HoldTimersAsync"/>), lets them run in steps of 100 ms of the
+    /// page's time, each after 100 ms of real time, until <paramref name="locator"/> is visible, then keeps
+    /// them held: the state the page shows then stays for a screenshot even if a timer would end it.
+    /// </summary>
+    /// <param name="page">The page.</param>
+    /// <param name="locator">What to wait for.</param>
+    /// <param name="within">The most real time to wait.</param>
+    /// <returns>A task that fails with a <see cref="TimeoutException"/> past <paramref name="within"/>.</returns>
+    public static async Task RunTimersUntilVisibleAsync(IPage page, ILocator locator, TimeSpan within)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!await locator.IsVisibleAsync())
+        {
+            if (waited.Elapsed > within)
+            {
+                throw new TimeoutException($"{locator} was not visible within {within.TotalSeconds:0} s.");
+            }
+
+            await page.Clock.RunForAsync(100);
+            await Task.Delay(100);
+        }
+    }
+
+    private sealed class TimerHold(IPage page) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await page.Clock.ResumeAsync();
+    }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()

@@ -80,6 +80,7 @@ public sealed class DemoBrowserTests(DemoFixture demo, BrowserFixture browser)
     public async Task ShortIdleTimeout_RedisExpiresTheSession_AndThePageShowsItLoggedOut()
     {
         await using var context = await browser.NewContextAsync("TesseraDemoTest/1.0 (tablet)");
+        await context.Clock.InstallAsync(); // time flows; held only around the banner's screenshot
         var page = await context.NewPageAsync();
         await page.GotoAsync(demo.Url.ToString());
         var user = Unique("tess");
@@ -97,8 +98,14 @@ public sealed class DemoBrowserTests(DemoFixture demo, BrowserFixture browser)
 
         // No request touches the session now; the countdown only reads PTTL. Redis deletes the key,
         // the page notices and reloads as logged out.
-        await Expect(page.Locator("#expired-banner")).ToBeVisibleAsync(new() { Timeout = 20_000 });
-        await BrowserFixture.ScreenshotAsync(page, "06-expired-banner");
+        // The banner goes to the sign-in page 1.5 s later by itself: the page's timers step until it shows,
+        // and stay held while it is screenshot.
+        await using (await BrowserFixture.HoldTimersAsync(page))
+        {
+            await BrowserFixture.RunTimersUntilVisibleAsync(page, page.Locator("#expired-banner"), TimeSpan.FromSeconds(20));
+            await BrowserFixture.ScreenshotAsync(page, "06-expired-banner");
+        }
+
         await Expect(page.Locator("#notice")).ToContainTextAsync("Your session has ended", new() { Timeout = 20_000 });
         Assert.True(clock.Elapsed > TimeSpan.FromSeconds(3), $"The session ended after only {clock.Elapsed}; the idle timeout was 5 s.");
         await Expect(page.Locator("#no-session")).ToBeVisibleAsync();
@@ -140,6 +147,7 @@ public sealed class DemoBrowserTests(DemoFixture demo, BrowserFixture browser)
     {
         var user = Unique("grace");
         await using var laptop = await browser.NewContextAsync("TesseraDemoTest/1.0 (laptop)");
+        await laptop.Clock.InstallAsync(); // time flows; held only around the banner's screenshot
         await using var phone = await browser.NewContextAsync("TesseraDemoTest/1.0 (phone)");
         var first = await laptop.NewPageAsync();
         var second = await phone.NewPageAsync();
@@ -161,15 +169,21 @@ public sealed class DemoBrowserTests(DemoFixture demo, BrowserFixture browser)
         await first.GotoAsync(new Uri(demo.Url, "devices").ToString());
         await Expect(first.Locator("#device-count")).ToHaveTextAsync("2", Quick);
 
-        await second.ClickAsync("#logout-others");
-        await Expect(second.Locator("#notice")).ToContainTextAsync("Logged out 1 other device.", new() { Timeout = 10_000 });
-        await Expect(second.Locator("#device-count")).ToHaveTextAsync("1", Quick);
-        await BrowserFixture.ScreenshotAsync(second, "09-logged-out-other-devices");
+        // The first browser's timers are held from here to its banner's screenshot, so the page cannot leave
+        // for the sign-in page (2.5 s after the banner) while it is taken. The live stream is no timer.
+        await using (await BrowserFixture.HoldTimersAsync(first))
+        {
+            await second.ClickAsync("#logout-others");
+            await Expect(second.Locator("#notice")).ToContainTextAsync("Logged out 1 other device.", new() { Timeout = 10_000 });
+            await Expect(second.Locator("#device-count")).ToHaveTextAsync("1", Quick);
+            await BrowserFixture.ScreenshotAsync(second, "09-logged-out-other-devices");
 
-        // The first browser's open page learns it at once, with no reload (the revocation notice, through
-        // whichever instance holds its live stream), and goes to the sign-in page.
-        await Expect(first.Locator("#signed-out-banner")).ToBeVisibleAsync(new() { Timeout = 2_000 });
-        await BrowserFixture.ScreenshotAsync(first, "10a-first-device-told-live");
+            // The first browser's open page learns it at once, with no reload and no timer (the revocation
+            // notice, through whichever instance holds its live stream), and goes to the sign-in page.
+            await Expect(first.Locator("#signed-out-banner")).ToBeVisibleAsync(new() { Timeout = 2_000 });
+            await BrowserFixture.ScreenshotAsync(first, "10a-first-device-told-live");
+        }
+
         await Expect(first.Locator("#notice")).ToContainTextAsync("Your session has ended", new() { Timeout = 10_000 });
         await Expect(first.Locator("#no-session")).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(first, "10-first-device-logged-out");
@@ -183,6 +197,7 @@ public sealed class DemoBrowserTests(DemoFixture demo, BrowserFixture browser)
     {
         var user = Unique("heidi");
         await using var context = await browser.NewContextAsync("TesseraDemoTest/1.0 (tabs)");
+        await context.Clock.InstallAsync(); // time flows; held only around the banner's screenshot
         var first = await context.NewPageAsync();
         await first.GotoAsync(demo.Url.ToString());
         await first.FillAsync("#username", user);
@@ -196,12 +211,18 @@ public sealed class DemoBrowserTests(DemoFixture demo, BrowserFixture browser)
         await Expect(second.Locator("#device-count")).ToHaveTextAsync("1", Quick);
         Assert.False(await second.Locator("#signed-out-banner").IsVisibleAsync());
 
-        await first.ClickAsync("#logout");
-        await Expect(first.Locator("#no-session")).ToBeVisibleAsync();
+        // The tabs' timers are held from here to the banner's screenshot, so the second tab cannot leave for
+        // the sign-in page (2.5 s after the banner) while it is taken, and no timer (no poll) can be what told it.
+        await using (await BrowserFixture.HoldTimersAsync(second))
+        {
+            await first.ClickAsync("#logout");
+            await Expect(first.Locator("#no-session")).ToBeVisibleAsync();
 
-        // Well inside the countdown's 3 s poll (and the devices page has no countdown at all): the live stream.
-        await Expect(second.Locator("#signed-out-banner")).ToBeVisibleAsync(new() { Timeout = 2_000 });
-        await BrowserFixture.ScreenshotAsync(second, "10b-other-tab-told-live");
+            // Well inside the countdown's 3 s poll (and the devices page has no countdown at all): the live stream.
+            await Expect(second.Locator("#signed-out-banner")).ToBeVisibleAsync(new() { Timeout = 2_000 });
+            await BrowserFixture.ScreenshotAsync(second, "10b-other-tab-told-live");
+        }
+
         await Expect(second.Locator("#no-session")).ToBeVisibleAsync(new() { Timeout = 10_000 });
     }
 
