@@ -19,6 +19,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 start=$SECONDS
 runs="${RUNS:-1}"
+[[ "$runs" =~ ^[1-9][0-9]?$ ]] || { echo "aot: RUNS must be a whole number from 1 to 99 (start-up measurements per build), not '$runs'." >&2; exit 2; }
 
 for tool in dotnet clang node redis-server curl; do
   command -v "$tool" >/dev/null || { echo "aot: $tool is required: sudo apt-get install -y clang zlib1g-dev nodejs redis-server curl (./test.sh does this)." >&2; exit 1; }
