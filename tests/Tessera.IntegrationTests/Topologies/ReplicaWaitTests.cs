@@ -72,7 +72,7 @@ public sealed class ReplicaWaitTests(ITestOutputHelper output)
                 $"round {round}: the kept session is read again after the promotion");
             foreach (var revoked in new[] { loggedOut, everywhere1, everywhere2 })
             {
-                Assert.Equal(LoadStatus.NotFound, await StatusAsync(store, revoked));
+                Assert.Equal(LoadStatus.NotFound, await AnswerAsync(store, revoked));
             }
 
             // The near cache's instance too: its connection died with the primary, and it registers with the new one.
@@ -81,7 +81,7 @@ public sealed class ReplicaWaitTests(ITestOutputHelper output)
                 $"round {round}: the reader reads the kept session after the promotion");
             foreach (var revoked in new[] { loggedOut, everywhere1, everywhere2 })
             {
-                Assert.Equal(LoadStatus.NotFound, await StatusAsync(reader, revoked));
+                Assert.Equal(LoadStatus.NotFound, await AnswerAsync(reader, revoked));
             }
 
             Assert.Empty(await store.Users.GetUserSessionsAsync(user));
@@ -172,14 +172,38 @@ public sealed class ReplicaWaitTests(ITestOutputHelper output)
         return id;
     }
 
-    private static async Task<LoadStatus?> StatusAsync(RedisSessionStore store, string id)
+    /// <summary>
+    /// The first answer a load gives that is not "unavailable" (within 30 s). Right after a promotion the client can
+    /// still be moving its connections to the new primary, so a load just after one that succeeded may be refused
+    /// as unavailable (a 503; seen once in CI, on the first revoked session's load right after the kept session was
+    /// read, and once in 34 local rounds). That serves nothing; what must never happen is a revoked session found,
+    /// so the first answer that is one is what the test judges, and what failed meanwhile goes to the output.
+    /// </summary>
+    private async Task<LoadStatus> AnswerAsync(RedisSessionStore store, string id)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            if (await StatusAsync(store, id) is { } status)
+            {
+                return status;
+            }
+
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the store answers again within 30 s of the promotion");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The load's status, or null when the store was unavailable (what failed goes to the test's output).</summary>
+    private async Task<LoadStatus?> StatusAsync(RedisSessionStore store, string id)
     {
         try
         {
             return (await store.LoadAsync(id)).Status;
         }
-        catch (TesseraUnavailableException)
+        catch (TesseraUnavailableException ex)
         {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:HH:mm:ss.fff} unavailable: {ex.Message} <- {ex.InnerException?.GetType().Name}: {ex.InnerException?.Message}"));
             return null;
         }
     }
