@@ -51,17 +51,14 @@ internal sealed class CounterBatcher : ScriptBatcher<RedisResult>
 
     protected override Task<RedisResult> SendAsync(IDatabase db, List<Waiter> batch)
     {
-        var keys = new RedisKey[batch.Count + 1];
         var args = ArgsFor(_limits, batch.Count, _time.GetUtcNow().ToUnixTimeMilliseconds());
         for (var i = 0; i < batch.Count; i++)
         {
-            keys[i] = batch[i].Key;
             args[4 + (2 * i)] = batch[i].A;
             args[5 + (2 * i)] = batch[i].B;
         }
 
-        keys[batch.Count] = _epochKey;
-        return db.ScriptEvaluateAsync(LuaScripts.Increment, keys, args);
+        return db.ScriptEvaluateAsync(LuaScripts.Increment, KeysOf(batch, _epochKey), args);
     }
 
     protected override void Deliver(List<Waiter> batch, RedisResult reply)

@@ -24,17 +24,8 @@ internal sealed class ReadBatcher : ScriptBatcher<(HashEntry[] Reply, long? Epoc
     public ReadBatcher(TimeSpan bound, TesseraMetrics metrics, RedisKey epochKey)
         : base(bound, MaxBatch, metrics, "load") => _epochKey = epochKey;
 
-    protected override Task<RedisResult> SendAsync(IDatabase db, List<Waiter> batch)
-    {
-        var keys = new RedisKey[batch.Count + 1];
-        for (var i = 0; i < batch.Count; i++)
-        {
-            keys[i] = batch[i].Key;
-        }
-
-        keys[batch.Count] = _epochKey;
-        return db.ScriptEvaluateAsync(LuaScripts.ReadMany, keys);
-    }
+    protected override Task<RedisResult> SendAsync(IDatabase db, List<Waiter> batch) =>
+        db.ScriptEvaluateAsync(LuaScripts.ReadMany, KeysOf(batch, _epochKey));
 
     protected override void Deliver(List<Waiter> batch, RedisResult reply)
     {

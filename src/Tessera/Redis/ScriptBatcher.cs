@@ -89,6 +89,19 @@ internal abstract class ScriptBatcher<TResult>
     /// <summary>Answers each call of <paramref name="batch"/> from the script call's reply; throws <see cref="RedisReplyException"/> when the reply is not one per call.</summary>
     protected abstract void Deliver(List<Waiter> batch, RedisResult reply);
 
+    /// <summary>The keys of a script call: each call's key in order, then <paramref name="last"/> (the "everyone at once" epoch).</summary>
+    protected static RedisKey[] KeysOf(List<Waiter> batch, RedisKey last)
+    {
+        var keys = new RedisKey[batch.Count + 1];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            keys[i] = batch[i].Key;
+        }
+
+        keys[batch.Count] = last;
+        return keys;
+    }
+
     /// <summary>The reply's parts when it is an array of <paramref name="count"/>, else out of step.</summary>
     protected static RedisResult[] PartsOf(RedisResult reply, int count, string what)
     {
